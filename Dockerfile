@@ -1,0 +1,30 @@
+# The bot in a slim image: knowledge base inside, non-root, polling by default,
+# webhook mode when WEBHOOK_URL is set (listens on PORT, 8443 by default).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    KNOWLEDGE_DIR=/app/knowledge \
+    DATABASE_PATH=/app/data/bot.sqlite3 \
+    PORT=8443
+
+WORKDIR /app
+
+RUN groupadd --system --gid 10001 bot \
+    && useradd --system --uid 10001 --gid bot --home-dir /app --no-create-home bot
+
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY knowledge ./knowledge
+RUN pip install --no-cache-dir . \
+    && python -m bot check \
+    && mkdir -p /app/data \
+    && chown 10001:10001 /app/data
+
+USER 10001:10001
+VOLUME ["/app/data"]
+EXPOSE 8443
+
+CMD ["python", "-m", "bot", "run"]

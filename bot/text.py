@@ -1,0 +1,70 @@
+"""Text normalisation shared by the knowledge base and the questions, so both compare alike."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+# Letters that Unicode decomposition does not fold to ASCII (Azerbaijani schwa, dotless i, ...).
+_SPECIAL_LETTERS = str.maketrans(
+    {
+        "ə": "e",
+        "Ə": "e",
+        "ı": "i",
+        "İ": "i",
+        "ø": "o",
+        "Ø": "o",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "đ": "d",
+        "ł": "l",
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+    }
+)
+_APOSTROPHE_S = re.compile(r"'s\b")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII with diacritics and Azerbaijani/Turkish letters folded (ş→s, ə→e, ı→i)."""
+    text = text.translate(_SPECIAL_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def normalise(text: str) -> str:
+    """Folded text with punctuation turned into single spaces: the form every comparison uses."""
+    folded = _APOSTROPHE_S.sub("", fold(text))
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Words of the normalised text."""
+    return normalise(text).split()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """English Snowball stem, cached because the same words recur in every question."""
+    return _STEMMER.stemWord(word)
+
+
+def collapse_whitespace(text: str) -> str:
+    """One space per whitespace run: how sources are compared with the document."""
+    return " ".join(text.split())
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(html_text: str) -> str:
+    """Telegram HTML without its tags and entities: what a terminal or a search index reads."""
+    return html.unescape(_TAG.sub("", html_text))

@@ -1,0 +1,227 @@
+"""The matcher answers what the document says and never bluffs: positives, near misses,
+out-of-scope questions and hostile input, asserted on the answer's content."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import QAEngine
+from bot.entities import COUNTRY
+from bot.text import fold, normalise
+
+
+def test_normalisation_folds_azerbaijani_and_turkish_letters() -> None:
+    assert fold("Şahini Kartalı Işıq Əli ğüöç İ") == "sahini kartali isiq eli guoc i"
+    assert normalise("  TurAz   Şahini!!! ") == "turaz sahini"
+    assert normalise("Azerbaijan's army") == "azerbaijan army"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "expected"),
+    [
+        ("Which exercises were held?", "exercises_2016", "Anadolu Gartali"),
+        ("list the drills of 2016", "exercises_2016", "EFES"),
+        ("military manoeuvres in the first half of 2016", "exercises_2016", "Ishig"),
+        ("What exercises are planned for 2017?", "exercises_2017", "2017"),
+        (
+            "How many countries has Azerbaijan signed military agreements with?",
+            "agreements_signed",
+            "34",
+        ),
+        ("how many agreements were signed in 2016", "agreements_2016", "7 countries"),
+        ("how many MoUs are under discussion", "agreements_pending", "21"),
+        ("Who are the partners?", "partners", "Kirgizstan"),
+        ("who takes part in the trilateral meetings", "trilateral_meetings", "Georgia"),
+        ("where will the trilateral meeting be held in 2017", "trilateral_2017", "Georgia"),
+        ("how many servicemen attended the events", "events_attendance", "900"),
+        ("how many events were held in 2016", "events_2016", "250-300"),
+        ("who organizes the French language courses", "french_courses", "Embassy of France"),
+        ("where will English courses be held", "english_courses", "Academy"),
+        ("what did Heydar Aliyev say", "quote", "pillar"),
+        ("what are the Partnership Goals", "partnership_goals", "Individual Partnership"),
+        ("Is military cooperation growing?", "cooperation_growth", "every year"),
+    ],
+)
+def test_document_questions_get_the_right_card(
+    engine: QAEngine, question: str, intent: str, expected: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.intent == intent, (question, answer.intent, answer.confidence)
+    assert answer.matched
+    assert expected in answer.html
+    assert "<blockquote>" in answer.html  # the source sentence is cited
+    assert 0.0 <= answer.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "spelling"),
+    [
+        ("Is Czechia a partner?", "Czech Republic", "Check Republic"),
+        ("is the czech republic a partner", "Czech Republic", "Check Republic"),
+        ("Is Kyrgyzstan a partner?", "Kyrgyzstan", "Kirgizstan"),
+        ("Does Azerbaijan cooperate with the United States?", "United States", "USA"),
+        ("Is America a partner?", "United States", "USA"),
+        ("is the UK a partner", "United Kingdom", None),
+        ("Is Britain a partner?", "United Kingdom", None),
+        ("Is South Korea a partner?", "South Korea", "Republic of Korea"),
+        ("is Türkiye a partner", "Turkey", None),
+        ("is turkiye a partner", "Turkey", None),
+        ("does azerbaijan cooperate with germny", "Germany", None),
+        ("is slovakai a partner", "Slovakia", None),
+        ("Is Iran a partner?", "Iran", None),
+        ("Is Moldova a partner?", "Moldova", None),
+        ("Is Serbia a partner?", "Serbia", None),
+        ("Is Romania a partner?", "Romania", None),
+    ],
+)
+def test_listed_partners_are_confirmed(
+    engine: QAEngine, question: str, name: str, spelling: str | None
+) -> None:
+    answer = engine.ask(question)
+    assert answer.intent == "partner_check", (question, answer.intent)
+    assert answer.body.startswith("Yes.")
+    assert f"<b>{name}</b>" in answer.body
+    if spelling:
+        assert f"“{spelling}”" in answer.body
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "not_confused_with"),
+    [
+        ("Is Iraq a partner?", "Iraq", "Iran"),
+        ("Is Austria a partner?", "Austria", "Australia"),
+        ("Is Australia a partner?", "Australia", "Austria"),
+        ("Is Syria a partner?", "Syria", "Serbia"),
+        ("Is Oman a partner?", "Oman", "Romania"),
+        ("Is Armenia a partner?", "Armenia", "Romania"),
+        ("Is North Korea a partner?", "North Korea", "Republic of Korea"),
+        ("Is Mongolia a partner?", "Mongolia", "Moldova"),
+        ("Does Azerbaijan cooperate with Japan?", "Japan", "Turkey"),
+        ("Is Canada a partner?", "Canada", "USA"),
+    ],
+)
+def test_near_misses_are_never_partners(
+    engine: QAEngine, question: str, name: str, not_confused_with: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.intent == "partner_check", (question, answer.intent)
+    assert answer.body.startswith("No.")
+    assert f"<b>{name}</b>" in answer.body
+    assert not_confused_with not in answer.body
+
+
+def test_several_countries_in_one_question(engine: QAEngine) -> None:
+    answer = engine.ask("Are Turkey and Austria partners?")
+    assert "Yes. <b>Turkey</b>" in answer.body
+    assert "No. <b>Austria</b>" in answer.body
+
+
+def test_us_the_pronoun_is_not_the_country(engine: QAEngine) -> None:
+    mentions = engine.matcher.analyser.analyse("tell us about the exercises").mentions
+    assert not [m for m in mentions if m.kind == COUNTRY]
+    mentions = engine.matcher.analyser.analyse("Is the US a partner?").mentions
+    assert [m.key for m in mentions] == ["United States"]
+
+
+@pytest.mark.parametrize(
+    ("question", "exercise"),
+    [
+        ("What is EFES?", "EFES"),
+        ("When was Anadolu Kartalı held?", "Anadolu Gartali"),
+        ("Tell me about TurAz Şahini", "TURAZ Shahini"),
+        ("what is isiq", "Ishig"),
+    ],
+)
+def test_one_exercise_is_answered_in_context(
+    engine: QAEngine, question: str, exercise: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.intent == "exercise_info", (question, answer.intent)
+    assert answer.body.startswith(f"<b>{exercise}</b>")
+    assert "first half of 2016" in answer.body
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the defence budget of Azerbaijan?",
+        "How many soldiers does the Azerbaijani army have?",
+        "Who is the minister of defence?",
+        "Is there conscription in Azerbaijan?",
+        "What is the population of Turkey?",
+        "What is the capital of Georgia?",
+        "Who won the football world cup?",
+        "What is the weather in Baku today?",
+        "When was Heydar Aliyev born?",
+        "What tanks does the army use?",
+        "tell me a joke",
+        "asdkjhasd qwpoeiru zxmcnv",
+        "12345",
+        "?!?!...",
+        "",
+        "   ",
+        "🙂🙂🙂",
+    ],
+)
+def test_out_of_scope_falls_back_without_stating_facts(engine: QAEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert not answer.matched, (question, answer.intent, answer.confidence)
+    assert answer.intent is None
+    assert not answer.sources
+    assert 1 <= len(answer.suggestions) <= 3
+    for figure in ("34", "36", "900", "250-300", "2016", "2017"):
+        assert figure not in answer.body
+
+
+def test_fallback_offers_the_nearest_topics(engine: QAEngine) -> None:
+    answer = engine.ask("Which exercises did Azerbaijan hold with Japan?")
+    assert not answer.matched
+    assert any("2016" in topic.title or "xercise" in topic.title for topic in answer.suggestions)
+
+
+def test_small_talk_is_matched_and_states_no_fact(engine: QAEngine) -> None:
+    for question, intent in [
+        ("hello", "greeting"),
+        ("thanks!", "thanks"),
+        ("who are you?", "bot_identity"),
+    ]:
+        answer = engine.ask(question)
+        assert answer.intent == intent
+        assert answer.matched
+        assert not answer.sources
+
+
+def test_long_and_marked_up_input_is_handled(engine: QAEngine) -> None:
+    long_question = "Which exercises were held? " + "blah " * 800
+    assert len(long_question) > 4000
+    engine.ask(long_question)  # no crash, whatever the verdict
+    answer = engine.ask("<b>Which exercises were held?</b>")
+    assert answer.intent == "exercises_2016"
+    assert answer.question == "<b>Which exercises were held?</b>"
+    assert "<script>" not in engine.ask("<script>alert(1)</script>").html
+
+
+def test_command_argument_routes_to_the_per_country_answer(engine: QAEngine) -> None:
+    answer = engine.command("partners", "Japan")
+    assert answer is not None and answer.body.startswith("No. <b>Japan</b>")
+    answer = engine.command("exercises", "EFES")
+    assert answer is not None and answer.body.startswith("<b>EFES</b>")
+    card = engine.command("partners")
+    assert card is not None and card.intent == "partners"
+    assert engine.command("nonexistent") is None
+
+
+def test_cards_and_related_buttons(engine: QAEngine) -> None:
+    card = engine.card("agreements_signed")
+    assert card is not None and "34 countries" in card.html
+    assert card.related and all(topic.id != "agreements_signed" for topic in card.related)
+    assert all(not engine.kb.fact(topic.id).slot for topic in card.related)
+    assert engine.card("nope") is None
+
+
+def test_matching_reads_no_files(engine: QAEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError("file access while answering")
+
+    monkeypatch.setattr("builtins.open", forbidden)
+    assert engine.ask("Which exercises were held?").intent == "exercises_2016"
