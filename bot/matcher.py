@@ -25,7 +25,7 @@ from rapidfuzz.distance import OSA
 
 from bot.entities import COUNTRY, EXERCISE, YEAR, EntityRecogniser, Mention, max_typos
 from bot.knowledge import Fact, KnowledgeBase
-from bot.text import normalise, plain_text, stem
+from bot.text import normalise, plain_text, spoken_years, stem
 
 MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
 PLACEHOLDERS = {COUNTRY: "<country>", EXERCISE: "<exercise>"}
@@ -36,7 +36,6 @@ _MARKER_TERMS = {f"slotmarker{kind}": term for kind, term in PLACEHOLDERS.items(
 WEAK_WEIGHT = 0.25
 UNKNOWN_WEIGHT_FACTOR = 2.0
 ANSWER_FACTOR = 0.85
-COVERAGE_FACTOR = 0.8
 RATIO_SHARE = 0.15
 RERANK = 8
 
@@ -135,7 +134,7 @@ class Analyser:
         if "{" in raw:
             for marker, word in _SLOT_MARKERS.items():
                 raw = raw.replace(marker, word)
-        words = normalise(raw).split()
+        words = spoken_years(normalise(raw).split())
         mentions = self.recogniser.find(words, raw)
         spans = {m.start: m for m in mentions}
         terms: list[str] = []
@@ -201,7 +200,7 @@ class Analyser:
 class Matcher:
     """Built once from the knowledge base; answering a question reads no file."""
 
-    def __init__(self, kb: KnowledgeBase, *, threshold: float = 0.55, margin: float = 0.04) -> None:
+    def __init__(self, kb: KnowledgeBase, *, threshold: float = 0.55, margin: float = 0.02) -> None:
         self.kb = kb
         self.threshold = threshold
         self.margin = margin
@@ -234,15 +233,6 @@ class Matcher:
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
-        # Each intent's whole vocabulary (phrasings and source sentences): a question that
-        # combines words of two phrasings of one intent is still about that intent.
-        self._intent_postings: dict[str, list[int]] = defaultdict(list)
-        for index, (fact, per_fact) in enumerate(zip(self._facts, analysed, strict=True)):
-            vocabulary = {term for item in per_fact for term in item.terms}
-            for source in fact.sources:
-                vocabulary |= set(self.analyser.analyse(source, correct=False).terms)
-            for term in vocabulary:
-                self._intent_postings[term].append(index)
 
     def _add_phrasing(self, intent: int, terms: frozenset[str], factor: float) -> None:
         if not terms or (intent, terms) in self._seen:
@@ -340,17 +330,6 @@ class Matcher:
             allowed_cache[intent] = self._allowed(intent, mentions)
             if allowed_cache[intent]:
                 best[intent] = score
-        coverage: dict[int, float] = defaultdict(float)
-        for term in query:
-            weight = self.weight(term)
-            for index in self._intent_postings.get(term, ()):
-                coverage[index] += weight
-        for index, shared in coverage.items():
-            score = COVERAGE_FACTOR * shared / query_weight
-            if score > best.get(index, 0.0) and allowed_cache.setdefault(
-                index, self._allowed(index, mentions)
-            ):
-                best[index] = score
         candidates = tuple(
             Candidate(self._facts[i].id, round(s, 4))
             for i, s in sorted(best.items(), key=lambda item: -item[1])[:5]

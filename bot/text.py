@@ -68,3 +68,32 @@ _TAG = re.compile(r"<[^>]+>")
 def plain_text(html_text: str) -> str:
     """Telegram HTML without its tags and entities: what a terminal or a search index reads."""
     return html.unescape(_TAG.sub("", html_text))
+
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]  # fmt: skip
+_SPOKEN = {word: value for value, word in enumerate(_UNITS[1:], start=1)}
+_SPOKEN |= {word: value for value, word in enumerate(_TEENS, start=10)}
+
+
+def spoken_years(words: list[str]) -> list[str]:
+    """'twenty sixteen' and 'two thousand sixteen' as '2016', so years match however typed."""
+    out: list[str] = []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        following = words[position + 1 : position + 4]
+        if word == "twenty" and following and following[0] in _SPOKEN:
+            out.append(str(2000 + _SPOKEN[following[0]]))
+            position += 2
+            continue
+        if word == "two" and following[:1] == ["thousand"]:
+            rest = [w for w in following[1:] if w != "and"][:1]
+            if rest and rest[0] in _SPOKEN:
+                out.append(str(2000 + _SPOKEN[rest[0]]))
+                position += 2 + following[1:].index(rest[0]) + 1
+                continue
+        out.append(word)
+        position += 1
+    return out

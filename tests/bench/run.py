@@ -1,18 +1,29 @@
-"""`make bench`: every figure the issues ask for, section by section."""
+"""`make bench`: every figure the issues ask for, section by section.
+
+Usage: python tests/bench/run.py [core] [telegram] [broadcast]   (default: all sections)
+"""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench import core
+SECTIONS = ("core", "telegram", "broadcast")
 
 
-def main() -> None:
-    core.run()
+def main(argv: list[str]) -> None:
+    import importlib
+
+    chosen = [name for name in argv if name in SECTIONS] or list(SECTIONS)
+    for name in chosen:
+        started = time.perf_counter()
+        module = importlib.import_module(f"tests.bench.{name}")
+        module.run()
+        print(f"({name} section took {time.perf_counter() - started:.0f} s)\n", flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,0 +1,330 @@
+"""Conversation handlers: each turns an update into a question and an Answer into a message.
+
+No matching happens here; everything goes through QAEngine, the same as the console and CLI.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import time
+from typing import Any
+
+from telegram import Message, MessageEntity, ReplyParameters, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from bot.answers import Answer
+from bot.telegram.render import (
+    ASK_PREFIX,
+    CARD_PREFIX,
+    inline_article,
+    message_kwargs,
+    question_keyboard,
+)
+from bot.telegram.state import BotState, state_of
+
+log = logging.getLogger("bot.updates")
+
+Context = ContextTypes.DEFAULT_TYPE
+EXAMPLE_QUESTIONS = 4
+INLINE_RESULTS = 10
+TEXT_ONLY_REPLY = (
+    "I can only read text. Send me a question as a message, for example "
+    "“Which exercises were held in 2016?”, or type /help."
+)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _chat_type(update: Update) -> str:
+    chat = update.effective_chat
+    return chat.type if chat else "inline"
+
+
+def _is_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+async def send_answer(
+    update: Update,
+    context: Context,
+    answer: Answer,
+    *,
+    started: float,
+    match_seconds: float = 0.0,
+    log_question: bool = True,
+) -> None:
+    """Reply with a card (replying to the question in groups), then log one line."""
+    chat = update.effective_chat
+    message = update.effective_message
+    if chat is None:
+        return
+    kwargs = message_kwargs(answer)
+    if message is not None and _is_group(update):
+        kwargs["reply_parameters"] = ReplyParameters(
+            message.message_id, allow_sending_without_reply=True
+        )
+    await context.bot.send_message(chat.id, **kwargs)  # type: ignore[arg-type]
+    state = state_of(context)
+    if log_question:
+        state.pending_logs.append(
+            {
+                "text": answer.question,
+                "intent": answer.intent,
+                "matched": answer.matched,
+                "confidence": answer.confidence,
+                "chat_type": _chat_type(update),
+            }
+        )
+    log.info(
+        "update chat=%s intent=%s confidence=%.2f match_ms=%.2f total_ms=%.1f",
+        _chat_type(update),
+        answer.intent or "fallback",
+        answer.confidence,
+        match_seconds * 1000,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+async def answer_question(update: Update, context: Context, question: str) -> None:
+    started = time.perf_counter()
+    engine = state_of(context).engine
+    answer = engine.ask(question)
+    await send_answer(
+        update, context, answer, started=started, match_seconds=time.perf_counter() - started
+    )
+
+
+def example_questions(state: BotState) -> list[str]:
+    """A few questions people can tap: each topic command's first short, real question."""
+    examples: list[str] = []
+    for fact in state.engine.kb.commands:
+        for question in fact.questions:
+            if question.endswith("?") and len((ASK_PREFIX + question).encode()) <= 64:
+                examples.append(question)
+                break
+        if len(examples) >= EXAMPLE_QUESTIONS:
+            break
+    return examples
+
+
+def help_text(state: BotState, bot_username: str) -> str:
+    lines = [
+        "<b>How to ask</b>",
+        "Write a question in your own words, e.g. <i>Which exercises were held in 2016?</i> "
+        "or <i>Is Japan a partner?</i>. Answers come only from the document, with the "
+        "sentence they rest on.",
+        "",
+        "<b>Topics</b>",
+    ]
+    for fact in state.engine.kb.commands:
+        lines.append(f"/{fact.command} — {html.escape(fact.title)}")
+    lines += [
+        "/partners <i>country</i> — is that country a partner?",
+        "",
+        "<b>Elsewhere</b>",
+        f"In groups, mention me (@{html.escape(bot_username)}) or reply to my message. "
+        f"In any chat, type @{html.escape(bot_username)} and a few words to share a card.",
+    ]
+    if state.settings.admin_user_ids:
+        lines += ["", "Group admins: /subscribe or /unsubscribe this group to announcements."]
+    return "\n".join(lines)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """Greet with example questions as buttons, or open a deep-linked topic (?start=exercises)."""
+    started = time.perf_counter()
+    state = state_of(context)
+    message = update.effective_message
+    if message is None:
+        return
+    if context.args:
+        topic = context.args[0].lower()
+        answer = state.engine.command(topic) or state.engine.card(topic)
+        if answer is not None:
+            await send_answer(update, context, answer, started=started, log_question=False)
+            return
+    user = update.effective_user
+    name = html.escape(user.first_name) if user and user.first_name else "there"
+    topics = ", ".join(f"/{fact.command}" for fact in state.engine.kb.commands)
+    await message.reply_text(
+        f"Hello, {name}! I answer questions about one document: <b>the bilateral and "
+        "multilateral military cooperation of the Ministry of Defence of Azerbaijan</b>. "
+        "Every answer cites the sentence it comes from.\n\n"
+        f"Ask in your own words, or open a topic: {topics}. /help explains more.\n\n"
+        "Try one of these:",
+        parse_mode=ParseMode.HTML,
+        reply_markup=question_keyboard(example_questions(state)),
+    )
+    log.info(
+        "update chat=%s command=start total_ms=%.1f",
+        _chat_type(update),
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """List the commands and how to ask."""
+    message = update.effective_message
+    if message is None:
+        return
+    await message.reply_text(
+        help_text(state_of(context), context.bot.username), parse_mode=ParseMode.HTML
+    )
+
+
+def parse_command(text: str) -> tuple[str, str | None, str]:
+    """`/name@Bot args` → ("name", "Bot", "args"); the name lower-cased."""
+    head, _, argument = text.strip().partition(" ")
+    name, _, target = head[1:].partition("@")
+    return name.lower(), target or None, argument.strip()
+
+
+async def command_router(update: Update, context: Context) -> None:
+    """Topic commands from the current knowledge base (`/exercises`, `/partners Japan`), so a
+    /reload can add topics; `/cmd@OtherBot` is left alone; unknown commands get a hint."""
+    started = time.perf_counter()
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name, target, argument = parse_command(message.text)
+    if target is not None and target.lower() != context.bot.username.lower():
+        return  # addressed to another bot
+    answer = state_of(context).engine.command(name, argument)
+    if answer is not None:
+        await send_answer(
+            update,
+            context,
+            answer,
+            started=started,
+            match_seconds=time.perf_counter() - started,
+            log_question=bool(argument),
+        )
+        return
+    if _is_group(update) and target is None:
+        return  # a bare command in a group may belong to another bot: stay quiet
+    await message.reply_text(
+        f"I don't know /{html.escape(name)}. Type /help to see what I can do.",
+        parse_mode=ParseMode.HTML,
+    )
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | None:
+    """The question in a group message meant for us (mention or reply to us), else None."""
+    text = message.text or ""
+    mention = f"@{bot_username}".lower()
+    addressed = False
+    for value in message.parse_entities([MessageEntity.MENTION]).values():
+        if value.lower() == mention:
+            addressed = True
+            text = text.replace(value, " ")
+    for entity in message.entities:
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot_id:
+            addressed = True
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        addressed = True
+    return " ".join(text.split()) if addressed else None
+
+
+async def text_message(update: Update, context: Context) -> None:
+    """Private chats: every text is a question. Groups: only text addressed to us."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    question: str | None = message.text
+    if _is_group(update):
+        question = addressed_text(message, context.bot.id, context.bot.username)
+        if question is None:
+            return
+    elif update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        return
+    await answer_question(update, context, question)
+
+
+async def non_text_message(update: Update, context: Context) -> None:
+    """Stickers, photos, voice in a private chat: ask for text instead."""
+    message = update.effective_message
+    if message is None:
+        return
+    await message.reply_text(TEXT_ONLY_REPLY)
+    log.info("update chat=%s non_text", _chat_type(update))
+
+
+# -- buttons and inline mode -------------------------------------------------------------------
+
+
+async def button(update: Update, context: Context) -> None:
+    """A topic or example-question button: acknowledge the press, then show the card."""
+    started = time.perf_counter()
+    query = update.callback_query
+    if query is None:
+        return
+    engine = state_of(context).engine
+    data = query.data or ""
+    answer: Answer | None = None
+    if data.startswith(CARD_PREFIX):
+        answer = engine.card(data[len(CARD_PREFIX) :])
+    elif data.startswith(ASK_PREFIX):
+        answer = engine.ask(data[len(ASK_PREFIX) :])
+    if answer is None or query.message is None:
+        await query.answer("That topic is no longer available. Type /help.", show_alert=False)
+        return
+    await query.answer()
+    await send_answer(update, context, answer, started=started, log_question=False)
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """`@Bot exercises` anywhere: the best cards; an empty query lists the topics; an
+    unanswerable one offers the nearest topics, never a wrong card."""
+    started = time.perf_counter()
+    query = update.inline_query
+    if query is None:
+        return
+    engine = state_of(context).engine
+    text = query.query.strip()
+    answers: list[Answer] = []
+    if text:
+        answer = engine.ask(text)
+        if answer.matched and answer.kind == "fact":
+            answers.append(answer)
+            topics = answer.related
+        else:
+            topics = answer.suggestions if not answer.matched else tuple(engine.topics)
+    else:
+        topics = tuple(engine.topics)
+    for topic in topics:
+        card = engine.card(topic.id)
+        if card is not None and all(a.intent != card.intent for a in answers):
+            answers.append(card)
+    results = [inline_article(answer) for answer in answers[:INLINE_RESULTS]]
+    await query.answer(results, cache_time=30, is_personal=False)
+    log.info(
+        "update chat=inline results=%d best=%s total_ms=%.1f",
+        len(results),
+        answers[0].intent if answers else None,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+async def error_handler(update: object, context: Context) -> None:
+    """Log the failing update and traceback; the application keeps serving the next update."""
+    payload: Any = update.to_dict() if isinstance(update, Update) else repr(update)
+    log.error(
+        "error while handling update %s",
+        json.dumps(payload, ensure_ascii=False, default=str)[:2000],
+        exc_info=context.error,
+    )

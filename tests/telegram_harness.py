@@ -1,0 +1,67 @@
+"""A running bot against the fake Bot API server: the real Application, real HTTP, loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from telegram.ext import Application
+from telegram.request import HTTPXRequest
+
+from bot.engine import QAEngine
+from bot.settings import Settings
+from bot.telegram.app import build_application
+from tests.fakebotapi import FakeBotAPI
+
+ADMIN_ID = 4242
+
+
+def loopback_request(read_timeout: float = 5.0) -> HTTPXRequest:
+    """Plain HTTP on loopback: skip loading CA certificates, keep timeouts short."""
+    return HTTPXRequest(
+        connection_pool_size=32,
+        read_timeout=read_timeout,
+        write_timeout=5.0,
+        connect_timeout=5.0,
+        httpx_kwargs={"verify": False},
+    )
+
+
+def bot_settings(api: FakeBotAPI, tmp_path: Path, **overrides: object) -> Settings:
+    settings = Settings(
+        token=api.token,
+        api_base_url=api.base_url,
+        admin_user_ids=frozenset({ADMIN_ID}),
+        database_path=tmp_path / "bot.sqlite3",
+    )
+    return replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def running_bot(
+    api: FakeBotAPI,
+    engine: QAEngine,
+    settings: Settings,
+    *,
+    overall_rate: float = 1000,
+    read_timeout: float = 5.0,
+) -> AsyncIterator[Application]:
+    """Start the application with long polling; stop it cleanly afterwards."""
+    application = build_application(
+        settings,
+        engine,
+        overall_rate=overall_rate,
+        request=loopback_request(read_timeout),
+        get_updates_request=loopback_request(10.0),
+    )
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
