@@ -512,6 +512,14 @@ class Store:
         """Every delivery of an announcement, in target order."""
         return self._deliveries(announcement_id, pending_only=False)
 
+    def delivery_status(self, announcement_id: int, chat_id: ChatId) -> str | None:
+        """The delivery's current status, or None when there is none under this chat id."""
+        key, _ = _chat_key(chat_id)
+        return self._scalar(
+            "SELECT status FROM deliveries WHERE announcement_id = ? AND chat_key = ?",
+            (announcement_id, key),
+        )
+
     def _deliveries(self, announcement_id: int, *, pending_only: bool) -> list[Delivery]:
         where = " AND status = 'pending'" if pending_only else ""
         rows = self._query(

@@ -48,7 +48,8 @@ async def running_bot(
     overall_rate: float = 1000,
     read_timeout: float = 5.0,
 ) -> AsyncIterator[Application]:
-    """Start the application with long polling; stop it cleanly afterwards."""
+    """Start the application with long polling, running the same start-up and shutdown hooks
+    as `run_polling` (command menu, resumed broadcasts, digest schedule, log flush)."""
     application = build_application(
         settings,
         engine,
@@ -56,12 +57,16 @@ async def running_bot(
         request=loopback_request(read_timeout),
         get_updates_request=loopback_request(10.0),
     )
+    assert application.post_init and application.post_stop and application.post_shutdown
     async with application:
-        await application.start()
+        await application.post_init(application)
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        await application.start()
         try:
             yield application
         finally:
             await application.updater.stop()
             await application.stop()
+            await application.post_stop(application)
+    await application.post_shutdown(application)

@@ -106,6 +106,9 @@ class Broadcaster:
                 if self._stopping.is_set():
                     log.info("broadcast %d paused for shutdown", announcement_id)
                     return None
+                status = self.store.delivery_status(announcement_id, delivery.chat_id)
+                if status not in (None, "pending"):
+                    continue  # settled meanwhile: reached through a migration, or bot removed
                 # Shielded: a shutdown waits for the send in flight and its record.
                 await asyncio.shield(
                     self._deliver_one(announcement_id, delivery.chat_id, announcement.html)
@@ -152,6 +155,8 @@ class Broadcaster:
                     self.store.migrate_chat(chat_id, new_id)
                 self.store.move_delivery(announcement_id, chat_id, new_id)
                 chat_id = new_id
+                if self.store.delivery_status(announcement_id, new_id) != "pending":
+                    return  # the new id was a target of its own and has had its turn
                 if attempts < MAX_ATTEMPTS:
                     continue
                 self.store.mark_delivery(

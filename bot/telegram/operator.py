@@ -54,11 +54,17 @@ async def is_operator(update: Update, context: Context) -> bool:
 
 
 def targets(state: BotState) -> list[int | str]:
-    """Fixed targets first, then subscribed groups and channels, without duplicates."""
+    """Fixed targets first, then subscribed groups and channels, without duplicates. A fixed
+    @channel is also subscribed under its numeric id once the bot is made its administrator
+    (which posting there requires), so subscribed chats are matched by username too."""
     found: list[int | str] = list(state.settings.announce_chat_ids)
+    fixed_names = {target.lower() for target in found if isinstance(target, str)}
+    usernames = {chat.chat_id: chat.username for chat in state.store.known_chats()}
     for chat_id in state.store.subscribed_chats():
-        if chat_id not in found:
-            found.append(chat_id)
+        username = usernames.get(chat_id)
+        if chat_id in found or (username and f"@{username.lower()}" in fixed_names):
+            continue
+        found.append(chat_id)
     return found
 
 
@@ -386,10 +392,15 @@ async def my_chat_member(update: Update, context: Context) -> None:
         title=chat.title,
         username=chat.username,
     )
-    can_post = getattr(change.new_chat_member, "can_post_messages", None)
-    if chat.type == ChatType.CHANNEL and status == ChatMemberStatus.ADMINISTRATOR and can_post:
+    if chat.type == ChatType.CHANNEL:
+        # Posting rights are the channel's opt-in; losing them ends the subscription.
+        can_post = bool(getattr(change.new_chat_member, "can_post_messages", False))
         await asyncio.to_thread(
-            state.store.set_subscribed, chat.id, True, chat_type=chat.type, title=chat.title
+            state.store.set_subscribed,
+            chat.id,
+            status == ChatMemberStatus.ADMINISTRATOR and can_post,
+            chat_type=chat.type,
+            title=chat.title,
         )
     log.info("member of chat %s (%s) as %s", chat.id, chat.type, status)
 

@@ -122,13 +122,14 @@ def startup_in_fresh_process() -> tuple[float, float, float]:
 
 
 def ask_peak_memory_mb() -> float:
-    """Peak resident memory of one `python -m bot ask` run, reported by that process itself
-    (a parent's RUSAGE_CHILDREN would also count the forked copy of the parent)."""
+    """Peak resident memory of one `python -m bot ask` run, read by that process itself from
+    VmHWM (ru_maxrss would also count the forked copy of this big benchmark process)."""
     code = (
-        "import resource, sys, io, contextlib; from bot.cli import main\n"
+        "import io, contextlib; from bot.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(['ask', 'Which exercises were held?'])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+        "print(status)"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
