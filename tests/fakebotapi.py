@@ -486,9 +486,12 @@ def _message_of(obj: JSON) -> JSON:
     raise ValueError(f"no message in {obj!r}")
 
 
-def _member(user: JSON, status: str) -> JSON:
-    """A ChatMember of the given status with every field PTB requires for it."""
+def _member(user: JSON, status: str, *, can_post_messages: bool | None = None) -> JSON:
+    """A ChatMember of the given status with every field PTB requires for it (and, for a
+    channel administrator, the channel-only right to post)."""
     member: JSON = {"status": status, "user": user}
+    if status == "administrator" and can_post_messages is not None:
+        member["can_post_messages"] = can_post_messages
     if status == "administrator":
         member.update(
             dict.fromkeys(
@@ -855,12 +858,17 @@ class FakeBotAPI:
         old_status: str = "left",
         user_id: int = 1001,
         chat_title: str = "Group",
+        chat_username: str | None = None,
+        can_post_messages: bool | None = None,
     ) -> dict:
         """The bot's own membership changed (added, promoted, removed, blocked by a user).
 
         Like Telegram, sends to the chat fail with 403 while the bot is "left" or "kicked".
+        `can_post_messages` is the channel administrator's right to post.
         """
         user = self._user(user_id)
+        if chat_username:
+            self._chats.setdefault(chat_id, {})["username"] = chat_username
         chat = self._remember_chat(chat_id, chat_type, chat_title, user)
         if new_status in ("left", "kicked"):
             self._forbidden[chat_id] = _FORBIDDEN_BY_CHAT_TYPE.get(chat_type, "Forbidden")
@@ -876,7 +884,9 @@ class FakeBotAPI:
             "from": user,
             "date": int(time.time()),
             "old_chat_member": _member(self._bot_user, old_status),
-            "new_chat_member": _member(self._bot_user, new_status),
+            "new_chat_member": _member(
+                self._bot_user, new_status, can_post_messages=can_post_messages
+            ),
         }
         return self.push_update({"my_chat_member": update})
 

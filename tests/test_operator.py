@@ -146,48 +146,15 @@ async def report(api: FakeBotAPI, after: int, timeout: float = 10.0) -> str:
 def promote_in_channel(
     api: FakeBotAPI, chat_id: int, *, username: str | None = None, can_post: bool = True
 ) -> None:
-    """The channel owner makes the bot an administrator (the fake's own helper leaves out the
-    channel-only right can_post_messages, so the update is built here)."""
-    bot_user = {
-        "id": api.bot_id,
-        "is_bot": True,
-        "first_name": api.bot_username,
-        "username": api.bot_username,
-    }
-    rights = (
-        "can_manage_chat",
-        "can_delete_messages",
-        "can_manage_video_chats",
-        "can_restrict_members",
-        "can_change_info",
-        "can_invite_users",
-        "can_post_stories",
-        "can_edit_stories",
-        "can_delete_stories",
-        "can_edit_messages",
-    )
-    member = {
-        "status": "administrator",
-        "user": bot_user,
-        "can_be_edited": False,
-        "is_anonymous": False,
-        "can_promote_members": False,
-        **dict.fromkeys(rights, True),
-        "can_post_messages": can_post,
-    }
-    chat: dict[str, Any] = {"id": chat_id, "type": "channel", "title": "News"}
-    if username:
-        chat["username"] = username
-    api.push_update(
-        {
-            "my_chat_member": {
-                "chat": chat,
-                "from": {"id": ADMIN_ID, "is_bot": False, "first_name": "Owner"},
-                "date": int(time.time()),
-                "old_chat_member": {"status": "left", "user": bot_user},
-                "new_chat_member": member,
-            }
-        }
+    """The channel owner makes the bot an administrator (posting rights are the opt-in)."""
+    api.chat_member_update(
+        chat_id=chat_id,
+        chat_type="channel",
+        new_status="administrator",
+        user_id=ADMIN_ID,
+        chat_title="News",
+        chat_username=username,
+        can_post_messages=can_post,
     )
 
 

@@ -10,13 +10,9 @@ import asyncio
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from telegram.ext import Application
 
 from bot.engine import QAEngine
 from bot.settings import Settings
@@ -58,55 +54,20 @@ def is_channel(index: int) -> bool:
     return index % CHANNEL_SHARE == 0
 
 
-@asynccontextmanager
-async def serving(
-    api: FakeBotAPI, engine: QAEngine, settings: Settings
-) -> AsyncIterator[Application]:
-    """running_bot with Telegram's overall rate and the hooks run_polling calls around it."""
-    async with running_bot(api, engine, settings, overall_rate=TELEGRAM_OVERALL_RATE) as app:
-        assert app.post_init and app.post_stop and app.post_shutdown
-        await app.post_init(app)
-        try:
-            yield app
-        finally:
-            await app.post_stop(app)
-    await app.post_shutdown(app)
+def serving(api: FakeBotAPI, engine: QAEngine, settings: Settings) -> Any:
+    """The bot as run_polling runs it, at Telegram's overall rate."""
+    return running_bot(api, engine, settings, overall_rate=TELEGRAM_OVERALL_RATE)
 
 
 def promote_in_channel(api: FakeBotAPI, chat_id: int) -> None:
     """The owner makes the bot an administrator who can post: the channel's opt-in."""
-    bot_user = {"id": api.bot_id, "is_bot": True, "first_name": "Bot", "username": "ThisBot"}
-    rights = (
-        "can_manage_chat",
-        "can_delete_messages",
-        "can_manage_video_chats",
-        "can_restrict_members",
-        "can_change_info",
-        "can_invite_users",
-        "can_post_stories",
-        "can_edit_stories",
-        "can_delete_stories",
-        "can_post_messages",
-        "can_edit_messages",
-    )
-    member: dict[str, Any] = {
-        "status": "administrator",
-        "user": bot_user,
-        "can_be_edited": False,
-        "is_anonymous": False,
-        "can_promote_members": False,
-        **dict.fromkeys(rights, True),
-    }
-    api.push_update(
-        {
-            "my_chat_member": {
-                "chat": {"id": chat_id, "type": "channel", "title": f"Channel {chat_id}"},
-                "from": {"id": ADMIN_ID, "is_bot": False, "first_name": "Owner"},
-                "date": int(time.time()),
-                "old_chat_member": {"status": "left", "user": bot_user},
-                "new_chat_member": member,
-            }
-        }
+    api.chat_member_update(
+        chat_id=chat_id,
+        chat_type="channel",
+        new_status="administrator",
+        user_id=ADMIN_ID,
+        chat_title=f"Channel {chat_id}",
+        can_post_messages=True,
     )
 
 
