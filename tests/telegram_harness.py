@@ -8,24 +8,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
 
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.telegram.app import build_application
+from bot.telegram.request import AiohttpRequest
 from tests.fakebotapi import FakeBotAPI
 
 ADMIN_ID = 4242
 
 
-def loopback_request(read_timeout: float = 5.0) -> HTTPXRequest:
-    """Plain HTTP on loopback: skip loading CA certificates, keep timeouts short."""
-    return HTTPXRequest(
-        connection_pool_size=32,
-        read_timeout=read_timeout,
-        write_timeout=5.0,
-        connect_timeout=5.0,
-        httpx_kwargs={"verify": False},
+def loopback_request(read_timeout: float = 5.0) -> AiohttpRequest:
+    """The bot's own HTTP layer with short timeouts, as loopback allows."""
+    return AiohttpRequest(
+        connection_pool_size=16, read_timeout=read_timeout, write_timeout=5.0, connect_timeout=5.0
     )
 
 

@@ -22,7 +22,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.engine import QAEngine
 from bot.settings import Settings
@@ -31,6 +31,7 @@ from bot.telegram import handlers, operator
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_commands
 from bot.telegram.render import ASK_PREFIX, CARD_PREFIX
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.state import STATE_KEY, BotState, flush_question_log
 
 log = logging.getLogger("bot.app")
@@ -38,6 +39,8 @@ log = logging.getLogger("bot.app")
 FLUSH_SECONDS = 2.0
 TELEGRAM_OVERALL_RATE = 30  # messages per second, Telegram's broadcast limit
 TELEGRAM_GROUP_RATE = 20  # messages per minute and group
+# Updates handled at once: enough to hide network latency; more only makes the HTTP pool churn.
+CONCURRENT_UPDATES = 16
 
 
 def file_url(base_url: str) -> str:
@@ -53,8 +56,8 @@ def build_application(
     *,
     store: Store | None = None,
     overall_rate: float = TELEGRAM_OVERALL_RATE,
-    request: HTTPXRequest | None = None,
-    get_updates_request: HTTPXRequest | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The real Application, wired to our handlers; tests point it at a fake Bot API server."""
     if not settings.token:
@@ -64,14 +67,9 @@ def build_application(
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_url(settings.api_base_url))
-        .request(
-            request
-            or HTTPXRequest(
-                connection_pool_size=64, connect_timeout=10, read_timeout=15, write_timeout=15
-            )
-        )
+        .request(request or AiohttpRequest(connection_pool_size=CONCURRENT_UPDATES + 8))
         .get_updates_request(
-            get_updates_request or HTTPXRequest(connect_timeout=10, read_timeout=40)
+            get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=40)
         )
         .rate_limiter(
             AIORateLimiter(
@@ -82,7 +80,7 @@ def build_application(
                 max_retries=3,
             )
         )
-        .concurrent_updates(True)
+        .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -62,9 +63,9 @@ def _retry_is_safe(error: TimedOut) -> bool:
     """A timeout before the request went out (connect, pool) can be retried; a read timeout
     may mean Telegram already delivered the message."""
     cause = error.__cause__
-    return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "Pool timeout" in str(
-        error
-    )
+    return isinstance(
+        cause, aiohttp.ConnectionTimeoutError | httpx.ConnectTimeout | httpx.PoolTimeout
+    ) or "Pool timeout" in str(error)
 
 
 class Broadcaster:
