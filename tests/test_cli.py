@@ -124,3 +124,27 @@ def test_unanswered_yaml_is_pasteable() -> None:
 
     text = unanswered_yaml([("what is the budget", 3), ('a "quoted" one', 1)])
     assert yaml.safe_load(text) == ["what is the budget", 'a "quoted" one']
+
+
+def test_unanswered_command_reads_the_store(tmp_path) -> None:
+    from bot.store import Store
+
+    database = tmp_path / "bot.sqlite3"
+    with Store(database) as store:
+        for text in ("What is the budget?", "what is the budget?", "Who is the minister?"):
+            store.log_question(
+                text=text, intent=None, matched=False, confidence=0.1, chat_type="private"
+            )
+        store.log_question(
+            text="Which exercises?",
+            intent="exercises_2016",
+            matched=True,
+            confidence=0.9,
+            chat_type="private",
+        )
+    result = run_bot("unanswered", env={"DATABASE_PATH": str(database)})
+    assert result.returncode == 0, result.stderr
+    import yaml
+
+    assert yaml.safe_load(result.stdout) == ["what is the budget?", "who is the minister?"]
+    assert "asked 2x" in result.stdout

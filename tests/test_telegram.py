@@ -371,3 +371,32 @@ async def test_logs_never_contain_the_token(
     assert "update chat=private intent=partner_check" in err
     assert "error while handling update" in err
     assert api.token not in err and api.token.split(":", 1)[1] not in err
+
+
+async def test_run_with_a_refused_token_says_so_in_one_line(api: FakeBotAPI) -> None:
+    """`python -m bot run` against a Bot API that answers 401: one clear line, exit 1."""
+    import os
+    import sys
+
+    from tests.conftest import ROOT
+
+    wrong = api.token.split(":", 1)[0] + ":" + "x" * 35
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    env |= {"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": api.base_url}
+    env["DATABASE_PATH"] = str(Path(os.environ.get("TMPDIR", "/tmp")) / f"refused-{os.getpid()}.db")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    text = err.decode()
+    assert process.returncode == 1, text
+    assert "TELEGRAM_BOT_TOKEN was refused" in text
+    assert "Traceback" not in text
+    assert wrong not in text and wrong.split(":", 1)[1] not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -162,12 +163,22 @@ def webhook_path(url: str) -> str:
     return urlparse(url).path.lstrip("/") or "telegram"
 
 
+async def _check_bot_api(application: Application) -> None:  # type: ignore[type-arg]
+    """Reach the Bot API once (getMe) and close cleanly, so a bad token or URL is reported in
+    one line instead of a retry loop's traceback and unclosed connections."""
+    try:
+        await application.bot.initialize()
+    finally:
+        await application.bot.shutdown()
+
+
 def run_bot(settings: Settings, engine: QAEngine) -> int:
     """Run until interrupted: long polling, or a webhook server when WEBHOOK_URL is set."""
     configure_logging(settings.log_level, settings.token)
     Path(settings.database_path).parent.mkdir(parents=True, exist_ok=True)
     application = build_application(settings, engine)
     try:
+        asyncio.run(_check_bot_api(application))
         if settings.webhook_url:
             log.info("starting webhook on port %d for %s", settings.port, settings.webhook_url)
             application.run_webhook(

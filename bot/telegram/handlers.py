@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot.answers import Answer
@@ -322,6 +323,10 @@ async def inline_query(update: Update, context: Context) -> None:
 
 async def error_handler(update: object, context: Context) -> None:
     """Log the failing update and traceback; the application keeps serving the next update."""
+    if update is None and isinstance(context.error, NetworkError):
+        # Polling hiccups (connection reset, Bot API restarting): PTB retries by itself.
+        log.warning("Bot API unreachable while polling, retrying: %s", context.error)
+        return
     payload: Any = update.to_dict() if isinstance(update, Update) else repr(update)
     log.error(
         "error while handling update %s",

@@ -41,11 +41,23 @@ class TokenRedactingFilter(logging.Filter):
         return True
 
 
+class StartupFailureFilter(logging.Filter):
+    """PTB logs a start-up failure with a full traceback before raising it; run_bot reports
+    the same failure in one clear line, so the traceback is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name.startswith("telegram.ext")
+            and "Bootstrap Initialize Application" in record.getMessage()
+        )
+
+
 def configure_logging(level: str, token: str | None) -> None:
     """One line per record on stderr, token-free; chatty HTTP internals only from WARNING."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(TokenRedactingFilter(token))
+    handler.addFilter(StartupFailureFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
