@@ -584,7 +584,14 @@ class _Loader:
                 self.problem(name, line_of(groups, canonical), "synonyms: give a list of variants")
                 continue
             for variant in variants:
-                key = normalise(str(variant))
+                if not isinstance(variant, str):
+                    self.problem(
+                        name,
+                        line_of(groups, canonical),
+                        f"synonyms: {variant!r} is not text (quote it)",
+                    )
+                    continue
+                key = normalise(variant)
                 if key in synonyms and synonyms[key] != normalise(str(canonical)):
                     self.problem(
                         name,
@@ -598,7 +605,17 @@ class _Loader:
             if not isinstance(words, list):
                 self.problem(name, line_of(data, key), f"{key} must be a list")
                 words = []
-            word_sets[key] = frozenset(normalise(str(word)) for word in words)
+            for word in words:
+                if not isinstance(word, str):
+                    self.problem(
+                        name,
+                        line_of(data, key),
+                        f"{key}: {word!r} is not text (YAML reads yes/no/on/off as booleans:"
+                        " quote them)",
+                    )
+            word_sets[key] = frozenset(
+                normalise(str(word)) for word in words if isinstance(word, str)
+            )
         return Lexicon(
             synonyms=synonyms, stopwords=word_sets["stopwords"], weak_words=word_sets["weak_words"]
         )

@@ -229,3 +229,12 @@ def test_cli_check_passes_on_the_real_knowledge() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("OK:")
+
+
+def test_unquoted_yaml_booleans_in_the_lexicon_are_reported(knowledge_copy: Path) -> None:
+    lexicon = knowledge_copy / "lexicon.yaml"
+    lexicon.write_text(
+        lexicon.read_text(encoding="utf-8") + "\nweak_words: [what, no]\n", encoding="utf-8"
+    )
+    problems = [str(p) for p in check_knowledge(knowledge_copy)]
+    assert any("lexicon.yaml" in p and "quote them" in p for p in problems), problems
