@@ -131,8 +131,7 @@ def help_text(state: BotState, bot_username: str) -> str:
         f"In groups, mention me (@{html.escape(bot_username)}) or reply to my message. "
         f"In any chat, type @{html.escape(bot_username)} and a few words to share a card.",
     ]
-    if state.settings.admin_user_ids:
-        lines += ["", "Group admins: /subscribe or /unsubscribe this group to announcements."]
+    lines += ["", "Group admins: /subscribe or /unsubscribe a group to announcements."]
     return "\n".join(lines)
 
 
