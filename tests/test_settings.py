@@ -13,7 +13,8 @@ from bot.settings import (
     parse_env_text,
 )
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_-"
+# Assembled at run time so that no token-like literal is committed (secret scanners flag them).
+TOKEN = "123456789:" + "settings_test_" + "x" * 21
 SECRET_PART = TOKEN.partition(":")[2]
 
 
