@@ -16,7 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import KnowledgeBase
-from bot.text import fold, normalise
+from bot.text import normalise
 
 COUNTRY = "country"
 EXERCISE = "exercise"
@@ -123,15 +123,6 @@ class EntityRecogniser:
                         rf"(?<![A-Za-z]){re.escape(raw)}(?![A-Za-z])"
                     )
 
-    @property
-    def countries(self) -> list[Entity]:
-        """Every distinct country entity, for tests and for listing."""
-        return list({e.key: e for e in self._names.values() if e.kind == COUNTRY}.values())
-
-    def lookup(self, name: str) -> Entity | None:
-        """The entity a whole name denotes, if any (used for command arguments)."""
-        return self._names.get(tuple(normalise(name).split()))
-
     def find(self, tokens: Sequence[str], raw_text: str = "") -> list[Mention]:
         """Mentions in token order; longer names win over the names they contain."""
         mentions: list[Mention] = []
@@ -189,8 +180,3 @@ def describe(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def folded_contains(haystack: str, needle: str) -> bool:
-    """Whether a name occurs in a text once both are folded to plain ASCII words."""
-    return f" {normalise(needle)} " in f" {normalise(fold(haystack))} "
