@@ -1,12 +1,15 @@
 """Logging set-up that can never print the bot token.
 
 The HTTP client logs every request URL at INFO, and Bot API URLs contain the token; so httpx is
-quietened and, belt and braces, every log record is scrubbed of the token before it is written.
+quietened and, belt and braces, every log record is scrubbed of the token as it is created, so
+no handler at all (an extra file handler, an error tracker's hook, a test's log capture) sees it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 REDACTED = "<token>"
 
@@ -22,7 +25,10 @@ class TokenRedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
             return True
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a bad format string: let the handler report it
+            return True
         cleaned = message
         for secret in self._secrets:
             cleaned = cleaned.replace(secret, REDACTED)
@@ -52,8 +58,31 @@ class StartupFailureFilter(logging.Filter):
         )
 
 
+class _ScrubbingRecordFactory:
+    """A LogRecord factory that scrubs each record once, where it is made: a handler's filter
+    protects only that handler, and PTB logs the Bot API URL (token included) at DEBUG."""
+
+    def __init__(self, base: Callable[..., logging.LogRecord], token: str | None) -> None:
+        self.base = base
+        self._scrub = TokenRedactingFilter(token)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.base(*args, **kwargs)
+        self._scrub.filter(record)
+        return record
+
+
+def install_record_scrubber(token: str | None) -> None:
+    """Scrub the token from every log record in the process; calling it again replaces the
+    previous scrubber instead of stacking another."""
+    current = logging.getLogRecordFactory()
+    base = current.base if isinstance(current, _ScrubbingRecordFactory) else current
+    logging.setLogRecordFactory(_ScrubbingRecordFactory(base, token))
+
+
 def configure_logging(level: str, token: str | None) -> None:
     """One line per record on stderr, token-free; chatty HTTP internals only from WARNING."""
+    install_record_scrubber(token)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(TokenRedactingFilter(token))
