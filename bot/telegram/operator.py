@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import html
 import logging
+from collections.abc import Awaitable, Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
@@ -40,17 +42,28 @@ def broadcaster_of(application: Application) -> Broadcaster:  # type: ignore[typ
     return state.broadcaster
 
 
-async def is_operator(update: Update, context: Context) -> bool:
-    """True for ADMIN_USER_IDS; anyone else is refused politely and the attempt logged."""
-    user = update.effective_user
-    state = state_of(context)
-    if state.settings.is_admin(user.id if user else None):
-        return True
-    command = (update.effective_message.text or "").split()[0] if update.effective_message else ""
-    log.warning("refused operator command %s from user %s", command[:40], user.id if user else None)
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(REFUSAL)
-    return False
+OperatorCommand = Callable[[Update, Context, Message, BotState], Awaitable[None]]
+
+
+def operator_command(command: OperatorCommand) -> Callable[[Update, Context], Awaitable[None]]:
+    """Let only ADMIN_USER_IDS run the command, checked on every call; anyone else is refused
+    politely and the attempt logged. The command gets the message and the bot's state."""
+
+    @functools.wraps(command)
+    async def checked(update: Update, context: Context) -> None:
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None:
+            return
+        state = state_of(context)
+        if not state.settings.is_admin(user.id):
+            name = (message.text or "").split(maxsplit=1)[0][:40] if message.text else ""
+            log.warning("refused operator command %s from user %s", name, user.id)
+            await message.reply_text(REFUSAL)
+            return
+        await command(update, context, message, state)
+
+    return checked
 
 
 def targets(state: BotState) -> list[int | str]:
@@ -71,15 +84,9 @@ def targets(state: BotState) -> list[int | str]:
 # -- announcements -------------------------------------------------------------------------
 
 
-async def announce(update: Update, context: Context) -> None:
+@operator_command
+async def announce(update: Update, context: Context, message: Message, state: BotState) -> None:
     """`/announce TEXT` or `/announce TOPIC`: store a draft, show a preview with Send/Cancel."""
-    if not await is_operator(update, context):
-        return
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
-        return
-    state = state_of(context)
     argument = " ".join(context.args or [])
     if not argument:
         topics = ", ".join(f.command for f in state.engine.kb.commands if f.command)
@@ -94,7 +101,11 @@ async def announce(update: Update, context: Context) -> None:
         body = _text_after_command(message.text_html or "")
         kind, topic = "text", None
     announcement_id = await asyncio.to_thread(
-        state.store.create_announcement, html=body, kind=kind, topic=topic, created_by=user.id
+        state.store.create_announcement,
+        html=body,
+        kind=kind,
+        topic=topic,
+        created_by=message.from_user.id if message.from_user else 0,
     )
     count = len(targets(state))
     await message.reply_text(body, parse_mode=ParseMode.HTML)
@@ -206,14 +217,9 @@ def schedule_digest(application: Application, hhmm: str | None) -> None:  # type
     queue.run_daily(digest_job, time=dt.time(hours, minutes, tzinfo=dt.UTC), name=DIGEST_JOB)
 
 
-async def digest(update: Update, context: Context) -> None:
+@operator_command
+async def digest(update: Update, context: Context, message: Message, state: BotState) -> None:
     """`/digest on HH:MM` (UTC) or `/digest off`; the schedule is stored and survives restarts."""
-    if not await is_operator(update, context):
-        return
-    message = update.effective_message
-    if message is None:
-        return
-    state = state_of(context)
     args = [a.lower() for a in (context.args or [])]
     if args[:1] == ["off"]:
         state.store.set_digest(None)
@@ -240,14 +246,9 @@ async def digest(update: Update, context: Context) -> None:
 # -- statistics and knowledge --------------------------------------------------------------
 
 
-async def stats(update: Update, context: Context) -> None:
+@operator_command
+async def stats(update: Update, context: Context, message: Message, state: BotState) -> None:
     """Questions answered, fallbacks, top intents and unanswered, subscribers, announcements."""
-    if not await is_operator(update, context):
-        return
-    message = update.effective_message
-    if message is None:
-        return
-    state = state_of(context)
     await flush_question_log(state)
     figures = await asyncio.to_thread(state.store.stats)
     lines = [
@@ -270,28 +271,18 @@ async def stats(update: Update, context: Context) -> None:
     await message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
 
 
-async def unanswered(update: Update, context: Context) -> None:
+@operator_command
+async def unanswered(update: Update, context: Context, message: Message, state: BotState) -> None:
     """The most frequent unanswered questions, as YAML ready to paste as phrasings."""
-    if not await is_operator(update, context):
-        return
-    message = update.effective_message
-    if message is None:
-        return
-    state = state_of(context)
     await flush_question_log(state)
     rows = await asyncio.to_thread(state.store.unanswered, 20)
     text = unanswered_yaml(rows)
     await message.reply_text(f"<pre>{html.escape(text[:3900])}</pre>", parse_mode=ParseMode.HTML)
 
 
-async def reload(update: Update, context: Context) -> None:
+@operator_command
+async def reload(update: Update, context: Context, message: Message, state: BotState) -> None:
     """Reload and validate the knowledge base; a broken file keeps the old one running."""
-    if not await is_operator(update, context):
-        return
-    message = update.effective_message
-    if message is None:
-        return
-    state = state_of(context)
     directory = state.settings.knowledge_dir or default_knowledge_dir()
     try:
         kb = await asyncio.to_thread(load_knowledge, directory)
