@@ -46,7 +46,6 @@ class Analysis:
 
     terms: tuple[str, ...]
     mentions: tuple[Mention, ...]
-    unknown: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,6 @@ class Analyser:
             for word in self.known_words
             if len(word) >= 4 and not word.isdigit() and self._phrases.get((word,), "") is not None
         )
-        self.vocabulary: frozenset[str] = frozenset()
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
     @staticmethod
@@ -138,7 +136,6 @@ class Analyser:
         mentions = self.recogniser.find(words, raw)
         spans = {m.start: m for m in mentions}
         terms: list[str] = []
-        unknown: list[str] = []
         position = 0
         while position < len(words):
             mention = spans.get(position)
@@ -166,11 +163,8 @@ class Analyser:
                             terms.append(term)
                         continue
                     word = fixed
-            term = stem(word)
-            if self.vocabulary and term not in self.vocabulary:
-                unknown.append(term)
-            terms.append(term)
-        return Analysis(tuple(terms), tuple(mentions), tuple(unknown))
+            terms.append(stem(word))
+        return Analysis(tuple(terms), tuple(mentions))
 
     def _phrase_at(self, words: Sequence[str], position: int) -> tuple[int, str | None]:
         for length in range(min(self._longest, len(words) - position), 0, -1):
@@ -218,9 +212,6 @@ class Matcher:
             else None
             for fact in self._facts
         ]
-        self.analyser.vocabulary = frozenset(
-            term for per_fact in analysed for item in per_fact for term in item.terms
-        )
         self._weights = self._idf(analysed)
         self._unknown_weight = UNKNOWN_WEIGHT_FACTOR * max(self._weights.values(), default=1.0)
         self._phrasings: list[_Phrasing] = []
