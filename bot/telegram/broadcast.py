@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-import httpx
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -60,12 +59,9 @@ class Pacer:
 
 
 def _retry_is_safe(error: TimedOut) -> bool:
-    """A timeout before the request went out (connect, pool) can be retried; a read timeout
-    may mean Telegram already delivered the message."""
-    cause = error.__cause__
-    return isinstance(
-        cause, aiohttp.ConnectionTimeoutError | httpx.ConnectTimeout | httpx.PoolTimeout
-    ) or "Pool timeout" in str(error)
+    """A timeout before the request went out (connect, or waiting for the pool) can be retried;
+    a read timeout may mean Telegram already delivered the message."""
+    return isinstance(error.__cause__, aiohttp.ConnectionTimeoutError)
 
 
 class Broadcaster:
