@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.engine import QAEngine
-from bot.knowledge import KnowledgeError, Problem, check_knowledge, default_knowledge_dir
+from bot.knowledge import KnowledgeError, Problem, default_knowledge_dir
 
 DEFAULT_QUESTIONS = Path("tests/data/questions.yaml")
 EXIT_USAGE = 2
@@ -97,12 +97,8 @@ def command_chat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
         stdout.flush()
 
 
-def knowledge_problems(directory: Path | None = None) -> list[Problem]:
-    """Schema problems, then (for a loadable base) phrasings the matcher cannot tell apart."""
-    problems = check_knowledge(directory)
-    if problems:
-        return problems
-    engine = QAEngine.load(directory)
+def collision_problems(engine: QAEngine) -> list[Problem]:
+    """Phrasings of different facts that the matcher cannot tell apart, located in their file."""
     return [
         Problem(
             c.second.file,
@@ -115,14 +111,20 @@ def knowledge_problems(directory: Path | None = None) -> list[Problem]:
 
 
 def command_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Schema problems, then (for a loadable base) phrasings the matcher cannot tell apart;
+    the folder is read and the matcher built once."""
     directory = Path(args.knowledge) if args.knowledge else default_knowledge_dir()
-    problems = knowledge_problems(directory)
+    try:
+        engine = QAEngine.load(directory)
+    except KnowledgeError as error:
+        problems = list(error.problems)
+    else:
+        problems = collision_problems(engine)
     for problem in problems:
         print(problem, file=stdout)
     if problems:
         print(f"{len(problems)} problem(s) in {directory}", file=stderr)
         return 1
-    engine = QAEngine.load(directory)
     phrasings = sum(len(fact.questions) for fact in engine.kb.facts)
     print(f"OK: {len(engine.kb.facts)} facts, {phrasings} phrasings in {directory}", file=stdout)
     return 0
