@@ -12,7 +12,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +178,17 @@ class DeliveryReport:
     def seconds(self) -> float:
         """Wall time of the broadcast."""
         return max(0.0, self.finished_at - self.started_at)
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """One question for the statistics log: what was asked and how it was answered, no user."""
+
+    text: str
+    intent: str | None
+    matched: bool
+    confidence: float
+    chat_type: str
 
 
 @dataclass(frozen=True)
@@ -662,30 +673,41 @@ class Store:
         confidence: float,
         chat_type: str,
     ) -> None:
-        """Count a question for statistics; unmatched ones also feed the unanswered list.
+        """Count one question for statistics (see `log_questions`)."""
+        self.log_questions([AskedQuestion(text, intent, matched, confidence, chat_type)])
 
-        There is deliberately no user parameter: the log must not tie questions to people.
-        """
+    def log_questions(self, questions: Iterable[AskedQuestion]) -> None:
+        """Count questions for statistics in one transaction; unmatched ones also feed the
+        unanswered list. There is deliberately no user field: the log must not tie questions
+        to people."""
         now = self._clock()
-        key = normalise_question(text)
         with self._write() as conn:
-            conn.execute(
-                """
-                INSERT INTO questions (asked_at, text, intent, matched, confidence, chat_type)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """,
-                (now, text, intent, int(matched), float(confidence), chat_type),
-            )
-            if not matched and key:
+            for question in questions:
                 conn.execute(
                     """
-                    INSERT INTO unanswered (normalised, count, first_seen, last_seen)
-                    VALUES (?, 1, ?, ?)
-                    ON CONFLICT (normalised) DO UPDATE SET
-                        count = count + 1, last_seen = excluded.last_seen
+                    INSERT INTO questions (asked_at, text, intent, matched, confidence, chat_type)
+                    VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                    (key, now, now),
+                    (
+                        now,
+                        question.text,
+                        question.intent,
+                        int(question.matched),
+                        float(question.confidence),
+                        question.chat_type,
+                    ),
                 )
+                key = normalise_question(question.text)
+                if not question.matched and key:
+                    conn.execute(
+                        """
+                        INSERT INTO unanswered (normalised, count, first_seen, last_seen)
+                        VALUES (?, 1, ?, ?)
+                        ON CONFLICT (normalised) DO UPDATE SET
+                            count = count + 1, last_seen = excluded.last_seen
+                        """,
+                        (key, now, now),
+                    )
 
     def unanswered(self, limit: int = 20) -> list[tuple[str, int]]:
         """Normalised unanswered questions, most frequent first, ties by most recent."""

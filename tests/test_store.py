@@ -14,6 +14,7 @@ import pytest
 from bot.store import (
     NOT_SENT_ERROR,
     SCHEMA_VERSION,
+    AskedQuestion,
     ChatRecord,
     Store,
     StoreError,
@@ -524,3 +525,16 @@ def test_writes_from_other_threads(store: Store) -> None:
     assert store.stats().questions == 200
     assert len(store.subscribed_chats()) == 200
     assert len(store.known_chats()) == 250
+
+
+def test_a_batch_of_questions_is_logged_in_one_call(store: Store) -> None:
+    store.log_questions(
+        [
+            AskedQuestion("Which exercises?", "exercises_2016", True, 0.9, "private"),
+            AskedQuestion("What is the budget?", None, False, 0.2, "group"),
+            AskedQuestion("what is the  budget?", None, False, 0.1, "private"),
+        ]
+    )
+    figures = store.stats()
+    assert (figures.questions, figures.answered, figures.fallbacks) == (3, 1, 2)
+    assert store.unanswered() == [("what is the budget?", 2)]

@@ -17,6 +17,7 @@ from telegram.error import NetworkError
 from telegram.ext import ContextTypes
 
 from bot.answers import Answer
+from bot.store import AskedQuestion
 from bot.telegram.render import (
     ASK_PREFIX,
     CARD_PREFIX,
@@ -73,13 +74,13 @@ async def send_answer(
     state = state_of(context)
     if log_question:
         state.pending_logs.append(
-            {
-                "text": answer.question,
-                "intent": answer.intent,
-                "matched": answer.matched,
-                "confidence": answer.confidence,
-                "chat_type": _chat_type(update),
-            }
+            AskedQuestion(
+                answer.question,
+                answer.intent,
+                answer.matched,
+                answer.confidence,
+                _chat_type(update),
+            )
         )
     log.info(
         "update chat=%s intent=%s confidence=%.2f match_ms=%.2f total_ms=%.1f",

@@ -10,7 +10,7 @@ from telegram.ext import CallbackContext
 
 from bot.engine import QAEngine
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import AskedQuestion, Store
 
 if TYPE_CHECKING:
     from bot.telegram.broadcast import Broadcaster
@@ -25,7 +25,7 @@ class BotState:
     engine: QAEngine
     settings: Settings
     store: Store
-    pending_logs: list[dict[str, Any]] = field(default_factory=list)
+    pending_logs: list[AskedQuestion] = field(default_factory=list)
     broadcaster: Broadcaster | None = None
 
 
@@ -34,12 +34,7 @@ async def flush_question_log(state: BotState) -> None:
     if not state.pending_logs:
         return
     batch, state.pending_logs = state.pending_logs, []
-    await asyncio.to_thread(_write_questions, state.store, batch)
-
-
-def _write_questions(store: Store, batch: list[dict[str, Any]]) -> None:
-    for entry in batch:
-        store.log_question(**entry)
+    await asyncio.to_thread(state.store.log_questions, batch)
 
 
 def state_of(context: CallbackContext[Any, Any, Any, Any]) -> BotState:
