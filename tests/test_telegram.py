@@ -349,15 +349,20 @@ async def press(api: FakeBotAPI, message: dict, data: str, chat_id: int) -> dict
     return (await replies(api, chat_id, after=before))[0].params
 
 
+async def first_button(api: FakeBotAPI, text: str) -> tuple[int, dict, str]:
+    """Ask in a fresh private chat; the chat, the bot's reply and its first button's data."""
+    chat_id = new_chat()
+    before = len(api.calls)
+    api.send_text(text, chat_id=chat_id, user_id=chat_id)
+    await replies(api, chat_id, after=before)
+    message = api.bot_messages(chat_id)[-1]
+    return chat_id, message, message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+
+
 async def test_button_press_answers_the_query_and_shows_the_card(
     bot: FakeBotAPI, engine: QAEngine
 ) -> None:
-    chat_id = new_chat()
-    before = len(bot.calls)
-    bot.send_text("/agreements", chat_id=chat_id, user_id=chat_id)
-    await replies(bot, chat_id, after=before)
-    card = bot.bot_messages(chat_id)[-1]
-    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    chat_id, card, data = await first_button(bot, "/agreements")
     assert data.startswith("card:")
     topic = engine.card(data.removeprefix("card:"))
     assert topic is not None
@@ -369,12 +374,7 @@ async def test_button_press_answers_the_query_and_shows_the_card(
 async def test_did_you_mean_and_example_buttons_open_cards(
     bot: FakeBotAPI, engine: QAEngine
 ) -> None:
-    chat_id = new_chat()
-    before = len(bot.calls)
-    bot.send_text("What is the defence budget?", chat_id=chat_id, user_id=chat_id)
-    await replies(bot, chat_id, after=before)
-    fallback = bot.bot_messages(chat_id)[-1]
-    data = fallback["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    chat_id, fallback, data = await first_button(bot, "What is the defence budget?")
     topic = engine.card(data.removeprefix("card:"))
     assert topic is not None
     params = await press(bot, fallback, data, chat_id)
