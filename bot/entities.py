@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import pycountry
@@ -84,17 +85,21 @@ class EntityRecogniser:
     def __init__(self, kb: KnowledgeBase, *, known_words: Iterable[str] = ()) -> None:
         self._names: dict[tuple[str, ...], Entity] = {}
         self._case_sensitive: dict[tuple[str, ...], re.Pattern[str]] = {}
-        stopwords = kb.lexicon.stopwords
+        lexicon = kb.lexicon
+        # Words the lexicon gives a meaning: "The States" is not shortened to "states", and a
+        # name that is a stopword counts only as written in capitals ("US", not "us").
+        common = lexicon.stopwords | lexicon.synonyms.keys() | set(lexicon.synonyms.values())
+        self._stopwords = lexicon.stopwords
         for exercise in kb.exercises:
             entity = Entity(EXERCISE, exercise.name, listed=True, spelling=exercise.name)
-            self._add((exercise.name, *exercise.aliases), entity, stopwords)
+            self._add((exercise.name, *exercise.aliases), entity, common)
         for country in kb.partners:
             entity = Entity(COUNTRY, country.name, listed=True, spelling=country.spelling)
-            self._add((country.name, country.spelling, *country.aliases), entity, stopwords)
+            self._add((country.name, country.spelling, *country.aliases), entity, common)
         for display, aliases in kb.other_country_aliases.items():
-            self._add((display, *aliases), Entity(COUNTRY, display), stopwords)
+            self._add((display, *aliases), Entity(COUNTRY, display), common)
         for display, names in _pycountry_names():
-            self._add(names, Entity(COUNTRY, display), stopwords)
+            self._add(names, Entity(COUNTRY, display), common)
         self._longest = max(len(key) for key in self._names)
         self._known_words = frozenset(known_words) | {w for key in self._names for w in key}
         self._fuzzy_targets = {
@@ -104,20 +109,21 @@ class EntityRecogniser:
         }
         self._fuzzy_choices = list(self._fuzzy_targets)
 
-    def _add(self, names: Iterable[str], entity: Entity, stopwords: frozenset[str]) -> None:
-        """Register every name form; the first registration of a form wins (partners first)."""
+    def _add(self, names: Iterable[str], entity: Entity, common: AbstractSet[str]) -> None:
+        """Register every name form; the first registration of a form wins (partners first).
+        "The X" also counts as "X", unless X alone is an ordinary word ("the States")."""
         for raw in names:
             key = tuple(normalise(raw).split())
             if not key:
                 continue
             variants = [key]
-            if key[0] == "the" and len(key) > 1:
+            if key[0] == "the" and len(key) > 1 and " ".join(key[1:]) not in common:
                 variants.append(key[1:])
             for variant in variants:
                 if variant in self._names:
                     continue
                 self._names[variant] = entity
-                if " ".join(variant) in stopwords:
+                if " ".join(variant) in self._stopwords:
                     # "US" the country versus "us" the pronoun: only the written capitals count.
                     self._case_sensitive[variant] = re.compile(
                         rf"(?<![A-Za-z]){re.escape(raw)}(?![A-Za-z])"

@@ -123,6 +123,15 @@ def test_us_the_pronoun_is_not_the_country(engine: QAEngine) -> None:
     assert [m.key for m in mentions] == ["United States"]
 
 
+def test_the_states_is_a_name_but_states_is_a_word(engine: QAEngine) -> None:
+    analyse = engine.matcher.analyser.analyse
+    assert [m.key for m in analyse("Is the States a partner?").mentions] == ["United States"]
+    assert not analyse("how many states signed agreements with Azerbaijan").mentions
+    assert engine.ask("how many states signed agreements with Azerbaijan").intent == (
+        "agreements_signed"
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "exercise"),
     [
