@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot.engine import QAEngine
-from bot.knowledge import KnowledgeError, Problem, default_knowledge_dir
-
-DEFAULT_QUESTIONS = Path("tests/data/questions.yaml")
-EXIT_USAGE = 2
-QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
+from bot.kb.model import KnowledgeError, Problem
+from bot.settings import Settings, SettingsError, load_settings
 
 
-def _engine(stderr: TextIO) -> QAEngine | None:
+def _settings(stderr: TextIO) -> Settings | None:
     try:
-        return QAEngine.load()
+        return load_settings()
+    except SettingsError as error:
+        print(error, file=stderr)
+        return None
+
+
+def _engine(settings: Settings, stderr: TextIO) -> QAEngine | None:
+    try:
+        return QAEngine.load(settings.knowledge_folder)
     except KnowledgeError as error:
         for problem in error.problems:
             print(problem, file=stderr)
@@ -39,8 +44,10 @@ def _questions(arguments: Sequence[str], stdin: TextIO) -> Iterator[str]:
         yield line.rstrip("\n")
 
 
-def command_ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    engine = _engine(stderr)
+def command_ask(
+    args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
+) -> int:
+    engine = _engine(settings, stderr)
     if engine is None:
         return 1
     first = True
@@ -57,44 +64,13 @@ def command_ask(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int
     return 0
 
 
-def reply_to_console(engine: QAEngine, line: str) -> str:
-    """What the console chat answers: commands like in Telegram, anything else is a question."""
-    text = line.strip()
-    if text.startswith("/"):
-        name, _, argument = text[1:].partition(" ")
-        name = name.split("@", 1)[0].lower()
-        if name in {"start", "help"}:
-            commands = "\n".join(f"  /{t.command} - {t.title}" for t in engine.topics if t.command)
-            return (
-                "Ask me a question about the document, for example "
-                "“Which exercises were held in 2016?” or “Is Japan a partner?”.\n"
-                f"Topic commands:\n{commands}\n  /quit - leave the chat"
-            )
-        answer = engine.command(name, argument)
-        if answer is None:
-            return f"Unknown command /{name}. Type /help to see the commands."
-        return answer.text
-    return engine.ask(text).text
+def command_chat(
+    args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
+) -> int:
+    from bot.console import chat
 
-
-def command_chat(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    engine = _engine(stderr)
-    if engine is None:
-        return 1
-    stdout.write(
-        "Console chat about Azerbaijan's bilateral and multilateral military cooperation.\n"
-        "Ask a question, type /help for the topics, /quit (or Ctrl-D) to leave.\n"
-    )
-    while True:
-        try:
-            line = input("you> ")
-        except (EOFError, KeyboardInterrupt):
-            stdout.write("\n")
-            return 0
-        if line.strip().lower() in QUIT_WORDS:
-            return 0
-        stdout.write(reply_to_console(engine, line) + "\n\n")
-        stdout.flush()
+    engine = _engine(settings, stderr)
+    return 1 if engine is None else chat(engine, stdout)
 
 
 def collision_problems(engine: QAEngine) -> list[Problem]:
@@ -110,10 +86,12 @@ def collision_problems(engine: QAEngine) -> list[Problem]:
     ]
 
 
-def command_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+def command_check(
+    args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
+) -> int:
     """Schema problems, then (for a loadable base) phrasings the matcher cannot tell apart;
     the folder is read and the matcher built once."""
-    directory = Path(args.knowledge) if args.knowledge else default_knowledge_dir()
+    directory = Path(args.knowledge) if args.knowledge else settings.knowledge_folder
     try:
         engine = QAEngine.load(directory)
     except KnowledgeError as error:
@@ -130,10 +108,12 @@ def command_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     return 0
 
 
-def command_evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+def command_evaluate(
+    args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
+) -> int:
     from bot.evaluation import evaluate, load_examples
 
-    engine = _engine(stderr)
+    engine = _engine(settings, stderr)
     if engine is None:
         return 1
     try:
@@ -141,53 +121,36 @@ def command_evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -
     except (OSError, ValueError) as error:
         print(f"cannot read {args.file}: {error}", file=stderr)
         return 1
-    report = evaluate(examples, lambda q: engine.matcher.match(q).intent)
+    report = evaluate(examples, lambda q: engine.matcher.match(q).fact_id)
     stdout.write(report.format() + "\n")
     return 0
 
 
-def command_unanswered(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from bot.settings import SettingsError, load_settings
+def command_unanswered(
+    args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
+) -> int:
     from bot.store import Store
+    from bot.store.questions import unanswered_yaml
 
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=stderr)
-        return 1
     if not settings.database_path.exists():
         stdout.write("# no questions recorded yet\n[]\n")
         return 0
     with Store(settings.database_path) as store:
-        rows = store.unanswered(args.limit)
+        rows = asyncio.run(store.questions.unanswered(args.limit))
     stdout.write(unanswered_yaml(rows))
     return 0
 
 
-def unanswered_yaml(rows: Sequence[tuple[str, int]]) -> str:
-    """Unanswered questions as YAML phrasings, ready to paste under a fact's `questions:`."""
-    if not rows:
-        return "# no unanswered questions\n[]\n"
-    lines = ["# most frequent unanswered questions (count); paste under a fact's questions:"]
-    lines += [f"- {json.dumps(text, ensure_ascii=False)}  # asked {count}x" for text, count in rows]
-    return "\n".join(lines) + "\n"
-
-
-def command_run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from bot.settings import SettingsError, load_settings
-
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(error, file=stderr)
-        return 1
+def command_run(
+    args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
+) -> int:
     if not settings.token:
         print(
             "TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, or try `python -m bot chat`",
             file=stderr,
         )
         return 1
-    engine = _engine(stderr)
+    engine = _engine(settings, stderr)
     if engine is None:
         return 1
     from bot.telegram.app import run_bot
@@ -200,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot",
         description="Answers questions about Azerbaijan's bilateral and multilateral military "
         "cooperation from one document. Without a command: the Telegram bot when "
-        "TELEGRAM_BOT_TOKEN is set, else the console chat.",
+        "TELEGRAM_BOT_TOKEN is set (in the environment or .env), else the console chat.",
     )
     sub = parser.add_subparsers(dest="command")
     ask = sub.add_parser("ask", help="answer questions (arguments, or one per line on stdin)")
@@ -214,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=command_check)
     evaluate = sub.add_parser("evaluate", help="score the matcher on a labelled question set")
-    evaluate.add_argument("file", nargs="?", default=str(DEFAULT_QUESTIONS))
+    evaluate.add_argument("file", help="YAML list of {q: question, intent: fact id or null}")
     evaluate.set_defaults(handler=command_evaluate)
     unanswered = sub.add_parser("unanswered", help="most frequent unanswered questions as YAML")
     unanswered.add_argument("--limit", type=int, default=20)
@@ -225,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings = _settings(sys.stderr)
+    if settings is None:
+        return 1
     if args.command is None:
-        handler = command_run if os.environ.get("TELEGRAM_BOT_TOKEN") else command_chat
-        return handler(args, sys.stdout, sys.stderr)
-    return int(args.handler(args, sys.stdout, sys.stderr))
+        handler = command_run if settings.token else command_chat
+        return handler(args, settings, sys.stdout, sys.stderr)
+    return int(args.handler(args, settings, sys.stdout, sys.stderr))

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from bot.answers import FACT, FALLBACK, FALLBACK_HINT, FALLBACK_HTML, SMALLTALK, Answer, Topic
-from bot.entities import COUNTRY, EXERCISE, Mention, describe
-from bot.knowledge import Fact, KnowledgeBase, load_knowledge
+from bot.answers import FALLBACK_HINT, FALLBACK_HTML, Answer, Outcome, Topic
+from bot.entities import Mention, describe
+from bot.kb.loader import load_knowledge
+from bot.kb.model import Category, Fact, FactKind, KnowledgeBase
 from bot.matcher import Match, Matcher
 
 DEFAULT_SUGGESTIONS = 3
-
-
-@dataclass(frozen=True)
-class Startup:
-    """How long the knowledge base took to load and the matcher to build (for `make bench`)."""
-
-    load_seconds: float
-    build_seconds: float
 
 
 class QAEngine:
@@ -28,34 +20,16 @@ class QAEngine:
     def __init__(self, kb: KnowledgeBase, matcher: Matcher | None = None) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
-        self._topics = [fact for fact in kb.facts if fact.states_document_fact and not fact.slot]
+        openable = [fact for fact in kb.facts if fact.states_document_fact and not fact.slot]
+        # Every card a user can open, commands first, in knowledge-base order.
+        openable.sort(key=lambda fact: fact.command is None)
+        self.topics: tuple[Topic, ...] = tuple(_topic(fact) for fact in openable)
 
     @classmethod
-    def load(cls, directory: Path | str | None = None) -> QAEngine:
+    def load(cls, directory: Path | str) -> QAEngine:
         return cls(load_knowledge(directory))
 
-    @classmethod
-    def timed_load(cls, directory: Path | str | None = None) -> tuple[QAEngine, Startup]:
-        started = time.perf_counter()
-        kb = load_knowledge(directory)
-        loaded = time.perf_counter()
-        engine = cls(kb)
-        return engine, Startup(loaded - started, time.perf_counter() - loaded)
-
-    # -- topics ------------------------------------------------------------------------------
-
-    def topic(self, fact: Fact) -> Topic:
-        return Topic(fact.id, fact.title, fact.command)
-
-    @property
-    def topics(self) -> list[Topic]:
-        """Every card a user can open, commands first, in knowledge-base order."""
-        ordered = sorted(self._topics, key=lambda fact: fact.command is None)
-        return [self.topic(fact) for fact in ordered]
-
-    def _buttons(
-        self, fact_ids: tuple[str, ...] | list[str], exclude: str | None
-    ) -> tuple[Topic, ...]:
+    def _buttons(self, fact_ids: Sequence[str], exclude: str | None) -> tuple[Topic, ...]:
         """Topics for buttons: a slot fact is shown through the card it belongs to."""
         topics: list[Topic] = []
         for fact_id in fact_ids:
@@ -66,9 +40,9 @@ class QAEngine:
                 fact = next(
                     (self.kb.fact(r) for r in fact.related if not self.kb.fact(r).slot), None
                 )
-            if fact is None or fact.id == exclude or any(t.id == fact.id for t in topics):
+            if fact is None or fact.id == exclude or any(t.fact_id == fact.id for t in topics):
                 continue
-            topics.append(self.topic(fact))
+            topics.append(_topic(fact))
         return tuple(topics)
 
     # -- answering ---------------------------------------------------------------------------
@@ -76,15 +50,15 @@ class QAEngine:
     def ask(self, question: str) -> Answer:
         """Answer a free-text question, or fall back honestly with the nearest topics."""
         match = self.matcher.match(question)
-        if match.intent is None:
+        if match.fact_id is None:
             return self.fallback(question, match)
-        fact = self.kb.fact(match.intent)
+        fact = self.kb.fact(match.fact_id)
         if fact.slot:
             return self._slot_answer(question, fact, match.mentions, match.confidence)
         return self._card(fact, question=question, confidence=match.confidence)
 
     def card(self, fact_id: str, *, question: str = "") -> Answer | None:
-        """A topic's card by id (buttons, deep links, announcements)."""
+        """A topic's card by fact id (buttons, deep links, announcements)."""
         fact = self.kb.get(fact_id)
         if fact is None or fact.slot:
             return None
@@ -101,24 +75,24 @@ class QAEngine:
                 slot_fact = self.kb.get(related_id)
                 if slot_fact is None or not slot_fact.slot:
                     continue
-                wanted = [m for m in analysis.mentions if m.kind == slot_fact.slot]
+                wanted = [m for m in analysis.mentions if m.category == slot_fact.slot]
                 if wanted:
                     return self._slot_answer(argument, slot_fact, tuple(wanted), 1.0)
         return self._card(fact, question=f"/{fact.command} {argument}".strip(), confidence=1.0)
 
     def fallback(self, question: str, match: Match | None = None) -> Answer:
         """The honest reply: no document fact, the nearest topics offered."""
-        ranked = [c.intent for c in (*match.candidates, *match.nearest)] if match else []
+        ranked = [c.fact_id for c in (*match.candidates, *match.nearest)] if match else []
         suggestions = list(self._buttons(ranked, exclude=None))
         for topic in self.topics:
             if len(suggestions) >= DEFAULT_SUGGESTIONS:
                 break
-            if all(topic.id != s.id for s in suggestions):
+            if all(topic.fact_id != s.fact_id for s in suggestions):
                 suggestions.append(topic)
         return Answer(
             question=question,
-            kind=FALLBACK,
-            intent=None,
+            outcome=Outcome.FALLBACK,
+            fact_id=None,
             confidence=match.confidence if match else 0.0,
             title="",
             body=f"{FALLBACK_HTML}\n{FALLBACK_HINT}",
@@ -126,16 +100,16 @@ class QAEngine:
         )
 
     def _card(self, fact: Fact, *, question: str, confidence: float) -> Answer:
-        kind = FACT if fact.states_document_fact else SMALLTALK
+        outcome = Outcome.FACT if fact.kind is FactKind.FACT else Outcome.SMALLTALK
         return Answer(
             question=question,
-            kind=kind,
-            intent=fact.id,
+            outcome=outcome,
+            fact_id=fact.id,
             confidence=confidence,
             title=fact.title,
             body=fact.answer,
             sources=fact.sources,
-            related=self._buttons(list(fact.related), exclude=fact.id),
+            related=self._buttons(fact.related, exclude=fact.id),
         )
 
     def _slot_answer(
@@ -144,24 +118,24 @@ class QAEngine:
         """One paragraph per country or training named, from the fact's answer templates."""
         seen: list[Mention] = []
         for mention in mentions:
-            if mention.kind == fact.slot and all(m.key != mention.key for m in seen):
+            if mention.category == fact.slot and all(m.key != mention.key for m in seen):
                 seen.append(mention)
         paragraphs = [self._fill(fact, mention) for mention in seen]
         title = seen[0].key if len(seen) == 1 else fact.title
         return Answer(
             question=question,
-            kind=FACT,
-            intent=fact.id,
+            outcome=Outcome.FACT,
+            fact_id=fact.id,
             confidence=confidence,
             title=title,
             body="\n\n".join(paragraphs),
             sources=fact.sources,
-            related=self._buttons(list(fact.related), exclude=fact.id),
+            related=self._buttons(fact.related, exclude=fact.id),
         )
 
     def _fill(self, fact: Fact, mention: Mention) -> str:
         entity = mention.entity
-        if fact.slot == COUNTRY:
+        if fact.slot is Category.COUNTRY:
             if not entity.listed:
                 template = fact.answers["not_listed"]
             elif entity.spelling and entity.spelling != entity.key:
@@ -169,7 +143,11 @@ class QAEngine:
             else:
                 template = fact.answers["listed"]
             return template.format(name=entity.key, spelling=entity.spelling)
-        if fact.slot == EXERCISE:
+        if fact.slot is Category.EXERCISE:
             others = [e.name for e in self.kb.exercises if e.name != entity.key]
             return fact.answers["held"].format(name=entity.key, others=describe(others))
         raise ValueError(f"no answer template for slot {fact.slot!r}")
+
+
+def _topic(fact: Fact) -> Topic:
+    return Topic(fact.id, fact.title, fact.command)

@@ -13,26 +13,20 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import pycountry
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
-from bot.knowledge import KnowledgeBase
+from bot.fuzzy import SHORTEST_CORRECTED, TypoCorrector
+from bot.kb.model import Category, KnowledgeBase
 from bot.text import normalise
-
-COUNTRY = "country"
-EXERCISE = "exercise"
-YEAR = "year"
 
 _HOME_COUNTRY = "AZ"  # the document's own country is the subject, never a partner to check
 _YEAR = re.compile(r"^(19|20)\d\d$")
-_FUZZY_MIN_LENGTH = 5
 
 
 @dataclass(frozen=True)
 class Entity:
     """Something a question can name: a country (listed as a partner or not) or a training."""
 
-    kind: str
+    category: Category
     key: str
     listed: bool = False
     spelling: str = ""
@@ -47,19 +41,12 @@ class Mention:
     end: int
 
     @property
-    def kind(self) -> str:
-        return self.entity.kind
+    def category(self) -> Category:
+        return self.entity.category
 
     @property
     def key(self) -> str:
         return self.entity.key
-
-
-def max_typos(length: int) -> int:
-    """Edits tolerated in a word of this length: none for short words, where typos collide."""
-    if length < _FUZZY_MIN_LENGTH:
-        return 0
-    return 1 if length < 9 else 2
 
 
 def _pycountry_names() -> Iterable[tuple[str, list[str]]]:
@@ -67,8 +54,8 @@ def _pycountry_names() -> Iterable[tuple[str, list[str]]]:
     for country in pycountry.countries:
         if country.alpha_2 == _HOME_COUNTRY:
             continue
-        name = country.name
-        display = getattr(country, "common_name", None) or name.split(",")[0].strip()
+        name: str = country.name
+        display: str = getattr(country, "common_name", None) or name.split(",")[0].strip()
         names = [name, display]
         official = getattr(country, "official_name", None)
         if official:
@@ -91,23 +78,26 @@ class EntityRecogniser:
         common = lexicon.stopwords | lexicon.synonyms.keys() | set(lexicon.synonyms.values())
         self._stopwords = lexicon.stopwords
         for exercise in kb.exercises:
-            entity = Entity(EXERCISE, exercise.name, listed=True, spelling=exercise.name)
+            entity = Entity(Category.EXERCISE, exercise.name, listed=True, spelling=exercise.name)
             self._add((exercise.name, *exercise.aliases), entity, common)
         for country in kb.partners:
-            entity = Entity(COUNTRY, country.name, listed=True, spelling=country.spelling)
+            entity = Entity(Category.COUNTRY, country.name, listed=True, spelling=country.spelling)
             self._add((country.name, country.spelling, *country.aliases), entity, common)
         for display, aliases in kb.other_country_aliases.items():
-            self._add((display, *aliases), Entity(COUNTRY, display), common)
+            self._add((display, *aliases), Entity(Category.COUNTRY, display), common)
         for display, names in _pycountry_names():
-            self._add(names, Entity(COUNTRY, display), common)
+            self._add(names, Entity(Category.COUNTRY, display), common)
         self._longest = max(len(key) for key in self._names)
         self._known_words = frozenset(known_words) | {w for key in self._names for w in key}
-        self._fuzzy_targets = {
-            key[0]: entity
-            for key, entity in self._names.items()
-            if len(key) == 1 and len(key[0]) >= _FUZZY_MIN_LENGTH
-        }
-        self._fuzzy_choices = list(self._fuzzy_targets)
+        # A typo is read as a one-word name; the first entity registered under a key (partners
+        # come first) is the one meant.
+        self._by_key: dict[str, Entity] = {}
+        single_words: dict[str, str] = {}
+        for key, entity in self._names.items():
+            self._by_key.setdefault(entity.key, entity)
+            if len(key) == 1:
+                single_words[key[0]] = entity.key
+        self._typos = TypoCorrector(single_words, shortest=SHORTEST_CORRECTED)
 
     def _add(self, names: Iterable[str], entity: Entity, common: AbstractSet[str]) -> None:
         """Register every name form; the first registration of a form wins (partners first).
@@ -146,7 +136,7 @@ class EntityRecogniser:
     def _match_at(self, tokens: Sequence[str], position: int, raw_text: str) -> Mention | None:
         token = tokens[position]
         if _YEAR.match(token):
-            return Mention(Entity(YEAR, token), position, position + 1)
+            return Mention(Entity(Category.YEAR, token), position, position + 1)
         for length in range(min(self._longest, len(tokens) - position), 0, -1):
             key = tuple(tokens[position : position + length])
             entity = self._names.get(key)
@@ -156,29 +146,11 @@ class EntityRecogniser:
             if pattern is not None and not pattern.search(raw_text):
                 continue
             return Mention(entity, position, position + length)
-        entity = self._typo_of(token)
-        if entity is not None:
-            return Mention(entity, position, position + 1)
+        if token not in self._known_words:
+            name = self._typos.correct(token)
+            if name is not None:
+                return Mention(self._by_key[self._names[(name,)].key], position, position + 1)
         return None
-
-    def _typo_of(self, token: str) -> Entity | None:
-        """A misspelt single-word name: unknown word, same first letter, one unambiguous target."""
-        allowed = max_typos(len(token))
-        if not allowed or token in self._known_words or token.isdigit():
-            return None
-        candidates = process.extract(
-            token, self._fuzzy_choices, scorer=OSA.distance, score_cutoff=allowed, limit=None
-        )
-        candidates = [c for c in candidates if c[0][0] == token[0]]
-        if not candidates:
-            return None
-        best = min(distance for _, distance, _ in candidates)
-        winners = {
-            self._fuzzy_targets[name].key for name, distance, _ in candidates if distance == best
-        }
-        if len(winners) != 1:
-            return None
-        return next(self._fuzzy_targets[n] for n, d, _ in candidates if d == best)
 
 
 def describe(names: Sequence[str]) -> str:

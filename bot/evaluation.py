@@ -1,4 +1,7 @@
-"""Scoring the matcher on a labelled question set, reported the way `rasa test nlu` does."""
+"""Scoring the matcher on a labelled question set, reported the way `rasa test nlu` does.
+
+Labelled files are YAML lists of `{q: question, intent: fact id or null}`: "intent" is the
+label's name in these files as in `ask --json`, the one place outside the code it is used."""
 
 from __future__ import annotations
 
@@ -14,15 +17,17 @@ OUT_OF_SCOPE = "out_of_scope"
 
 @dataclass(frozen=True)
 class Example:
-    """One labelled question; intent None means the document does not answer it."""
+    """One labelled question; fact_id None means the document does not answer it."""
 
     question: str
-    intent: str | None
+    fact_id: str | None
 
 
 @dataclass(frozen=True)
-class IntentScore:
-    intent: str
+class FactScore:
+    """How well one fact (or out-of-scope) is recognised."""
+
+    fact_id: str
     precision: float
     recall: float
     f1: float
@@ -39,7 +44,7 @@ class Report:
     out_of_scope: int = 0
     rejected: int = 0
     wrong_answers: int = 0
-    per_intent: list[IntentScore] = field(default_factory=list)
+    per_fact: list[FactScore] = field(default_factory=list)
     confusions: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
@@ -52,11 +57,11 @@ class Report:
 
     def format(self) -> str:
         lines = [
-            f"{'intent':<24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}",
+            f"{'fact':<24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}",
         ]
-        for score in self.per_intent:
+        for score in self.per_fact:
             lines.append(
-                f"{score.intent:<24}{score.precision:>10.3f}{score.recall:>10.3f}"
+                f"{score.fact_id:<24}{score.precision:>10.3f}{score.recall:>10.3f}"
                 f"{score.f1:>10.3f}{score.support:>9}"
             )
         lines += [
@@ -81,20 +86,20 @@ def load_examples(path: Path | str) -> list[Example]:
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("q"), str):
             raise ValueError(f"{path}: item {number} needs a 'q' string and an 'intent'")
-        intent = item.get("intent")
-        examples.append(Example(item["q"], None if intent in (None, "null") else str(intent)))
+        label = item.get("intent")
+        examples.append(Example(item["q"], None if label in (None, "null") else str(label)))
     return examples
 
 
 def evaluate(examples: Iterable[Example], predict: Callable[[str], str | None]) -> Report:
-    """Per-intent precision/recall/F1 with out-of-scope as its own label."""
+    """Per-fact precision/recall/F1 with out-of-scope as its own label."""
     report = Report()
     true_positive: Counter[str] = Counter()
     predicted: Counter[str] = Counter()
     support: Counter[str] = Counter()
     for example in examples:
         got = predict(example.question)
-        expected = example.intent or OUT_OF_SCOPE
+        expected = example.fact_id or OUT_OF_SCOPE
         label = got or OUT_OF_SCOPE
         report.total += 1
         support[expected] += 1
@@ -105,15 +110,15 @@ def evaluate(examples: Iterable[Example], predict: Callable[[str], str | None]) 
             report.confusions.append((expected, label, example.question))
             if got is not None:
                 report.wrong_answers += 1
-        if example.intent is None:
+        if example.fact_id is None:
             report.out_of_scope += 1
             report.rejected += got is None
         else:
             report.in_scope += 1
-            report.in_scope_correct += got == example.intent
-    for intent in sorted(set(support) | set(predicted)):
-        precision = true_positive[intent] / predicted[intent] if predicted[intent] else 0.0
-        recall = true_positive[intent] / support[intent] if support[intent] else 0.0
+            report.in_scope_correct += got == example.fact_id
+    for label in sorted(set(support) | set(predicted)):
+        precision = true_positive[label] / predicted[label] if predicted[label] else 0.0
+        recall = true_positive[label] / support[label] if support[label] else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        report.per_intent.append(IntentScore(intent, precision, recall, f1, support[intent]))
+        report.per_fact.append(FactScore(label, precision, recall, f1, support[label]))
     return report

@@ -1,4 +1,4 @@
-"""Fuzzy intent matching that prefers an honest fallback to a confident wrong answer.
+"""Matching a question to a fact, preferring an honest fallback to a confident wrong answer.
 
 A question and every knowledge-base phrasing go through the same analysis: normalised tokens,
 names replaced by placeholders (<country>, <exercise>), lexicon synonyms and stopwords applied,
@@ -20,19 +20,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz import fuzz
 
-from bot.entities import COUNTRY, EXERCISE, YEAR, EntityRecogniser, Mention, max_typos
-from bot.knowledge import Fact, KnowledgeBase
+from bot.entities import EntityRecogniser, Mention
+from bot.fuzzy import TypoCorrector
+from bot.kb.model import Category, Fact, KnowledgeBase
 from bot.text import normalise, plain_text, spoken_years, stem
 
 MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
-PLACEHOLDERS = {COUNTRY: "<country>", EXERCISE: "<exercise>"}
+PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
 # A slot phrasing such as "Is {country} a partner?" reads its slot as the placeholder itself.
-_SLOT_MARKERS = {f"{{{kind}}}": f" slotmarker{kind} " for kind in PLACEHOLDERS}
+_SLOT_MARKERS = {f"{{{slot}}}": f" slotmarker{slot} " for slot in PLACEHOLDERS}
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,80}>")  # typed HTML tags are not words of a question
-_MARKER_TERMS = {f"slotmarker{kind}": term for kind, term in PLACEHOLDERS.items()}
+_MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items()}
 WEAK_WEIGHT = 0.25
 UNKNOWN_WEIGHT_FACTOR = 2.0
 ANSWER_FACTOR = 0.85
@@ -50,32 +50,31 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One intent's best score for a question."""
+    """One fact's best score for a question."""
 
-    intent: str
+    fact_id: str
     score: float
 
 
 @dataclass(frozen=True)
 class Match:
-    """The matcher's verdict: an intent when confident, else None with the nearest intents."""
+    """The matcher's verdict: a fact when confident, else None with the nearest facts."""
 
     question: str
-    intent: str | None
+    fact_id: str | None
     confidence: float
     candidates: tuple[Candidate, ...]
     mentions: tuple[Mention, ...]
-    reason: str
     nearest: tuple[Candidate, ...] = ()
 
     @property
     def matched(self) -> bool:
-        return self.intent is not None
+        return self.fact_id is not None
 
 
 @dataclass(frozen=True)
 class _Phrasing:
-    intent: int
+    fact: int  # index into the matcher's facts
     terms: frozenset[str]
     text: str
     weight: float
@@ -84,7 +83,7 @@ class _Phrasing:
 
 @dataclass(frozen=True)
 class Collision:
-    """Two intents with phrasings the matcher cannot tell apart: a knowledge-base bug."""
+    """Two facts with phrasings the matcher cannot tell apart: a knowledge-base bug."""
 
     first: Fact
     first_question: str
@@ -115,12 +114,14 @@ class Analyser:
         lexicon_words = {word for key in self._phrases for word in key}
         self.known_words = frozenset(phrasing_words | lexicon_words)
         self.recogniser = EntityRecogniser(kb, known_words=self.known_words)
-        self._correctable = sorted(
-            word
+        # Any known word but a stopword can be what a typo meant; a word of four letters is
+        # one edit from a five-letter typo ("armys").
+        meanings = {
+            word: self._phrase_at([word], 0)[1] or stem(word)
             for word in self.known_words
-            if len(word) >= 4 and not word.isdigit() and self._phrases.get((word,), "") is not None
-        )
-        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+            if not word.isdigit() and self._phrases.get((word,), "") is not None
+        }
+        self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
 
     @staticmethod
     def _term(canonical: str) -> str:
@@ -140,7 +141,7 @@ class Analyser:
         while position < len(words):
             mention = spans.get(position)
             if mention is not None:
-                terms.append(PLACEHOLDERS.get(mention.kind, mention.key))
+                terms.append(PLACEHOLDERS.get(mention.category, mention.key))
                 position = mention.end
                 continue
             length, term = self._phrase_at(words, position)
@@ -172,23 +173,6 @@ class Analyser:
             if key in self._phrases:
                 return length, self._phrases[key]
         return 0, None
-
-    def _correct_uncached(self, word: str) -> str | None:
-        """The one known word a typo stands for, or None when unsure (ties, short words)."""
-        allowed = max_typos(len(word))
-        if not allowed or word.isdigit():
-            return None
-        found = process.extract(
-            word, self._correctable, scorer=OSA.distance, score_cutoff=allowed, limit=None
-        )
-        found = [item for item in found if item[0][0] == word[0]]
-        if not found:
-            return None
-        best = min(distance for _, distance, _ in found)
-        winners = [choice for choice, distance, _ in found if distance == best]
-        if len({self._phrase_at([w], 0)[1] or stem(w) for w in winners}) != 1:
-            return None
-        return winners[0]
 
 
 class Matcher:
@@ -225,19 +209,19 @@ class Matcher:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
 
-    def _add_phrasing(self, intent: int, terms: frozenset[str], factor: float) -> None:
-        if not terms or (intent, terms) in self._seen:
+    def _add_phrasing(self, fact: int, terms: frozenset[str], factor: float) -> None:
+        if not terms or (fact, terms) in self._seen:
             return
-        self._seen.add((intent, terms))
+        self._seen.add((fact, terms))
         number = len(self._phrasings)
         self._phrasings.append(
-            _Phrasing(intent, terms, " ".join(sorted(terms)), self._weigh(terms), factor)
+            _Phrasing(fact, terms, " ".join(sorted(terms)), self._weigh(terms), factor)
         )
         for term in terms:
             self._postings[term].append(number)
 
     def collisions(self) -> list[Collision]:
-        """Phrasings of different intents that analyse to the same words."""
+        """Phrasings of different facts that analyse to the same words."""
         seen: dict[frozenset[str], tuple[Fact, str]] = {}
         found = []
         for fact, per_fact in zip(self._facts, self._questions, strict=True):
@@ -270,28 +254,29 @@ class Matcher:
     def _weigh(self, terms: Iterable[str]) -> float:
         return sum(self.weight(term) for term in terms)
 
-    def _scope_of(self, fact: Fact) -> frozenset[tuple[str, str]]:
+    def _scope_of(self, fact: Fact) -> frozenset[tuple[Category, str]]:
         """Entities a fact's own text names: the only ones it may be asked about."""
         texts = [fact.answer, *fact.answers.values(), *fact.sources]
-        found = set()
+        found: set[tuple[Category, str]] = set()
         for text in texts:
-            found |= {(m.kind, m.key) for m in self.analyser.analyse(text, correct=False).mentions}
+            mentions = self.analyser.analyse(text, correct=False).mentions
+            found |= {(m.category, m.key) for m in mentions}
         return frozenset(found)
 
     def _allowed(self, index: int, mentions: Sequence[Mention]) -> bool:
         fact = self._facts[index]
         scope = self._scope[index]
-        if fact.slot and not any(m.kind == fact.slot for m in mentions):
+        if fact.slot and not any(m.category == fact.slot for m in mentions):
             return False
-        return all((m.kind == fact.slot) or ((m.kind, m.key) in scope) for m in mentions)
+        return all(m.category == fact.slot or (m.category, m.key) in scope for m in mentions)
 
     def match(self, question: str) -> Match:
-        """The best intent for a question, or a fallback verdict with the nearest intents."""
+        """The best fact for a question, or a fallback verdict with the nearest facts."""
         analysis = self.analyser.analyse(question)
         mentions = analysis.mentions
         query = frozenset(analysis.terms)
         if not query:
-            return Match(question, None, 0.0, (), mentions, "empty")
+            return Match(question, None, 0.0, (), mentions)
         query_weight = self._weigh(query)
         overlap: dict[int, float] = defaultdict(float)
         for term in query:
@@ -300,27 +285,22 @@ class Matcher:
                 overlap[number] += weight
         query_text = " ".join(sorted(query))
         phrasings = self._phrasings
-        raw: dict[int, float] = {}  # intent -> best phrasing score, before any constraint
+        raw: dict[int, float] = {}  # fact -> best phrasing score, before any constraint
         scored = []
         for number, shared in overlap.items():
             phrasing = phrasings[number]
             score = self._f_measure(shared, query_weight, phrasing.weight) * phrasing.factor
             scored.append((score, number))
-            if score > raw.get(phrasing.intent, 0.0):
-                raw[phrasing.intent] = score
+            if score > raw.get(phrasing.fact, 0.0):
+                raw[phrasing.fact] = score
         nearest = dict(raw)
         # The few best phrasings are re-scored with word order taken into account.
         for score, number in heapq.nlargest(RERANK, scored):
             phrasing = phrasings[number]
             ratio = fuzz.token_sort_ratio(query_text, phrasing.text) / 100.0
             blended = (1 - RATIO_SHARE) * score + RATIO_SHARE * ratio * min(score * 2, 1.0)
-            raw[phrasing.intent] = max(raw[phrasing.intent], blended)
-        allowed_cache: dict[int, bool] = {}
-        best: dict[int, float] = {}
-        for intent, score in raw.items():
-            allowed_cache[intent] = self._allowed(intent, mentions)
-            if allowed_cache[intent]:
-                best[intent] = score
+            raw[phrasing.fact] = max(raw[phrasing.fact], blended)
+        best = {fact: score for fact, score in raw.items() if self._allowed(fact, mentions)}
         candidates = tuple(
             Candidate(self._facts[i].id, round(s, 4))
             for i, s in sorted(best.items(), key=lambda item: -item[1])[:5]
@@ -330,18 +310,18 @@ class Matcher:
             for i, s in sorted(nearest.items(), key=lambda item: -item[1])[:5]
         )
         if not candidates:
-            return Match(question, None, 0.0, (), mentions, "no_match", near)
+            return Match(question, None, 0.0, (), mentions, near)
         top = candidates[0]
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         if top.score < self.threshold:
-            return Match(question, None, top.score, candidates, mentions, "low_confidence", near)
+            return Match(question, None, top.score, candidates, mentions, near)
         if top.score - runner_up < self.margin and not self._siblings(top, candidates[1]):
-            return Match(question, None, top.score, candidates, mentions, "ambiguous", near)
-        return Match(question, top.intent, top.score, candidates, mentions, "matched", near)
+            return Match(question, None, top.score, candidates, mentions, near)
+        return Match(question, top.fact_id, top.score, candidates, mentions, near)
 
     def _siblings(self, first: Candidate, second: Candidate) -> bool:
         """Related facts of one topic: a near tie between them still answers, buttons show both."""
-        a, b = self.kb.fact(first.intent), self.kb.fact(second.intent)
+        a, b = self.kb.fact(first.fact_id), self.kb.fact(second.fact_id)
         return a.states_document_fact and (b.id in a.related or a.id in b.related)
 
     @staticmethod
@@ -353,4 +333,4 @@ class Matcher:
         return 2 * recall * precision / (recall + precision)
 
 
-__all__ = ["YEAR", "Analyser", "Analysis", "Candidate", "Match", "Matcher"]
+__all__ = ["Analyser", "Analysis", "Candidate", "Match", "Matcher"]

@@ -1,4 +1,8 @@
-"""Configuration read once at start-up, so a bad value stops the bot with one clear line."""
+"""Configuration read once at start-up, so a bad value stops the bot with one clear line.
+
+This is the one module that reads the environment (and `.env`): everything else is given a
+Settings object, so the bot, the console and every command agree on each value.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from bot.kb.location import find_knowledge_dir
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_PATH = Path("data/bot.sqlite3")
@@ -48,6 +54,11 @@ class Settings:
     def webhook_mode(self) -> bool:
         """Webhook when a public URL is configured, long polling otherwise."""
         return self.webhook_url is not None
+
+    @property
+    def knowledge_folder(self) -> Path:
+        """KNOWLEDGE_DIR when set, else the folder found beside the code or its install."""
+        return self.knowledge_dir if self.knowledge_dir is not None else find_knowledge_dir()
 
     def is_admin(self, user_id: int | None) -> bool:
         """Anonymous senders (no user id) are never admins."""

@@ -54,7 +54,7 @@ def tokens(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """English Snowball stem, cached because the same words recur in every question."""
-    return _STEMMER.stemWord(word)
+    return str(_STEMMER.stemWord(word))
 
 
 def collapse_whitespace(text: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import QAEngine
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.kb import KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

@@ -10,7 +10,7 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from telegram.ext import Application
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import broadcast, operator
+from bot.telegram import broadcast, digest, groups, operator
 from tests.fakebotapi import Call, FakeBotAPI
 from tests.telegram_harness import ADMIN_ID, bot_settings, running_bot
 
@@ -89,10 +89,14 @@ async def say(
     return await api.wait_for("sendMessage", to_chat(chat), count=replies, after=before)
 
 
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+async def subscribed(store: Store) -> list[int]:
+    return [chat.chat_id for chat in await store.chats.subscribed_chats()]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5.0) -> None:
     """Wait for a state change that produces no Bot API call (membership updates)."""
     deadline = time.monotonic() + timeout
-    while not check():
+    while not await check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting until {what}")
         await asyncio.sleep(0.02)
@@ -174,14 +178,14 @@ async def test_subscribe_and_unsubscribe_by_group_admins_only(
         [refused] = await say(
             api, "/subscribe", user_id=STRANGER, chat_id=group, chat_type="supergroup"
         )
-        assert visible(refused) == operator.GROUP_ADMIN_REFUSAL
-        assert not db.is_subscribed(group)
+        assert visible(refused) == groups.GROUP_ADMIN_REFUSAL
+        assert not await db.chats.is_subscribed(group)
 
         [done] = await say(
             api, "/subscribe", user_id=GROUP_ADMIN, chat_id=group, chat_type="supergroup"
         )
         assert visible(done) == "This group now receives announcements."
-        assert db.subscribed_chats() == [group]
+        assert await subscribed(db) == [group]
         [again] = await say(
             api, "/subscribe", user_id=GROUP_ADMIN, chat_id=group, chat_type="supergroup"
         )
@@ -192,22 +196,22 @@ async def test_subscribe_and_unsubscribe_by_group_admins_only(
             api, "/subscribe@ThisBot", user_id=ADMIN_ID, chat_id=other, chat_type="group"
         )
         assert visible(by_operator) == "This group now receives announcements."
-        assert set(db.subscribed_chats()) == {group, other}
+        assert set(await subscribed(db)) == {group, other}
 
         [refused] = await say(
             api, "/unsubscribe", user_id=STRANGER, chat_id=group, chat_type="supergroup"
         )
-        assert visible(refused) == operator.GROUP_ADMIN_REFUSAL
-        assert db.is_subscribed(group)
+        assert visible(refused) == groups.GROUP_ADMIN_REFUSAL
+        assert await db.chats.is_subscribed(group)
         [undone] = await say(
             api, "/unsubscribe", user_id=GROUP_ADMIN, chat_id=group, chat_type="supergroup"
         )
         assert visible(undone) == "This group no longer receives announcements."
-        assert db.subscribed_chats() == [other]
+        assert await subscribed(db) == [other]
 
         [private] = await say(api, "/subscribe", user_id=GROUP_ADMIN)
         assert "Use this command in a group" in visible(private)
-        assert db.subscribed_chats() == [other]
+        assert await subscribed(db) == [other]
 
 
 # -- refusals ----------------------------------------------------------------------------------
@@ -217,7 +221,7 @@ async def test_operator_commands_refuse_everyone_else_and_log_it(
     api: FakeBotAPI, engine: QAEngine, settings: Settings, db: Store, caplog: Any
 ) -> None:
     commands = ("/announce exercises", "/digest on 07:30", "/stats", "/unanswered", "/reload")
-    caplog.set_level(logging.WARNING, logger="bot.operator")
+    caplog.set_level(logging.WARNING, logger="bot.telegram.operator")
     async with serving(api, engine, settings) as application:
         start = len(api.calls)
         for text in commands:
@@ -227,14 +231,14 @@ async def test_operator_commands_refuse_everyone_else_and_log_it(
         # Nothing happened besides the refusals: no draft, no digest, no menu refresh, no send.
         assert sends(api, after=start) == Counter({STRANGER: len(commands)})
         assert [c.method for c in api.calls[start:] if c.method == "setMyCommands"] == []
-        assert db.recent_announcements() == []
-        assert db.digest_time() is None
+        assert await db.broadcasts.recent_announcements() == []
+        assert await db.digest.time() is None
         assert application.job_queue is not None
-        assert application.job_queue.get_jobs_by_name(operator.DIGEST_JOB) == ()
+        assert application.job_queue.get_jobs_by_name(digest.DIGEST_JOB) == ()
     warnings = [
         r.getMessage()
         for r in caplog.records
-        if r.name == "bot.operator" and r.levelname == "WARNING"
+        if r.name == "bot.telegram.operator" and r.levelname == "WARNING"
     ]
     for text in commands:
         name = text.split()[0]
@@ -268,10 +272,10 @@ async def test_announce_topic_preview_send_and_report(
 
         # Stored as a draft before anything leaves for the targets.
         number = announcement_id(confirmation)
-        draft = db.get_announcement(number)
-        assert draft is not None and draft.status == "draft" and draft.kind == "topic"
+        draft = await db.broadcasts.get_announcement(number)
+        assert draft is not None and draft.status == "draft" and draft.origin == "card"
         assert draft.html == card.html and draft.created_by == ADMIN_ID
-        assert db.deliveries(number) == []
+        assert await db.broadcasts.deliveries(number) == []
         assert set(sends(api, after=start)) == {ADMIN_ID}
 
         pressed = await press(api, confirmation, "Send")
@@ -286,9 +290,9 @@ async def test_announce_topic_preview_send_and_report(
         for call in api.calls[pressed:]:
             if call.method == "sendMessage" and call.params["chat_id"] in targets:
                 assert call.params["text"] == card.html and call.params["parse_mode"] == "HTML"
-        done = db.get_announcement(number)
+        done = await db.broadcasts.get_announcement(number)
         assert done is not None and done.status == "done"
-        rows = db.deliveries(number)
+        rows = await db.broadcasts.deliveries(number)
         assert [r.chat_id for r in rows] == targets
         assert all(r.status == "sent" and r.message_id for r in rows)
         edited = await api.wait_for("editMessageText", after=pressed)
@@ -302,15 +306,15 @@ async def test_announce_topic_preview_send_and_report(
         assert "cancelled; nothing was sent" in edited[0].params["text"]
         await asyncio.sleep(0.2)
         assert sends(api, after=pressed) == Counter()
-        cancelled = db.get_announcement(second)
+        cancelled = await db.broadcasts.get_announcement(second)
         assert cancelled is not None and cancelled.status == "cancelled"
-        assert db.deliveries(second) == []
+        assert await db.broadcasts.deliveries(second) == []
 
 
 async def test_send_pressed_by_a_non_operator_is_refused(
     api: FakeBotAPI, engine: QAEngine, settings: Settings, db: Store, caplog: Any
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.operator")
+    caplog.set_level(logging.WARNING, logger="bot.telegram.operator")
     async with serving(api, engine, settings):
         _, confirmation = await announce(api, "exercises")
         number = announcement_id(confirmation)
@@ -321,7 +325,7 @@ async def test_send_pressed_by_a_non_operator_is_refused(
         await asyncio.sleep(0.2)
         assert sends(api, after=pressed) == Counter()
         assert api.calls_to("editMessageText") == []
-        draft = db.get_announcement(number)
+        draft = await db.broadcasts.get_announcement(number)
         assert draft is not None and draft.status == "draft"
     assert any(
         f"refused announcement button from user {STRANGER}" in r.getMessage()
@@ -383,7 +387,7 @@ async def test_channel_in_fixed_targets_and_subscribed_gets_one_copy(
     async with serving(api, engine, settings) as application:
         channel = await application.bot.get_chat(FIXED_CHANNEL)
         promote_in_channel(api, channel.id, username=FIXED_CHANNEL[1:])
-        await eventually(lambda: db.is_subscribed(channel.id), "the channel is subscribed")
+        await eventually(lambda: db.chats.is_subscribed(channel.id), "the channel is subscribed")
         _, confirmation = await announce(api, "exercises")
         assert "Send to 2 chats" in " ".join(buttons(confirmation))
         pressed = await press(api, confirmation, "Send")
@@ -402,7 +406,7 @@ async def test_broadcast_faults(
     blocked, flooded, migrating, slow, flaky, fine = (-1004000000000 - n for n in range(1, 7))
     moved_to = -1004000000099
     for chat in (blocked, flooded, migrating, slow, flaky, fine):
-        db.set_subscribed(chat, True, chat_type="supergroup")
+        await db.chats.set_subscribed(chat, True, chat_type="supergroup")
     settings = bot_settings(api, tmp_path)
     async with serving(api, engine, settings, read_timeout=0.5):
         api.forbid_chat(blocked)
@@ -429,12 +433,14 @@ async def test_broadcast_faults(
     assert attempts[flaky] == 2 and attempts[migrating] == 1 and attempts[blocked] == 1
 
     with Store(settings.database_path) as after:
-        outcome = {d.chat_id: (d.status, d.error) for d in after.deliveries(number)}
+        outcome = {
+            d.chat_id: (d.status, d.error) for d in await after.broadcasts.deliveries(number)
+        }
         assert outcome[blocked][0] == "dropped"
         assert outcome[slow] == ("failed", broadcast.UNSURE_TIMEOUT)
         assert migrating not in outcome and outcome[moved_to][0] == "sent"
         assert {outcome[c][0] for c in (flooded, flaky, fine)} == {"sent"}
-        chats = {c.chat_id: c.subscribed for c in after.known_chats()}
+        chats = {c.chat_id: c.subscribed for c in await after.chats.known_chats()}
         assert blocked not in chats and migrating not in chats
         assert chats[moved_to] is True
 
@@ -445,7 +451,7 @@ async def test_migration_to_a_chat_already_targeted_sends_once(
     """An old group id (fixed target) and its supergroup (subscribed) in one broadcast: the
     migration follows to the supergroup, which must not then get its own copy too."""
     old, new = -4005, -1004005
-    db.set_subscribed(new, True, chat_type="supergroup")
+    await db.chats.set_subscribed(new, True, chat_type="supergroup")
     settings = bot_settings(api, tmp_path, announce_chat_ids=(old,))
     async with serving(api, engine, settings):
         api.fail_next("sendMessage", "migrated", chat_id=old, migrate_to_chat_id=new)
@@ -461,21 +467,21 @@ async def test_restart_mid_broadcast_resumes_without_gap_or_duplicate(
 ) -> None:
     chats = [-1005000000000 - n for n in range(40)]
     for chat in chats:
-        db.set_subscribed(chat, True, chat_type="supergroup")
+        await db.chats.set_subscribed(chat, True, chat_type="supergroup")
     targets: list[int | str] = [FIXED_GROUP, FIXED_CHANNEL, *chats]
     async with serving(api, engine, settings) as application:
-        operator.broadcaster_of(application).pacer.rate = 20.0  # ~2 s for 42 chats
+        application.bot_data.broadcaster.pacer.rate = 20.0  # ~2 s for 42 chats
         _, confirmation = await announce(api, "exercises")
         number = announcement_id(confirmation)
         pressed = await press(api, confirmation, "Send")
         await api.wait_for(
             "sendMessage", lambda c: c.params.get("chat_id") in chats, count=10, after=pressed
         )
-    halfway = {d.chat_id: d.status for d in db.deliveries(number)}
+    halfway = {d.chat_id: d.status for d in await db.broadcasts.deliveries(number)}
     sent_before = [chat for chat, status in halfway.items() if status == "sent"]
     assert 10 <= len(sent_before) < len(targets)
     assert set(halfway.values()) == {"sent", "pending"}
-    stopped = db.get_announcement(number)
+    stopped = await db.broadcasts.get_announcement(number)
     assert stopped is not None and stopped.status == "sending"
 
     async with serving(api, engine, settings):
@@ -484,7 +490,7 @@ async def test_restart_mid_broadcast_resumes_without_gap_or_duplicate(
     assert sends(api, after=pressed) == Counter(
         {**dict.fromkeys(targets, 1), ADMIN_ID: 1}
     )  # one report
-    assert {d.status for d in db.deliveries(number)} == {"sent"}
+    assert {d.status for d in await db.broadcasts.deliveries(number)} == {"sent"}
 
 
 # -- digest ------------------------------------------------------------------------------------
@@ -492,7 +498,7 @@ async def test_restart_mid_broadcast_resumes_without_gap_or_duplicate(
 
 def digest_times(application: Application) -> list[str]:
     assert application.job_queue is not None
-    jobs = application.job_queue.get_jobs_by_name(operator.DIGEST_JOB)
+    jobs = application.job_queue.get_jobs_by_name(digest.DIGEST_JOB)
     return [job.next_t.strftime("%H:%M %Z") for job in jobs if job.next_t is not None]
 
 
@@ -502,18 +508,18 @@ async def test_digest_schedule_survives_restart_and_rotates_facts(
     async with serving(api, engine, settings) as application:
         [reply] = await say(api, "/digest on 07:30")
         assert visible(reply) == "Daily digest on at 07:30 UTC to 2 target chats."
-        assert db.digest_time() == "07:30"
+        assert await db.digest.time() == "07:30"
         assert digest_times(application) == ["07:30 UTC"]
 
         [reply] = await say(api, "/digest on 25:00")
-        assert "HH:MM" in visible(reply) and db.digest_time() == "07:30"
+        assert "HH:MM" in visible(reply) and await db.digest.time() == "07:30"
 
         [reply] = await say(api, "/digest off")
         assert visible(reply) == "Daily digest is off."
-        assert db.digest_time() is None and digest_times(application) == []
+        assert await db.digest.time() is None and digest_times(application) == []
 
         await say(api, "/digest on 6:05")
-        assert db.digest_time() == "06:05"
+        assert await db.digest.time() == "06:05"
 
     async with serving(api, engine, settings) as application:
         assert digest_times(application) == ["06:05 UTC"]
@@ -524,7 +530,7 @@ async def test_digest_schedule_survives_restart_and_rotates_facts(
         titles = []
         for _ in range(3):
             before = len(api.calls)
-            application.job_queue.run_once(operator.digest_job, 0.1)
+            application.job_queue.run_once(digest.digest_job, 0.1)
             calls = await api.wait_for(
                 "sendMessage",
                 lambda c: c.params.get("chat_id") in (FIXED_GROUP, FIXED_CHANNEL),
@@ -539,7 +545,7 @@ async def test_digest_schedule_survives_restart_and_rotates_facts(
         assert len(set(titles)) == 3, titles  # consecutive digests rotate through the facts
         assert titles == [t.title for t in engine.topics[:3]]
         await asyncio.sleep(0.2)
-    digests = [a for a in db.recent_announcements(10) if a.kind == "digest"]
+    digests = [a for a in await db.broadcasts.recent_announcements(10) if a.origin == "digest"]
     assert len(digests) == 3 and {a.status for a in digests} == {"done"}
     assert not any("finished" in m["text"] for m in api.sent_messages(ADMIN_ID))
 
@@ -571,8 +577,8 @@ async def test_stats_and_unanswered_without_user_ids(
             f"Questions: {len(questions)} (answered {answered}, "
             f"fallbacks {len(questions) - answered})" in text
         )
-        intents = Counter(a.intent for a in answers if a.matched).most_common()
-        top = "\n".join(f"{intent}: {count}" for intent, count in intents)
+        facts = Counter(a.fact_id for a in answers if a.matched).most_common()
+        top = "\n".join(f"{fact_id}: {count}" for fact_id, count in facts)
         assert f"<b>Top topics</b>\n{top}\n\n" in reply.params["text"]
         assert (
             "<b>Top unanswered</b>\nwhat is the weather on mars: 2\n"
@@ -589,7 +595,15 @@ async def test_stats_and_unanswered_without_user_ids(
     connection = sqlite3.connect(settings.database_path)
     try:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(questions)")}
-        assert columns == {"id", "asked_at", "text", "intent", "matched", "confidence", "chat_type"}
+        assert columns == {
+            "id",
+            "asked_at",
+            "text",
+            "fact_id",
+            "matched",
+            "confidence",
+            "chat_type",
+        }
         assert connection.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == len(questions)
         tables = [
             r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -667,19 +681,25 @@ async def test_membership_updates_and_migration(
         -1006000000004,
     )
 
-    def chats() -> dict[int, bool]:
-        return {c.chat_id: c.subscribed for c in db.known_chats()}
+    async def chats() -> dict[int, bool]:
+        return {c.chat_id: c.subscribed for c in await db.chats.known_chats()}
+
+    async def known(chat_id: int) -> bool:
+        return chat_id in await chats()
+
+    async def dropped(*chat_ids: int) -> bool:
+        return not set(chat_ids) & set(await chats())
 
     async with serving(api, engine, settings):
         api.chat_member_update(chat_id=group, chat_type="supergroup", new_status="member")
-        await eventually(lambda: group in chats(), "the group is recorded")
-        assert chats()[group] is False  # added is not opted in
+        await eventually(lambda: known(group), "the group is recorded")
+        assert (await chats())[group] is False  # added is not opted in
 
         promote_in_channel(api, channel)
-        await eventually(lambda: chats().get(channel) is True, "the channel is subscribed")
+        await eventually(lambda: db.chats.is_subscribed(channel), "the channel is subscribed")
         promote_in_channel(api, quiet_channel, can_post=False)
-        await eventually(lambda: quiet_channel in chats(), "the channel is recorded")
-        assert chats()[quiet_channel] is False  # cannot post there: not a target
+        await eventually(lambda: known(quiet_channel), "the channel is recorded")
+        assert (await chats())[quiet_channel] is False  # cannot post there: not a target
 
         api.chat_member_update(
             chat_id=group, chat_type="supergroup", new_status="left", old_status="member"
@@ -687,15 +707,13 @@ async def test_membership_updates_and_migration(
         api.chat_member_update(
             chat_id=channel, chat_type="channel", new_status="kicked", old_status="administrator"
         )
-        await eventually(
-            lambda: group not in chats() and channel not in chats(), "both chats are dropped"
-        )
+        await eventually(lambda: dropped(group, channel), "both chats are dropped")
 
         await say(api, "/subscribe", user_id=ADMIN_ID, chat_id=old, chat_type="group")
-        assert db.is_subscribed(old)
+        assert await db.chats.is_subscribed(old)
         api.migrate_message(old_chat_id=old, new_chat_id=new)
-        await eventually(lambda: new in chats(), "the subscription moved")
-        assert chats()[new] is True and old not in chats()
+        await eventually(lambda: known(new), "the subscription moved")
+        assert (await chats())[new] is True and old not in await chats()
 
         _, confirmation = await announce(api, "exercises")
         pressed = await press(api, confirmation, "Send")

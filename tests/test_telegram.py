@@ -494,7 +494,7 @@ async def test_bot_api_fault_then_next_question_is_answered(
             assert sent.at - refused.at >= 1.0, "the retry waited for retry_after"
         else:
             await logged(caplog, "error while handling update")
-            errors = [r for r in caplog.records if r.name == "bot.updates" and r.exc_info]
+            errors = [r for r in caplog.records if r.name == "bot.telegram.handlers" and r.exc_info]
             assert len(errors) == 1
             assert errors[0].exc_info is not None
             error = errors[0].exc_info[1]
@@ -562,7 +562,7 @@ async def test_logs_never_contain_the_token(
         assert "Japan" in params["text"]
         await asyncio.sleep(0.2)
     err = capfd.readouterr().err
-    assert "update chat=private intent=partner_check" in err
+    assert "update chat=private fact=partner_check" in err
     assert "error while handling update" in err
     assert "Traceback" in err
     assert api.token not in err and api.token.split(":", 1)[1] not in err

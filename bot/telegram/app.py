@@ -5,43 +5,57 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
-from telegram import (
-    Update,
-)
+from telegram import Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
+from bot.commands import FIXED_COMMANDS
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import handlers, operator
+from bot.telegram import groups, handlers, operator
+from bot.telegram.broadcast import Broadcaster
+from bot.telegram.digest import schedule_digest
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_commands
 from bot.telegram.render import ASK_PREFIX, CARD_PREFIX
 from bot.telegram.request import AiohttpRequest
-from bot.telegram.state import STATE_KEY, BotState, flush_question_log
+from bot.telegram.state import CONTEXT_TYPES, BotApplication, Context, Handler
 
-log = logging.getLogger("bot.app")
+log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 2.0
 TELEGRAM_OVERALL_RATE = 30  # messages per second, Telegram's broadcast limit
 TELEGRAM_GROUP_RATE = 20  # messages per minute and group
 # Updates handled at once: enough to hide network latency; more only makes the HTTP pool churn.
 CONCURRENT_UPDATES = 16
+
+# The handler of each fixed command in bot.commands; a test keeps the two in step.
+FIXED_HANDLERS: dict[str, Handler] = {
+    "start": handlers.start,
+    "help": handlers.help_command,
+    "subscribe": groups.subscribe,
+    "unsubscribe": groups.unsubscribe,
+    "announce": operator.announce,
+    "digest": operator.digest,
+    "stats": operator.stats,
+    "unanswered": operator.unanswered,
+    "reload": operator.reload,
+}
 
 
 def file_url(base_url: str) -> str:
@@ -59,15 +73,17 @@ def build_application(
     overall_rate: float = TELEGRAM_OVERALL_RATE,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> BotApplication:
     """The real Application, wired to our handlers; tests point it at a fake Bot API server."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required for the Telegram bot")
-    builder = (
+    application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_url(settings.api_base_url))
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .request(request or AiohttpRequest(connection_pool_size=CONCURRENT_UPDATES + 8))
         .get_updates_request(
             get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=40)
@@ -85,32 +101,24 @@ def build_application(
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
+        .build()
     )
-    application = builder.build()
-    database = store or Store(settings.database_path)
-    application.bot_data[STATE_KEY] = BotState(engine=engine, settings=settings, store=database)
-    register_handlers(application, engine)
+    state = application.bot_data
+    state.engine = engine
+    state.settings = settings
+    state.store = store or Store(settings.database_path)
+    state.broadcaster = Broadcaster(application.bot, state.store)
+    register_handlers(application)
     return application
 
 
-def register_handlers(application: Application, engine: QAEngine) -> None:  # type: ignore[type-arg]
+def register_handlers(application: BotApplication) -> None:
     """Fixed commands first, then topic commands (looked up in the knowledge base at each
     message, so /reload can add topics), then messages, buttons, inline queries, membership."""
-    del engine  # topics are resolved per message from the current engine
     add = application.add_handler
-    add(CommandHandler("start", handlers.start))
-    add(CommandHandler("help", handlers.help_command))
-    for name, callback in (
-        ("announce", operator.announce),
-        ("digest", operator.digest),
-        ("stats", operator.stats),
-        ("unanswered", operator.unanswered),
-        ("reload", operator.reload),
-        ("subscribe", operator.subscribe),
-        ("unsubscribe", operator.unsubscribe),
-    ):
-        add(CommandHandler(name, callback))
-    add(MessageHandler(filters.StatusUpdate.MIGRATE, operator.migrated))
+    for command in FIXED_COMMANDS:
+        add(CommandHandler(command.name, FIXED_HANDLERS[command.name]))
+    add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))
     add(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGES, handlers.command_router))
     add(
         MessageHandler(
@@ -126,35 +134,37 @@ def register_handlers(application: Application, engine: QAEngine) -> None:  # ty
     add(CallbackQueryHandler(handlers.button, pattern=f"^({CARD_PREFIX}|{ASK_PREFIX})"))
     add(CallbackQueryHandler(operator.announce_button, pattern=f"^{operator.ANNOUNCE_PREFIX}"))
     add(InlineQueryHandler(handlers.inline_query))
-    add(ChatMemberHandler(operator.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    add(ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(handlers.error_handler)
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    """Start-up: the command menu (scoped), interrupted broadcasts and the digest schedule
+async def _post_init(application: BotApplication) -> None:
+    """Start-up: the command menu (scoped), the digest schedule and interrupted broadcasts
     resumed, the question-log flusher."""
-    state: BotState = application.bot_data[STATE_KEY]
-    await set_commands(application, state)
-    await operator.on_startup(application)
+    state = application.bot_data
+    await set_commands(application.bot, state)
+    schedule_digest(application.job_queue, await state.store.digest.time())
+    await state.broadcaster.resume()
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _flush_job, interval=FLUSH_SECONDS, first=FLUSH_SECONDS, name="flush-question-log"
         )
 
 
-async def _flush_job(context: Any) -> None:
-    await flush_question_log(context.application.bot_data[STATE_KEY])
+async def _flush_job(context: Context) -> None:
+    await context.bot_data.flush_question_log()
 
 
-async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_stop(application: BotApplication) -> None:
     """Before the event loop goes: let a broadcast record its send in flight, flush logs."""
-    await operator.on_shutdown(application)
-    await flush_question_log(application.bot_data[STATE_KEY])
+    state = application.bot_data
+    await state.broadcaster.stop()
+    await state.flush_question_log()
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    state: BotState = application.bot_data[STATE_KEY]
-    await flush_question_log(state)
+async def _post_shutdown(application: BotApplication) -> None:
+    state = application.bot_data
+    await state.flush_question_log()
     state.store.close()
 
 
@@ -163,7 +173,7 @@ def webhook_path(url: str) -> str:
     return urlparse(url).path.lstrip("/") or "telegram"
 
 
-async def _check_bot_api(application: Application) -> None:  # type: ignore[type-arg]
+async def _check_bot_api(application: BotApplication) -> None:
     """Reach the Bot API once (getMe) and close cleanly, so a bad token or URL is reported in
     one line instead of a retry loop's traceback and unclosed connections."""
     try:

@@ -1,6 +1,6 @@
 """Delivering an announcement to every target chat: resumable, paced, and never twice.
 
-Each announcement and each (announcement, chat) delivery is in SQLite before the first message
+Each announcement and each (announcement, chat) delivery is in the store before the first message
 leaves. The loop sends to the pending chats one by one, recording every outcome the moment it is
 known, so a restart resumes exactly where the last run stopped. Telegram's limits are respected
 twice over: python-telegram-bot's rate limiter guards every request, and the loop paces itself
@@ -19,7 +19,6 @@ from typing import Any
 
 import aiohttp
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -30,9 +29,10 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.store import DeliveryReport, Store
+from bot.store import Store
+from bot.store.records import AnnouncementStatus, ChatId, DeliveryReport, DeliveryStatus
 
-log = logging.getLogger("bot.broadcast")
+log = logging.getLogger(__name__)
 
 MESSAGES_PER_SECOND = 29.0  # Telegram allows about 30 per second to different chats
 MAX_ATTEMPTS = 3
@@ -84,6 +84,12 @@ class Broadcaster:
         task.add_done_callback(self.tasks.discard)
         return task
 
+    async def resume(self) -> None:
+        """Start-up: a broadcast interrupted by a crash or restart continues where it stopped."""
+        for announcement in await self.store.broadcasts.unfinished_announcements():
+            log.info("resuming announcement #%d", announcement.id)
+            self.start(announcement.id, report_to=announcement.created_by or None)
+
     async def stop(self, timeout: float = 10.0) -> None:
         """Finish the send in flight, record it, then stop; the rest resumes at next start."""
         self._stopping.set()
@@ -93,24 +99,25 @@ class Broadcaster:
     async def deliver(
         self, announcement_id: int, *, report_to: int | None
     ) -> DeliveryReport | None:
+        broadcasts = self.store.broadcasts
         async with self._lock:
-            announcement = self.store.get_announcement(announcement_id)
-            if announcement is None or announcement.status != "sending":
+            announcement = await broadcasts.get_announcement(announcement_id)
+            if announcement is None or announcement.status is not AnnouncementStatus.SENDING:
                 return None
-            pending = self.store.pending_deliveries(announcement_id)
+            pending = await broadcasts.pending_deliveries(announcement_id)
             log.info("broadcast %d: %d chats to go", announcement_id, len(pending))
             for delivery in pending:
                 if self._stopping.is_set():
                     log.info("broadcast %d paused for shutdown", announcement_id)
                     return None
-                status = self.store.delivery_status(announcement_id, delivery.chat_id)
-                if status not in (None, "pending"):
+                status = await broadcasts.delivery_status(announcement_id, delivery.chat_id)
+                if status not in (None, DeliveryStatus.PENDING):
                     continue  # settled meanwhile: reached through a migration, or bot removed
                 # Shielded: a shutdown waits for the send in flight and its record.
                 await asyncio.shield(
                     self._deliver_one(announcement_id, delivery.chat_id, announcement.html)
                 )
-            report = self.store.finish_announcement(announcement_id)
+            report = await broadcasts.finish_announcement(announcement_id)
         log.info(
             "broadcast %d done: %d delivered, %d failed, %d dropped in %.1f s",
             announcement_id,
@@ -121,19 +128,18 @@ class Broadcaster:
         )
         if report_to is not None:
             with contextlib.suppress(TelegramError):
-                await self.bot.send_message(
-                    report_to, format_report(report), parse_mode=ParseMode.HTML
-                )
+                await self.bot.send_message(report_to, format_report(report))
         return report
 
-    async def _deliver_one(self, announcement_id: int, chat_id: int | str, html_text: str) -> None:
+    async def _deliver_one(self, announcement_id: int, chat_id: ChatId, html_text: str) -> None:
         """Send to one chat with bounded retries, recording the outcome."""
+        broadcasts = self.store.broadcasts
         attempts = 0
         while True:
             attempts += 1
             await self.pacer.wait()
             try:
-                message = await self.bot.send_message(chat_id, html_text, parse_mode=ParseMode.HTML)
+                message = await self.bot.send_message(chat_id, html_text)
             except RetryAfter as error:
                 wait = error.retry_after
                 seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
@@ -141,61 +147,58 @@ class Broadcaster:
                 await asyncio.sleep(seconds)
                 if attempts < MAX_ATTEMPTS + 2:
                     continue
-                self.store.mark_delivery(
-                    announcement_id, chat_id, status="failed", error="flood limit"
-                )
+                await self._failed(announcement_id, chat_id, "flood limit")
                 return
             except ChatMigrated as error:
                 new_id = error.new_chat_id
                 log.info("chat %s migrated to %s", chat_id, new_id)
                 if isinstance(chat_id, int):
-                    self.store.migrate_chat(chat_id, new_id)
-                self.store.move_delivery(announcement_id, chat_id, new_id)
+                    await self.store.chats.migrate_chat(chat_id, new_id)
+                await broadcasts.move_delivery(announcement_id, chat_id, new_id)
                 chat_id = new_id
-                if self.store.delivery_status(announcement_id, new_id) != "pending":
+                status = await broadcasts.delivery_status(announcement_id, new_id)
+                if status is not DeliveryStatus.PENDING:
                     return  # the new id was a target of its own and has had its turn
                 if attempts < MAX_ATTEMPTS:
                     continue
-                self.store.mark_delivery(
-                    announcement_id, chat_id, status="failed", error="migrated too often"
-                )
+                await self._failed(announcement_id, chat_id, "migrated too often")
                 return
             except Forbidden as error:
                 log.info("dropping chat %s: %s", chat_id, error.message)
                 if isinstance(chat_id, int):
-                    self.store.remove_chat(chat_id)
-                self.store.mark_delivery(
-                    announcement_id, chat_id, status="dropped", error=error.message
+                    await self.store.chats.remove_chat(chat_id)
+                await broadcasts.mark_delivery(
+                    announcement_id, chat_id, status=DeliveryStatus.DROPPED, error=error.message
                 )
                 return
             except TimedOut as error:
                 if not _retry_is_safe(error):
-                    self.store.mark_delivery(
-                        announcement_id, chat_id, status="failed", error=UNSURE_TIMEOUT
-                    )
+                    await self._failed(announcement_id, chat_id, UNSURE_TIMEOUT)
                     return
                 if attempts >= MAX_ATTEMPTS:
-                    self.store.mark_delivery(
-                        announcement_id, chat_id, status="failed", error=f"timed out: {error}"
-                    )
+                    await self._failed(announcement_id, chat_id, f"timed out: {error}")
                     return
             except BadRequest as error:  # bad chat id, no rights to post: retrying cannot help
-                self.store.mark_delivery(
-                    announcement_id, chat_id, status="failed", error=error.message
-                )
+                await self._failed(announcement_id, chat_id, error.message)
                 return
             except NetworkError as error:  # 5xx and connection errors: worth a bounded retry
                 if attempts >= MAX_ATTEMPTS:
-                    self.store.mark_delivery(
-                        announcement_id, chat_id, status="failed", error=error.message
-                    )
+                    await self._failed(announcement_id, chat_id, error.message)
                     return
             else:
-                self.store.mark_delivery(
-                    announcement_id, chat_id, status="sent", message_id=message.message_id
+                await broadcasts.mark_delivery(
+                    announcement_id,
+                    chat_id,
+                    status=DeliveryStatus.SENT,
+                    message_id=message.message_id,
                 )
                 return
             await asyncio.sleep(BACKOFF_SECONDS * attempts)
+
+    async def _failed(self, announcement_id: int, chat_id: ChatId, error: str) -> None:
+        await self.store.broadcasts.mark_delivery(
+            announcement_id, chat_id, status=DeliveryStatus.FAILED, error=error
+        )
 
 
 def format_report(report: DeliveryReport) -> str:

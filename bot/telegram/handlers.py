@@ -12,24 +12,23 @@ import time
 from typing import Any
 
 from telegram import Message, MessageEntity, ReplyParameters, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import NetworkError
-from telegram.ext import ContextTypes
 
-from bot.answers import Answer
-from bot.store import AskedQuestion
+from bot.answers import Answer, Outcome
+from bot.commands import Audience, commands_for
+from bot.store.records import AskedQuestion
 from bot.telegram.render import (
     ASK_PREFIX,
     CARD_PREFIX,
+    card_message,
     inline_article,
-    message_kwargs,
     question_keyboard,
 )
-from bot.telegram.state import BotState, state_of
+from bot.telegram.state import BotState, Context
 
-log = logging.getLogger("bot.updates")
+log = logging.getLogger(__name__)
 
-Context = ContextTypes.DEFAULT_TYPE
 EXAMPLE_QUESTIONS = 4
 INLINE_RESULTS = 10
 TEXT_ONLY_REPLY = (
@@ -65,27 +64,31 @@ async def send_answer(
     message = update.effective_message
     if chat is None:
         return
-    kwargs = message_kwargs(answer)
+    reply_to = None
     if message is not None and _is_group(update):
-        kwargs["reply_parameters"] = ReplyParameters(
-            message.message_id, allow_sending_without_reply=True
-        )
-    await context.bot.send_message(chat.id, **kwargs)  # type: ignore[arg-type]
-    state = state_of(context)
+        reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+    text, keyboard = card_message(answer)
+    await context.bot.send_message(
+        chat.id,
+        text,
+        reply_markup=keyboard,
+        reply_parameters=reply_to,
+        link_preview_options=None,
+    )
     if log_question:
-        state.pending_logs.append(
+        context.bot_data.pending_logs.append(
             AskedQuestion(
                 answer.question,
-                answer.intent,
+                answer.fact_id,
                 answer.matched,
                 answer.confidence,
                 _chat_type(update),
             )
         )
     log.info(
-        "update chat=%s intent=%s confidence=%.2f match_ms=%.2f total_ms=%.1f",
+        "update chat=%s fact=%s confidence=%.2f match_ms=%.2f total_ms=%.1f",
         _chat_type(update),
-        answer.intent or "fallback",
+        answer.fact_id or "fallback",
         answer.confidence,
         match_seconds * 1000,
         (time.perf_counter() - started) * 1000,
@@ -94,8 +97,7 @@ async def send_answer(
 
 async def answer_question(update: Update, context: Context, question: str) -> None:
     started = time.perf_counter()
-    engine = state_of(context).engine
-    answer = engine.ask(question)
+    answer = context.bot_data.engine.ask(question)
     await send_answer(
         update, context, answer, started=started, match_seconds=time.perf_counter() - started
     )
@@ -123,8 +125,9 @@ def help_text(state: BotState, bot_username: str) -> str:
         "",
         "<b>Topics</b>",
     ]
-    for fact in state.engine.kb.commands:
-        lines.append(f"/{fact.command} — {html.escape(fact.title)}")
+    for topic in state.engine.topics:
+        if topic.command:
+            lines.append(f"/{topic.command} — {html.escape(topic.title)}")
     lines += [
         "/partners <i>country</i> — is that country a partner?",
         "",
@@ -132,7 +135,8 @@ def help_text(state: BotState, bot_username: str) -> str:
         f"In groups, mention me (@{html.escape(bot_username)}) or reply to my message. "
         f"In any chat, type @{html.escape(bot_username)} and a few words to share a card.",
     ]
-    lines += ["", "Group admins: /subscribe or /unsubscribe a group to announcements."]
+    group_commands = " or ".join(f"/{c.name}" for c in commands_for(Audience.GROUP_ADMINS))
+    lines += ["", f"Group admins: {group_commands} a group to announcements."]
     return "\n".join(lines)
 
 
@@ -142,7 +146,7 @@ def help_text(state: BotState, bot_username: str) -> str:
 async def start(update: Update, context: Context) -> None:
     """Greet with example questions as buttons, or open a deep-linked topic (?start=exercises)."""
     started = time.perf_counter()
-    state = state_of(context)
+    state = context.bot_data
     message = update.effective_message
     if message is None:
         return
@@ -154,14 +158,13 @@ async def start(update: Update, context: Context) -> None:
             return
     user = update.effective_user
     name = html.escape(user.first_name) if user and user.first_name else "there"
-    topics = ", ".join(f"/{fact.command}" for fact in state.engine.kb.commands)
+    topics = ", ".join(f"/{topic.command}" for topic in state.engine.topics if topic.command)
     await message.reply_text(
         f"Hello, {name}! I answer questions about one document: <b>the bilateral and "
         "multilateral military cooperation of the Ministry of Defence of Azerbaijan</b>. "
         "Every answer cites the sentence it comes from.\n\n"
         f"Ask in your own words, or open a topic: {topics}. /help explains more.\n\n"
         "Try one of these:",
-        parse_mode=ParseMode.HTML,
         reply_markup=question_keyboard(example_questions(state)),
     )
     log.info(
@@ -176,9 +179,7 @@ async def help_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(
-        help_text(state_of(context), context.bot.username), parse_mode=ParseMode.HTML
-    )
+    await message.reply_text(help_text(context.bot_data, context.bot.username))
 
 
 def parse_command(text: str) -> tuple[str, str | None, str]:
@@ -198,7 +199,7 @@ async def command_router(update: Update, context: Context) -> None:
     name, target, argument = parse_command(message.text)
     if target is not None and target.lower() != context.bot.username.lower():
         return  # addressed to another bot
-    answer = state_of(context).engine.command(name, argument)
+    answer = context.bot_data.engine.command(name, argument)
     if answer is not None:
         await send_answer(
             update,
@@ -211,10 +212,7 @@ async def command_router(update: Update, context: Context) -> None:
         return
     if _is_group(update) and target is None:
         return  # a bare command in a group may belong to another bot: stay quiet
-    await message.reply_text(
-        f"I don't know /{html.escape(name)}. Type /help to see what I can do.",
-        parse_mode=ParseMode.HTML,
-    )
+    await message.reply_text(f"I don't know /{html.escape(name)}. Type /help to see what I can do.")
 
 
 # -- messages ----------------------------------------------------------------------------------
@@ -243,11 +241,12 @@ async def text_message(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    question: str | None = message.text
+    question = message.text
     if _is_group(update):
-        question = addressed_text(message, context.bot.id, context.bot.username)
-        if question is None:
+        addressed = addressed_text(message, context.bot.id, context.bot.username)
+        if addressed is None:
             return
+        question = addressed
     elif update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
         return
     await answer_question(update, context, question)
@@ -271,13 +270,13 @@ async def button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    engine = state_of(context).engine
+    engine = context.bot_data.engine
     data = query.data or ""
     answer: Answer | None = None
     if data.startswith(CARD_PREFIX):
-        answer = engine.card(data[len(CARD_PREFIX) :])
+        answer = engine.card(data.removeprefix(CARD_PREFIX))
     elif data.startswith(ASK_PREFIX):
-        answer = engine.ask(data[len(ASK_PREFIX) :])
+        answer = engine.ask(data.removeprefix(ASK_PREFIX))
     if answer is None or query.message is None:
         await query.answer("That topic is no longer available. Type /help.", show_alert=False)
         return
@@ -292,12 +291,12 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    engine = state_of(context).engine
+    engine = context.bot_data.engine
     text = query.query.strip()
     answers: list[Answer] = []
     if text:
         answer = engine.ask(text)
-        if answer.matched and answer.kind == "fact":
+        if answer.outcome is Outcome.FACT:
             answers.append(answer)
             topics = answer.related
         else:
@@ -305,15 +304,15 @@ async def inline_query(update: Update, context: Context) -> None:
     else:
         topics = tuple(engine.topics)
     for topic in topics:
-        card = engine.card(topic.id)
-        if card is not None and all(a.intent != card.intent for a in answers):
+        card = engine.card(topic.fact_id)
+        if card is not None and all(a.fact_id != card.fact_id for a in answers):
             answers.append(card)
     results = [inline_article(answer) for answer in answers[:INLINE_RESULTS]]
     await query.answer(results, cache_time=30, is_personal=False)
     log.info(
         "update chat=inline results=%d best=%s total_ms=%.1f",
         len(results),
-        answers[0].intent if answers else None,
+        answers[0].fact_id if answers else None,
         (time.perf_counter() - started) * 1000,
     )
 

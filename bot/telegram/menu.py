@@ -1,10 +1,12 @@
-"""The command menu Telegram shows, scoped: everyone, group administrators, operators."""
+"""The command menu Telegram shows, scoped: everyone, group administrators, operators. Fixed
+commands come from bot.commands, topic commands from the current knowledge base."""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
@@ -12,48 +14,42 @@ from telegram import (
     BotCommandScopeChat,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application
 
+from bot.commands import Audience, commands_for
 from bot.engine import QAEngine
 from bot.telegram.state import BotState
 
-log = logging.getLogger("bot.menu")
+log = logging.getLogger(__name__)
 
-HELP_DESCRIPTION = "How to ask, and all commands"
-OPERATOR_COMMANDS = (
-    ("announce", "Announce a text or a topic card to every target"),
-    ("digest", "Daily fact of the day: /digest on HH:MM or /digest off"),
-    ("stats", "Questions, fallbacks, top topics, subscribers"),
-    ("unanswered", "Most frequent questions the bot could not answer"),
-    ("reload", "Reload and validate the knowledge base"),
-)
-GROUP_ADMIN_COMMANDS = (
-    ("subscribe", "Receive announcements in this group"),
-    ("unsubscribe", "Stop announcements in this group"),
-)
+MAX_DESCRIPTION = 256  # Telegram's limit for a command's description
 
 
-def public_commands(engine: QAEngine) -> list[BotCommand]:
-    """The menu everyone sees: help plus one command per topic card."""
-    commands = [BotCommand("help", HELP_DESCRIPTION)]
-    commands += [
-        BotCommand(fact.command, fact.title[:256]) for fact in engine.kb.commands if fact.command
+def menu(engine: QAEngine, audience: Audience) -> list[BotCommand]:
+    """What one audience sees: everyone's fixed commands, one per topic, then its own."""
+    fixed = [
+        BotCommand(c.name, c.description) for c in commands_for(Audience.EVERYONE, menu_only=True)
     ]
-    return commands
+    topics = [
+        BotCommand(topic.command, topic.title[:MAX_DESCRIPTION])
+        for topic in engine.topics
+        if topic.command
+    ]
+    own = [] if audience is Audience.EVERYONE else commands_for(audience, menu_only=True)
+    return fixed + topics + [BotCommand(c.name, c.description) for c in own]
 
 
-async def set_commands(application: Application, state: BotState) -> None:  # type: ignore[type-arg]
-    """Public commands in private chats and groups, subscription commands for group
+async def set_commands(bot: Bot, state: BotState) -> None:
+    """Everyone's menu in private chats and groups, subscription commands for group
     administrators, and operator commands in each operator's private chat."""
-    bot = application.bot
-    public = public_commands(state.engine)
-    await bot.set_my_commands(public, scope=BotCommandScopeAllPrivateChats())
-    await bot.set_my_commands(public, scope=BotCommandScopeAllGroupChats())
-    group_admins = public + [BotCommand(n, d) for n, d in GROUP_ADMIN_COMMANDS]
-    await bot.set_my_commands(group_admins, scope=BotCommandScopeAllChatAdministrators())
-    operator = public + [BotCommand(n, d) for n, d in OPERATOR_COMMANDS]
+    everyone = menu(state.engine, Audience.EVERYONE)
+    await bot.set_my_commands(everyone, scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(everyone, scope=BotCommandScopeAllGroupChats())
+    await bot.set_my_commands(
+        menu(state.engine, Audience.GROUP_ADMINS), scope=BotCommandScopeAllChatAdministrators()
+    )
+    operators = menu(state.engine, Audience.OPERATORS)
     for user_id in sorted(state.settings.admin_user_ids):
         try:
-            await bot.set_my_commands(operator, scope=BotCommandScopeChat(user_id))
+            await bot.set_my_commands(operators, scope=BotCommandScopeChat(user_id))
         except TelegramError as error:  # the operator has not started a chat with the bot yet
             log.warning("operator menu for user %s not set: %s", user_id, error)

@@ -12,7 +12,7 @@ from telegram import (
     InlineQueryResultArticle,
     InputTextMessageContent,
 )
-from telegram.constants import MessageLimit, ParseMode
+from telegram.constants import MessageLimit
 
 from bot.answers import Answer, Topic
 from bot.text import plain_text
@@ -25,10 +25,11 @@ MAX_DESCRIPTION = 120
 ELLIPSIS = "…"
 
 
-def card_data(topic_id: str) -> str:
-    data = CARD_PREFIX + topic_id
+def card_data(fact_id: str) -> str:
+    """A card button's callback data; ValueError when the id does not fit Telegram's 64 bytes."""
+    data = CARD_PREFIX + fact_id
     if len(data.encode()) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"fact id too long for a button: {topic_id}")
+        raise ValueError(f"fact id too long for a button: {fact_id}")
     return data
 
 
@@ -41,7 +42,7 @@ def ask_data(question: str) -> str | None:
 def topic_keyboard(topics: Iterable[Topic], *, prefix: str = "") -> InlineKeyboardMarkup | None:
     """One button per topic, one per row, so long titles stay readable on phones."""
     rows = [
-        [InlineKeyboardButton(f"{prefix}{topic.title}", callback_data=card_data(topic.id))]
+        [InlineKeyboardButton(f"{prefix}{topic.title}", callback_data=card_data(topic.fact_id))]
         for topic in list(topics)[:MAX_BUTTONS]
     ]
     return InlineKeyboardMarkup(rows) if rows else None
@@ -78,14 +79,9 @@ def fit(text_html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
     return plain[: limit - 1] + ELLIPSIS
 
 
-def message_kwargs(answer: Answer) -> dict[str, object]:
-    """Everything sendMessage needs for an answer."""
-    return {
-        "text": fit(answer.html),
-        "parse_mode": ParseMode.HTML,
-        "reply_markup": answer_keyboard(answer),
-        "link_preview_options": None,
-    }
+def card_message(answer: Answer) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An answer as a message: its HTML within Telegram's limit, and its buttons."""
+    return fit(answer.html), answer_keyboard(answer)
 
 
 def one_line(text: str, limit: int = MAX_DESCRIPTION) -> str:
@@ -95,11 +91,11 @@ def one_line(text: str, limit: int = MAX_DESCRIPTION) -> str:
 
 def inline_article(answer: Answer) -> InlineQueryResultArticle:
     """A card offered in inline mode: title, a one-line description, the card as the message."""
-    key = f"{answer.intent}:{answer.title}"
+    key = f"{answer.fact_id}:{answer.title}"
     result_id = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:32]
     return InlineQueryResultArticle(
         id=result_id,
         title=answer.title or "Answer",
         description=one_line(plain_text(answer.body)),
-        input_message_content=InputTextMessageContent(fit(answer.html), parse_mode=ParseMode.HTML),
+        input_message_content=InputTextMessageContent(fit(answer.html)),
     )

@@ -1,43 +1,51 @@
-"""What every handler shares, kept in `application.bot_data` under one typed key."""
+"""What every handler shares, typed: PTB creates it as `bot_data` (ContextTypes), and
+build_application fills it in before the bot starts."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram.ext import CallbackContext
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.audience import audience
 from bot.engine import QAEngine
 from bot.settings import Settings
-from bot.store import AskedQuestion, Store
-
-if TYPE_CHECKING:
-    from bot.telegram.broadcast import Broadcaster
-
-STATE_KEY = "state"
+from bot.store import Store
+from bot.store.records import AskedQuestion, ChatId
+from bot.telegram.broadcast import Broadcaster
 
 
-@dataclass
 class BotState:
-    """Engine (swapped by /reload), settings and store; one per application."""
+    """Engine (swapped by /reload), settings, store and broadcaster; one per application.
+
+    PTB instantiates it without arguments, so the services are attributes assigned once by
+    `build_application`, not constructor parameters."""
 
     engine: QAEngine
     settings: Settings
     store: Store
-    pending_logs: list[AskedQuestion] = field(default_factory=list)
-    broadcaster: Broadcaster | None = None
+    broadcaster: Broadcaster
+
+    def __init__(self) -> None:
+        self.pending_logs: list[AskedQuestion] = []
+
+    async def flush_question_log(self) -> None:
+        """Write the buffered question log in one transaction, off the event loop."""
+        if not self.pending_logs:
+            return
+        batch, self.pending_logs = self.pending_logs, []
+        await self.store.questions.log(batch)
+
+    async def announcement_targets(self) -> list[ChatId]:
+        """Every chat an announcement goes to now: configured targets, then subscribers."""
+        return audience(self.settings.announce_chat_ids, await self.store.chats.subscribed_chats())
 
 
-async def flush_question_log(state: BotState) -> None:
-    """Write the buffered question log in a worker thread, off the event loop."""
-    if not state.pending_logs:
-        return
-    batch, state.pending_logs = state.pending_logs, []
-    await asyncio.to_thread(state.store.log_questions, batch)
-
-
-def state_of(context: CallbackContext[Any, Any, Any, Any]) -> BotState:
-    state = context.application.bot_data[STATE_KEY]
-    assert isinstance(state, BotState)
-    return state
+# PTB's generics: the bot's type argument is its rate limiter's, and the builder does not
+# carry the context type into the job queue's, so both are left open.
+Context = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotState]
+BotApplication = Application[ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotState, Any]
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+CONTEXT_TYPES = ContextTypes(bot_data=BotState)

@@ -18,6 +18,7 @@ from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store
 from bot.telegram.app import TELEGRAM_OVERALL_RATE
+from tests.bench.core import KNOWLEDGE
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram_harness import ADMIN_ID, bot_settings, running_bot
 
@@ -77,7 +78,9 @@ async def subscribe_all(api: FakeBotAPI, settings: Settings, chats: list[int]) -
     with Store(settings.database_path) as store:
         for index, chat in enumerate(chats):
             if not is_channel(index):
-                store.set_subscribed(chat, True, chat_type="supergroup", title=f"Group {chat}")
+                await store.chats.set_subscribed(
+                    chat, True, chat_type="supergroup", title=f"Group {chat}"
+                )
     for index, chat in enumerate(chats):
         if is_channel(index):
             promote_in_channel(api, chat)
@@ -86,9 +89,9 @@ async def subscribe_all(api: FakeBotAPI, settings: Settings, chats: list[int]) -
 async def wait_subscribed(settings: Settings, count: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     with Store(settings.database_path) as store:
-        while len(store.subscribed_chats()) < count:
+        while (subscribed := (await store.chats.counts())[1]) < count:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"only {len(store.subscribed_chats())} of {count} subscribed")
+                raise RuntimeError(f"only {subscribed} of {count} subscribed")
             await asyncio.sleep(0.1)
 
 
@@ -131,8 +134,8 @@ async def broadcast_once(engine: QAEngine, folder: Path, failing: int) -> Outcom
         attempts = Counter(call.params["chat_id"] for call in to_targets)
         delivered = Counter(call.params["chat_id"] for call in to_targets if call.ok)
         with Store(settings.database_path) as store:
-            announcement = store.recent_announcements(1)[0]
-            statuses = Counter(d.status for d in store.deliveries(announcement.id))
+            announcement = (await store.broadcasts.recent_announcements(1))[0]
+            statuses = Counter(d.status for d in await store.broadcasts.deliveries(announcement.id))
         return Outcome(
             seconds=seconds,
             sending=to_targets[-1].at - to_targets[0].at if to_targets else 0.0,
@@ -176,7 +179,7 @@ def show(title: str, outcome: Outcome, *, failing: int) -> None:
 
 
 async def main() -> None:
-    engine = QAEngine.load()
+    engine = QAEngine.load(KNOWLEDGE)
     channels = sum(1 for index in range(CHATS) if is_channel(index))
     print(
         f"Broadcast: {CHATS} chats ({CHATS - channels} supergroups, {channels} channels), "

@@ -15,11 +15,12 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from bot.evaluation import Example, Report, evaluate, load_examples
-from bot.knowledge import Fact, KnowledgeBase, load_knowledge
+from bot.kb import Fact, KnowledgeBase, load_knowledge
 from bot.matcher import Matcher
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
+KNOWLEDGE = ROOT / "knowledge"
 WRATIO_CUTOFF = 85.0
 TFIDF_CUTOFF = 0.5
 
@@ -55,7 +56,7 @@ class WRatioPeer:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.choices = [q for fact in kb.facts for q in fact.questions]
-        self.intents = [fact.id for fact in kb.facts for _ in fact.questions]
+        self.fact_ids = [fact.id for fact in kb.facts for _ in fact.questions]
 
     def __call__(self, question: str) -> str | None:
         found = process.extractOne(
@@ -65,7 +66,7 @@ class WRatioPeer:
             processor=str.lower,
             score_cutoff=WRATIO_CUTOFF,
         )
-        return self.intents[found[2]] if found else None
+        return self.fact_ids[found[2]] if found else None
 
 
 class TfidfPeer:
@@ -77,14 +78,14 @@ class TfidfPeer:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         phrasings = [q for fact in kb.facts for q in fact.questions]
-        self.intents = [fact.id for fact in kb.facts for _ in fact.questions]
+        self.fact_ids = [fact.id for fact in kb.facts for _ in fact.questions]
         self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         self.matrix = self.vectorizer.fit_transform(phrasings)
 
     def __call__(self, question: str) -> str | None:
         scores = (self.matrix @ self.vectorizer.transform([question]).T).toarray().ravel()
         best = int(scores.argmax())
-        return self.intents[best] if scores[best] >= TFIDF_CUTOFF else None
+        return self.fact_ids[best] if scores[best] >= TFIDF_CUTOFF else None
 
 
 def scaled(kb: KnowledgeBase, factor: int, seed: int = 7) -> KnowledgeBase:
@@ -110,9 +111,10 @@ def startup_in_fresh_process() -> tuple[float, float, float]:
     """(load+validate, matcher build, whole process) seconds, measured in a new interpreter."""
     code = (
         "import time; t0=time.perf_counter();"
-        "from bot.engine import QAEngine;"
-        "t1=time.perf_counter(); e,s=QAEngine.timed_load();"
-        "print(s.load_seconds, s.build_seconds, time.perf_counter()-t0)"
+        "from bot.engine import QAEngine; from bot.kb import load_knowledge;"
+        f"t1=time.perf_counter(); kb=load_knowledge({str(KNOWLEDGE)!r});"
+        "t2=time.perf_counter(); QAEngine(kb); t3=time.perf_counter();"
+        "print(t2-t1, t3-t2, t3-t0)"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
@@ -145,9 +147,9 @@ def report_line(name: str, report: Report, seconds: list[float]) -> str:
 
 
 def run() -> None:
-    kb = load_knowledge()
+    kb = load_knowledge(KNOWLEDGE)
     matcher = Matcher(kb)
-    ours = lambda q: matcher.match(q).intent  # noqa: E731
+    ours = lambda q: matcher.match(q).fact_id  # noqa: E731
     peers: list[tuple[str, Callable[[str], str | None]]] = [
         ("ours (weighted F + entities + rapidfuzz)", ours),
         (WRatioPeer.name, WRatioPeer(kb)),
@@ -159,7 +161,7 @@ def run() -> None:
         if not path.exists():
             continue
         examples: list[Example] = load_examples(path)
-        scope = sum(e.intent is not None for e in examples)
+        scope = sum(e.fact_id is not None for e in examples)
         print(
             f"{label} ({filename}: {len(examples)} questions, {scope} in scope, "
             f"{len(examples) - scope} out of scope):"
@@ -178,7 +180,7 @@ def run() -> None:
         build = time.perf_counter() - started
         phrasings = sum(len(fact.questions) for fact in base.facts)
         times = timed(
-            lambda q, m=big: m.match(q).intent, questions, rounds=5 if factor < 100 else 2
+            lambda q, m=big: m.match(q).fact_id, questions, rounds=5 if factor < 100 else 2
         )
         print(
             f"  KB x{factor:<4} {len(base.facts):5d} facts {phrasings:6d} phrasings: "

@@ -22,7 +22,7 @@ from bot.engine import QAEngine
 from bot.evaluation import load_examples
 from bot.settings import Settings
 from bot.telegram.app import build_application
-from tests.bench.core import DATA, ms, percentile
+from tests.bench.core import DATA, KNOWLEDGE, ms, percentile
 from tests.fakebotapi import FakeBotAPI
 from tests.telegram_harness import loopback_request
 
@@ -160,7 +160,7 @@ def matcher_seconds(engine: QAEngine, questions: list[str]) -> float:
 
 def run() -> None:
     logging.getLogger("bot").setLevel(logging.WARNING)
-    engine = QAEngine.load()
+    engine = QAEngine.load(KNOWLEDGE)
     questions = [example.question for example in load_examples(DATA / "questions.yaml")]
     total = USERS * QUESTIONS_PER_USER
     matcher = matcher_seconds(engine, questions)

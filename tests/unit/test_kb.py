@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeBase, check_knowledge, load_knowledge
+from bot.kb import KnowledgeBase, check_knowledge, load_knowledge
 from bot.text import collapse_whitespace
 from tests.conftest import KNOWLEDGE, ROOT
 

@@ -12,38 +12,38 @@ from pathlib import Path
 
 import pytest
 
-import bot.knowledge as knowledge_module
-from bot.knowledge import default_knowledge_dir
+import bot.kb.location as location_module
+from bot.kb import find_knowledge_dir
+from bot.settings import load_settings
 from tests.conftest import KNOWLEDGE, ROOT
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_checkout_finds_its_knowledge(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KNOWLEDGE_DIR", raising=False)
-    assert default_knowledge_dir() == KNOWLEDGE
+def test_checkout_finds_its_knowledge() -> None:
+    assert find_knowledge_dir() == KNOWLEDGE
+    assert load_settings({}, env_file=None).knowledge_folder == KNOWLEDGE
 
 
-def test_environment_variable_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("KNOWLEDGE_DIR", str(tmp_path))
-    assert default_knowledge_dir() == tmp_path
+def test_environment_variable_wins(tmp_path: Path) -> None:
+    settings = load_settings({"KNOWLEDGE_DIR": str(tmp_path)}, env_file=None)
+    assert settings.knowledge_folder == tmp_path
 
 
 def test_installed_package_finds_the_wheel_data(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Installed from a wheel: no checkout around bot/, the data files under sys.prefix."""
-    monkeypatch.delenv("KNOWLEDGE_DIR", raising=False)
-    site = tmp_path / "site-packages" / "bot"
+    site = tmp_path / "site-packages" / "bot" / "kb"
     site.mkdir(parents=True)
-    monkeypatch.setattr(knowledge_module, "__file__", str(site / "knowledge.py"))
+    monkeypatch.setattr(location_module, "__file__", str(site / "location.py"))
     shared = tmp_path / "prefix" / "share" / "milcoop-bot" / "knowledge"
     shared.mkdir(parents=True)
     (shared / "document.txt").write_text("x", encoding="utf-8")
     monkeypatch.setattr(sys, "prefix", str(tmp_path / "prefix"))
     monkeypatch.chdir(tmp_path)
-    assert default_knowledge_dir() == shared
+    assert find_knowledge_dir() == shared
 
 
 def test_wheel_carries_the_knowledge_base() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import QAEngine
-from bot.entities import COUNTRY
+from bot.kb import Category
 from bot.text import fold, normalise
 
 
@@ -17,7 +17,7 @@ def test_normalisation_folds_azerbaijani_and_turkish_letters() -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "intent", "expected"),
+    ("question", "fact_id", "expected"),
     [
         ("Which exercises were held?", "exercises_2016", "Anadolu Gartali"),
         ("list the drills of 2016", "exercises_2016", "EFES"),
@@ -43,10 +43,10 @@ def test_normalisation_folds_azerbaijani_and_turkish_letters() -> None:
     ],
 )
 def test_document_questions_get_the_right_card(
-    engine: QAEngine, question: str, intent: str, expected: str
+    engine: QAEngine, question: str, fact_id: str, expected: str
 ) -> None:
     answer = engine.ask(question)
-    assert answer.intent == intent, (question, answer.intent, answer.confidence)
+    assert answer.fact_id == fact_id, (question, answer.fact_id, answer.confidence)
     assert answer.matched
     assert expected in answer.html
     assert "<blockquote>" in answer.html  # the source sentence is cited
@@ -78,7 +78,7 @@ def test_listed_partners_are_confirmed(
     engine: QAEngine, question: str, name: str, spelling: str | None
 ) -> None:
     answer = engine.ask(question)
-    assert answer.intent == "partner_check", (question, answer.intent)
+    assert answer.fact_id == "partner_check", (question, answer.fact_id)
     assert answer.body.startswith("Yes.")
     assert f"<b>{name}</b>" in answer.body
     if spelling:
@@ -104,7 +104,7 @@ def test_near_misses_are_never_partners(
     engine: QAEngine, question: str, name: str, not_confused_with: str
 ) -> None:
     answer = engine.ask(question)
-    assert answer.intent == "partner_check", (question, answer.intent)
+    assert answer.fact_id == "partner_check", (question, answer.fact_id)
     assert answer.body.startswith("No.")
     assert f"<b>{name}</b>" in answer.body
     assert not_confused_with not in answer.body
@@ -118,7 +118,7 @@ def test_several_countries_in_one_question(engine: QAEngine) -> None:
 
 def test_us_the_pronoun_is_not_the_country(engine: QAEngine) -> None:
     mentions = engine.matcher.analyser.analyse("tell us about the exercises").mentions
-    assert not [m for m in mentions if m.kind == COUNTRY]
+    assert not [m for m in mentions if m.category is Category.COUNTRY]
     mentions = engine.matcher.analyser.analyse("Is the US a partner?").mentions
     assert [m.key for m in mentions] == ["United States"]
 
@@ -127,7 +127,7 @@ def test_the_states_is_a_name_but_states_is_a_word(engine: QAEngine) -> None:
     analyse = engine.matcher.analyser.analyse
     assert [m.key for m in analyse("Is the States a partner?").mentions] == ["United States"]
     assert not analyse("how many states signed agreements with Azerbaijan").mentions
-    assert engine.ask("how many states signed agreements with Azerbaijan").intent == (
+    assert engine.ask("how many states signed agreements with Azerbaijan").fact_id == (
         "agreements_signed"
     )
 
@@ -145,7 +145,7 @@ def test_one_exercise_is_answered_in_context(
     engine: QAEngine, question: str, exercise: str
 ) -> None:
     answer = engine.ask(question)
-    assert answer.intent == "exercise_info", (question, answer.intent)
+    assert answer.fact_id == "exercise_info", (question, answer.fact_id)
     assert answer.body.startswith(f"<b>{exercise}</b>")
     assert "first half of 2016" in answer.body
 
@@ -174,8 +174,8 @@ def test_one_exercise_is_answered_in_context(
 )
 def test_out_of_scope_falls_back_without_stating_facts(engine: QAEngine, question: str) -> None:
     answer = engine.ask(question)
-    assert not answer.matched, (question, answer.intent, answer.confidence)
-    assert answer.intent is None
+    assert not answer.matched, (question, answer.fact_id, answer.confidence)
+    assert answer.fact_id is None
     assert not answer.sources
     assert 1 <= len(answer.suggestions) <= 3
     for figure in ("34", "36", "900", "250-300", "2016", "2017"):
@@ -189,13 +189,13 @@ def test_fallback_offers_the_nearest_topics(engine: QAEngine) -> None:
 
 
 def test_small_talk_is_matched_and_states_no_fact(engine: QAEngine) -> None:
-    for question, intent in [
+    for question, fact_id in [
         ("hello", "greeting"),
         ("thanks!", "thanks"),
         ("who are you?", "bot_identity"),
     ]:
         answer = engine.ask(question)
-        assert answer.intent == intent
+        assert answer.fact_id == fact_id
         assert answer.matched
         assert not answer.sources
 
@@ -205,7 +205,7 @@ def test_long_and_marked_up_input_is_handled(engine: QAEngine) -> None:
     assert len(long_question) > 4000
     engine.ask(long_question)  # no crash, whatever the verdict
     answer = engine.ask("<b>Which exercises were held?</b>")
-    assert answer.intent == "exercises_2016"
+    assert answer.fact_id == "exercises_2016"
     assert answer.question == "<b>Which exercises were held?</b>"
     assert "<script>" not in engine.ask("<script>alert(1)</script>").html
 
@@ -216,15 +216,15 @@ def test_command_argument_routes_to_the_per_country_answer(engine: QAEngine) -> 
     answer = engine.command("exercises", "EFES")
     assert answer is not None and answer.body.startswith("<b>EFES</b>")
     card = engine.command("partners")
-    assert card is not None and card.intent == "partners"
+    assert card is not None and card.fact_id == "partners"
     assert engine.command("nonexistent") is None
 
 
 def test_cards_and_related_buttons(engine: QAEngine) -> None:
     card = engine.card("agreements_signed")
     assert card is not None and "34 countries" in card.html
-    assert card.related and all(topic.id != "agreements_signed" for topic in card.related)
-    assert all(not engine.kb.fact(topic.id).slot for topic in card.related)
+    assert card.related and all(topic.fact_id != "agreements_signed" for topic in card.related)
+    assert all(not engine.kb.fact(topic.fact_id).slot for topic in card.related)
     assert engine.card("nope") is None
 
 
@@ -233,4 +233,4 @@ def test_matching_reads_no_files(engine: QAEngine, monkeypatch: pytest.MonkeyPat
         raise AssertionError("file access while answering")
 
     monkeypatch.setattr("builtins.open", forbidden)
-    assert engine.ask("Which exercises were held?").intent == "exercises_2016"
+    assert engine.ask("Which exercises were held?").fact_id == "exercises_2016"

@@ -2,31 +2,51 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from bot.cli import main, reply_to_console, unanswered_yaml
+from bot.cli import main
+from bot.console import reply_to_console
 from bot.engine import QAEngine
+from bot.store import Store
+from bot.store.questions import unanswered_yaml
+from bot.store.records import AskedQuestion
 from tests.conftest import ROOT
 
-JSON_KEYS = {"question", "matched", "intent", "confidence", "text", "html", "suggestions"}
+JSON_KEYS = {
+    "question",
+    "matched",
+    "intent",
+    "confidence",
+    "text",
+    "html",
+    "suggestions",
+    "language",
+}
+SETTINGS_VARIABLES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "KNOWLEDGE_DIR")
+# Assembled at run time: no token-like literal in the tree.
+WELL_FORMED_TOKEN = "123456789:" + "cli_test_" + "y" * 26
 
 
 def run_bot(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     environment.update(env or {})
+    environment["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=cwd,
         env=environment,
         timeout=60,
         check=False,
@@ -65,6 +85,7 @@ def test_ask_json_reads_stdin_one_object_per_line_in_order() -> None:
     assert objects[2]["suggestions"] and all(isinstance(s, str) for s in objects[2]["suggestions"])
     assert objects[3]["matched"] is True and objects[3]["intent"] == "greeting"
     assert objects[4]["matched"] is False
+    assert {obj["language"] for obj in objects} == {"en"}
 
 
 def test_ask_answers_each_argument() -> None:
@@ -89,7 +110,7 @@ def test_no_command_without_token_opens_the_chat() -> None:
 
 
 def test_evaluate_prints_the_rasa_style_report() -> None:
-    result = run_bot("evaluate")
+    result = run_bot("evaluate", "tests/data/questions.yaml")
     assert result.returncode == 0, result.stderr
     for heading in ("precision", "recall", "f1", "in-scope accuracy", "out-of-scope rejection"):
         assert heading in result.stdout
@@ -127,24 +148,60 @@ def test_unanswered_yaml_is_pasteable() -> None:
 
 
 def test_unanswered_command_reads_the_store(tmp_path) -> None:
-    from bot.store import Store
-
     database = tmp_path / "bot.sqlite3"
+    asked = [
+        AskedQuestion(text, None, False, 0.1, "private")
+        for text in ("What is the budget?", "what is the budget?", "Who is the minister?")
+    ]
+    asked.append(AskedQuestion("Which exercises?", "exercises_2016", True, 0.9, "private"))
     with Store(database) as store:
-        for text in ("What is the budget?", "what is the budget?", "Who is the minister?"):
-            store.log_question(
-                text=text, intent=None, matched=False, confidence=0.1, chat_type="private"
-            )
-        store.log_question(
-            text="Which exercises?",
-            intent="exercises_2016",
-            matched=True,
-            confidence=0.9,
-            chat_type="private",
-        )
+        asyncio.run(store.questions.log(asked))
     result = run_bot("unanswered", env={"DATABASE_PATH": str(database)})
     assert result.returncode == 0, result.stderr
     import yaml
 
     assert yaml.safe_load(result.stdout) == ["what is the budget?", "who is the minister?"]
     assert "asked 2x" in result.stdout
+
+
+def test_evaluate_needs_a_file() -> None:
+    """The labelled sets belong to the tests; the command does not reach into that tree."""
+    result = run_bot("evaluate")
+    assert result.returncode == 2
+    assert "file" in result.stderr
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_token_in_dotenv_starts_the_bot_not_the_console(tmp_path: Path) -> None:
+    """`make run` is `python -m bot`: a token kept in .env selects the Telegram bot, which here
+    reports the unreachable Bot API instead of opening the console chat."""
+    (tmp_path / ".env").write_text(
+        f"TELEGRAM_BOT_TOKEN={WELL_FORMED_TOKEN}\n"
+        f"TELEGRAM_API_BASE_URL=http://127.0.0.1:{closed_port()}/bot\n"
+        f"DATABASE_PATH={tmp_path / 'bot.sqlite3'}\n",
+        encoding="utf-8",
+    )
+    result = run_bot(stdin="hello\n", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Console chat" not in result.stdout
+    assert "cannot reach the Bot API" in result.stderr
+    assert WELL_FORMED_TOKEN.split(":")[1] not in result.stderr
+
+
+def test_knowledge_dir_in_dotenv_is_the_one_every_command_uses(
+    tmp_path: Path, knowledge_copy: Path
+) -> None:
+    """KNOWLEDGE_DIR kept only in .env: check and ask read that folder, like /reload does."""
+    (knowledge_copy / "extra.yaml").write_text("- id: broken\n  title: [unclosed\n")
+    (tmp_path / ".env").write_text(f"KNOWLEDGE_DIR={knowledge_copy}\n", encoding="utf-8")
+    checked = run_bot("check", cwd=tmp_path)
+    assert checked.returncode == 1
+    assert "extra.yaml" in checked.stdout and "YAML syntax error" in checked.stdout
+    asked = run_bot("ask", "Which exercises were held?", cwd=tmp_path)
+    assert asked.returncode == 1
+    assert "extra.yaml" in asked.stderr

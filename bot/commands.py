@@ -1,0 +1,57 @@
+"""The bot's fixed commands in one table: handlers, menus, help and the names the knowledge
+base may not take all derive from it, so they cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Audience(StrEnum):
+    """Who may run a command, and so whose command menu shows it."""
+
+    EVERYONE = "everyone"
+    GROUP_ADMINS = "group_admins"  # a group's administrators, and the operators
+    OPERATORS = "operators"  # the users in ADMIN_USER_IDS
+
+
+@dataclass(frozen=True)
+class FixedCommand:
+    """A command the bot defines itself, as opposed to a fact's `command:` in the YAML."""
+
+    name: str
+    description: str
+    audience: Audience
+    in_menu: bool = True
+
+
+FIXED_COMMANDS: tuple[FixedCommand, ...] = (
+    # Telegram's own Start button sends /start, so the menu need not list it.
+    FixedCommand("start", "What I do, with example questions", Audience.EVERYONE, in_menu=False),
+    FixedCommand("help", "How to ask, and all commands", Audience.EVERYONE),
+    FixedCommand("subscribe", "Receive announcements in this group", Audience.GROUP_ADMINS),
+    FixedCommand("unsubscribe", "Stop announcements in this group", Audience.GROUP_ADMINS),
+    FixedCommand(
+        "announce", "Announce a text or a fact's card to every target", Audience.OPERATORS
+    ),
+    FixedCommand(
+        "digest", "Daily fact of the day: /digest on HH:MM or /digest off", Audience.OPERATORS
+    ),
+    FixedCommand("stats", "Questions, fallbacks, top facts, subscribers", Audience.OPERATORS),
+    FixedCommand(
+        "unanswered", "Most frequent questions the bot could not answer", Audience.OPERATORS
+    ),
+    FixedCommand("reload", "Reload and validate the knowledge base", Audience.OPERATORS),
+)
+
+RESERVED_NAMES = frozenset(command.name for command in FIXED_COMMANDS)
+"""Names a fact's `command:` may not take: the bot's own commands would shadow it."""
+
+
+def commands_for(audience: Audience, *, menu_only: bool = False) -> tuple[FixedCommand, ...]:
+    """The fixed commands of one audience, in table order."""
+    return tuple(
+        command
+        for command in FIXED_COMMANDS
+        if command.audience is audience and (command.in_menu or not menu_only)
+    )

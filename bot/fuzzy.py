@@ -1,0 +1,54 @@
+"""The typo rule, once: a misspelt word stands for a known word only when exactly one meaning
+is nearest, with the same first letter and no more edits than the word's length allows.
+
+Names (entities.py) and ordinary words (matcher.py) both use it, so "Iraq" can never be read
+as a typo of "Iran" in one place and not the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+SHORTEST_CORRECTED = 5  # shorter words are left alone: one edit turns them into other words
+LONG_WORD = 9  # from this length two edits are tolerated
+
+
+def max_typos(length: int) -> int:
+    """Edits tolerated in a word of this length: none for short words, where typos collide."""
+    if length < SHORTEST_CORRECTED:
+        return 0
+    return 1 if length < LONG_WORD else 2
+
+
+class TypoCorrector:
+    """Finds the one known word a typo stands for, or none when unsure.
+
+    `meanings` maps each known word to what it means; two nearest words that mean the same
+    (spellings of one country, inflections of one stem) are no ambiguity.
+    """
+
+    def __init__(self, meanings: Mapping[str, str], *, shortest: int = SHORTEST_CORRECTED) -> None:
+        self._meanings = {
+            word: meaning for word, meaning in meanings.items() if len(word) >= shortest
+        }
+        self._choices = sorted(self._meanings)
+
+    def correct(self, word: str) -> str | None:
+        """The known word nearest to `word`, when one meaning is unambiguously nearest."""
+        allowed = max_typos(len(word))
+        if not allowed or word.isdigit() or not self._choices:
+            return None
+        found = process.extract(
+            word, self._choices, scorer=OSA.distance, score_cutoff=allowed, limit=None
+        )
+        found = [item for item in found if item[0][0] == word[0]]
+        if not found:
+            return None
+        best = min(distance for _, distance, _ in found)
+        winners = [choice for choice, distance, _ in found if distance == best]
+        if len({self._meanings[choice] for choice in winners}) != 1:
+            return None
+        return winners[0]

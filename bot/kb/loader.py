@@ -1,0 +1,55 @@
+"""Loading the knowledge folder: the document, the fact files, entities and lexicon, all
+validated in one pass that reports every problem as `file:line: message`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.kb.facts import read_facts
+from bot.kb.location import DOCUMENT_FILE
+from bot.kb.model import KnowledgeBase, KnowledgeError, Problem
+from bot.kb.reader import ProblemLog
+from bot.kb.vocabulary import read_entities, read_lexicon
+from bot.text import collapse_whitespace
+
+ENTITIES_FILE = "entities.yaml"
+LEXICON_FILE = "lexicon.yaml"
+
+
+def load_knowledge(directory: Path | str) -> KnowledgeBase:
+    """Load and validate every file; raise KnowledgeError listing all problems."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(str(directory), 0, "knowledge folder not found")])
+    log = ProblemLog()
+    document_path = directory / DOCUMENT_FILE
+    try:
+        document = document_path.read_text(encoding="utf-8")
+    except OSError:
+        log.add(log.display(document_path), 0, "the document is missing")
+        document = ""
+    special = {ENTITIES_FILE, LEXICON_FILE}
+    fact_files = sorted(p for p in directory.glob("*.yaml") if p.name not in special)
+    if not fact_files:
+        log.add(log.display(directory), 0, "no fact files (*.yaml) found")
+    facts = read_facts(log, fact_files, collapse_whitespace(document))
+    partners, exercises, others = read_entities(log, directory / ENTITIES_FILE)
+    lexicon = read_lexicon(log, directory / LEXICON_FILE)
+    if log.problems:
+        raise KnowledgeError(log.problems)
+    return KnowledgeBase(
+        facts=tuple(facts),
+        partners=partners,
+        exercises=exercises,
+        other_country_aliases=others,
+        lexicon=lexicon,
+    )
+
+
+def check_knowledge(directory: Path | str) -> list[Problem]:
+    """All problems of the knowledge folder; empty when it is sound."""
+    try:
+        load_knowledge(directory)
+    except KnowledgeError as error:
+        return list(error.problems)
+    return []

@@ -1,0 +1,125 @@
+"""What the knowledge base holds once loaded and validated: plain, frozen data, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FactKind(StrEnum):
+    """A fact states something from the document; small talk answers but states nothing."""
+
+    FACT = "fact"
+    SMALLTALK = "smalltalk"
+
+
+class Category(StrEnum):
+    """What a name found in a question stands for; a slot fact is asked about one of them."""
+
+    COUNTRY = "country"
+    EXERCISE = "exercise"
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the knowledge base, located in its file."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One answerable entry: a document fact, a slot fact (per country or exercise) or small
+    talk. `id` is what the rest of the code calls a fact id."""
+
+    id: str
+    title: str
+    kind: FactKind
+    questions: tuple[str, ...]
+    answer: str = ""
+    answers: Mapping[str, str] = field(default_factory=dict)
+    sources: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    command: str | None = None
+    slot: Category | None = None
+    file: str = ""
+    line: int = 0
+
+    @property
+    def states_document_fact(self) -> bool:
+        """Small talk answers but states nothing from the document."""
+        return self.kind is FactKind.FACT
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country the document lists as a bilateral partner."""
+
+    name: str
+    spelling: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A training the document names, with the spellings people use for it."""
+
+    name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Words the matcher treats as equal (synonyms) or as carrying no meaning (stopwords)."""
+
+    synonyms: Mapping[str, str]
+    stopwords: frozenset[str]
+    weak_words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the bot knows, validated; built once and shared read-only."""
+
+    facts: tuple[Fact, ...]
+    partners: tuple[Country, ...]
+    exercises: tuple[Exercise, ...]
+    other_country_aliases: Mapping[str, tuple[str, ...]]
+    lexicon: Lexicon
+    _by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
+    _by_command: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {fact.id: fact for fact in self.facts})
+        commands = {fact.command: fact for fact in self.facts if fact.command}
+        object.__setattr__(self, "_by_command", commands)
+
+    def fact(self, fact_id: str) -> Fact:
+        """The fact with this id; KeyError when there is none."""
+        return self._by_id[fact_id]
+
+    def get(self, fact_id: str) -> Fact | None:
+        return self._by_id.get(fact_id)
+
+    def by_command(self, command: str) -> Fact | None:
+        return self._by_command.get(command.lower())
+
+    @property
+    def commands(self) -> tuple[Fact, ...]:
+        """Facts reachable by a /command, in file order."""
+        return tuple(fact for fact in self.facts if fact.command)

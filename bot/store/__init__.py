@@ -1,0 +1,68 @@
+"""The state that must survive restarts and crashes, in one SQLite file: chats and
+subscriptions, announcements and deliveries, the question log, the digest.
+
+Every method is a coroutine that runs its SQL in the database's own thread, so a handler or
+the broadcaster never blocks the event loop on a disk write.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from bot.store.broadcasts import Broadcasts
+from bot.store.chats import Chats
+from bot.store.database import Database, StoreError
+from bot.store.digest import Digest
+from bot.store.questions import Questions
+from bot.store.records import Stats
+
+__all__ = ["Store", "StoreError"]
+
+
+class Store:
+    """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+        self.database = Database(path, clock=clock)
+        self.chats = Chats(self.database)
+        self.broadcasts = Broadcasts(self.database)
+        self.questions = Questions(self.database)
+        self.digest = Digest(self.database)
+
+    @property
+    def path(self) -> Path | str:
+        return self.database.path
+
+    async def stats(self, *, top: int = 5) -> Stats:
+        """Usage figures for /stats; `top` bounds each ranked list."""
+        questions, answered, top_facts = await self.questions.totals(top=top)
+        known, subscribed = await self.chats.counts()
+        return Stats(
+            questions=questions,
+            answered=answered,
+            fallbacks=questions - answered,
+            top_facts=top_facts,
+            top_unanswered=await self.questions.unanswered(top),
+            subscribers=subscribed,
+            known_chats=known,
+            last_announcements=await self.broadcasts.recent_announcements(top),
+        )
+
+    def close(self) -> None:
+        """Close after the calls already queued; safe to call twice."""
+        self.database.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

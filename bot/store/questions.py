@@ -1,0 +1,101 @@
+"""The question log: what was asked and how it was answered, for statistics and for the
+unanswered list operators turn into new phrasings. It never records who asked."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.store.database import Database
+from bot.store.records import AskedQuestion, normalise_question
+
+
+class Questions:
+    """Counts questions; unmatched ones also feed the unanswered list."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def log(self, questions: Iterable[AskedQuestion]) -> None:
+        """Record a batch in one transaction. There is deliberately no user field: the log
+        must not tie questions to people."""
+        batch = list(questions)
+        now = self._db.clock()
+
+        def work(conn: sqlite3.Connection) -> None:
+            for question in batch:
+                conn.execute(
+                    """
+                    INSERT INTO questions (asked_at, text, fact_id, matched, confidence, chat_type)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                    (
+                        now,
+                        question.text,
+                        question.fact_id,
+                        int(question.matched),
+                        float(question.confidence),
+                        question.chat_type,
+                    ),
+                )
+                key = normalise_question(question.text)
+                if not question.matched and key:
+                    conn.execute(
+                        """
+                        INSERT INTO unanswered (normalised, count, first_seen, last_seen)
+                        VALUES (?, 1, ?, ?)
+                        ON CONFLICT (normalised) DO UPDATE SET
+                            count = count + 1, last_seen = excluded.last_seen
+                        """,
+                        (key, now, now),
+                    )
+
+        await self._db.write(work)
+
+    async def unanswered(self, limit: int = 20) -> list[tuple[str, int]]:
+        """Normalised unanswered questions, most frequent first, ties by most recent."""
+        rows = await self._db.read(
+            lambda conn: conn.execute(
+                """
+                SELECT normalised, count FROM unanswered
+                ORDER BY count DESC, last_seen DESC, normalised LIMIT ?
+                """,
+                (limit,),
+            ).fetchall()
+        )
+        return [(row["normalised"], row["count"]) for row in rows]
+
+    async def totals(self, *, top: int) -> tuple[int, int, list[tuple[str, int]]]:
+        """(questions, answered, the `top` most asked facts with their counts)."""
+
+        def work(conn: sqlite3.Connection) -> tuple[Any, list[sqlite3.Row]]:
+            totals = conn.execute(
+                "SELECT COUNT(*) AS total, COALESCE(SUM(matched), 0) AS answered FROM questions"
+            ).fetchone()
+            facts = conn.execute(
+                """
+                SELECT fact_id, COUNT(*) AS n FROM questions
+                WHERE matched = 1 AND fact_id IS NOT NULL
+                GROUP BY fact_id ORDER BY n DESC, fact_id LIMIT ?
+                """,
+                (top,),
+            ).fetchall()
+            return totals, facts
+
+        totals, facts = await self._db.read(work)
+        return (
+            int(totals["total"]),
+            int(totals["answered"]),
+            [(row["fact_id"], row["n"]) for row in facts],
+        )
+
+
+def unanswered_yaml(rows: Sequence[tuple[str, int]]) -> str:
+    """Unanswered questions as YAML phrasings, ready to paste under a fact's `questions:`."""
+    if not rows:
+        return "# no unanswered questions\n[]\n"
+    lines = ["# most frequent unanswered questions (count); paste under a fact's questions:"]
+    lines += [f"- {json.dumps(text, ensure_ascii=False)}  # asked {count}x" for text, count in rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,141 @@
+"""What the store keeps, as plain records: the same for every database behind it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+ChatId = int | str
+"""A numeric chat id, or an `@channelusername` for public channels."""
+
+NOT_SENT_ERROR = "not sent before the announcement was finished"
+BOT_REMOVED_ERROR = "bot removed from the chat"
+UNANSWERED_MAX_CHARS = 500
+
+_NUMERIC = re.compile(r"[-+]?\d+")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class AnnouncementStatus(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class AnnouncementOrigin(StrEnum):
+    """Where an announcement's text came from."""
+
+    CARD = "card"  # a fact's card, by /announce FACT_ID
+    TEXT = "text"  # the operator's own text
+    DIGEST = "digest"  # the daily fact of the day
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True)
+class ChatRecord:
+    """A chat the bot is in."""
+
+    chat_id: int
+    chat_type: str
+    title: str | None
+    username: str | None
+    subscribed: bool
+    added_at: float
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """An announcement; stored before sending so a crash cannot lose or repeat it."""
+
+    id: int
+    html: str
+    origin: AnnouncementOrigin
+    fact_id: str | None
+    created_by: int
+    created_at: float
+    status: AnnouncementStatus
+    started_at: float | None
+    finished_at: float | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One announcement to one chat: the unit the delivery loop resumes from."""
+
+    announcement_id: int
+    chat_id: ChatId
+    status: DeliveryStatus
+    attempts: int
+    error: str | None
+    message_id: int | None
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """The outcome of a finished broadcast, for the operator who sent it."""
+
+    announcement_id: int
+    delivered: int
+    failed: list[tuple[ChatId, str]]
+    dropped: list[ChatId]
+    started_at: float
+    finished_at: float
+
+    @property
+    def seconds(self) -> float:
+        """Wall time of the broadcast."""
+        return max(0.0, self.finished_at - self.started_at)
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """One question for the statistics log: what was asked and how it was answered, no user."""
+
+    text: str
+    fact_id: str | None
+    matched: bool
+    confidence: float
+    chat_type: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Usage figures for the operators' `/stats` command."""
+
+    questions: int
+    answered: int
+    fallbacks: int
+    top_facts: list[tuple[str, int]]
+    top_unanswered: list[tuple[str, int]]
+    subscribers: int
+    known_chats: int
+    last_announcements: list[Announcement]
+
+
+def chat_key(chat_id: ChatId) -> tuple[str, ChatId]:
+    """Canonical (key, value) of a chat id; numeric strings become ints, usernames fold case."""
+    if isinstance(chat_id, bool):
+        raise TypeError("chat id must be an int or an @username, not a bool")
+    if isinstance(chat_id, int):
+        return str(chat_id), chat_id
+    text = chat_id.strip()
+    if _NUMERIC.fullmatch(text):
+        number = int(text)
+        return str(number), number
+    if not text.startswith("@") or len(text) < 2:
+        raise ValueError(f"{chat_id!r} is not a chat id or @username")
+    return text.lower(), text
+
+
+def normalise_question(text: str) -> str:
+    """The key unanswered questions are counted under, so trivial variants count together."""
+    return _WHITESPACE.sub(" ", text).strip().lower()[:UNANSWERED_MAX_CHARS].rstrip()

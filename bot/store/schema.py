@@ -1,0 +1,99 @@
+"""The SQLite schema as a list of migrations: each entry upgrades the database by one
+version. Never edit a released entry; append a new one."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: chats, announcements and deliveries, the question log, the digest rotation.
+    (
+        """
+        CREATE TABLE chats (
+            chat_id INTEGER PRIMARY KEY,
+            chat_type TEXT NOT NULL,
+            title TEXT,
+            username TEXT,
+            subscribed INTEGER NOT NULL DEFAULT 0 CHECK (subscribed IN (0, 1)),
+            added_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE announcements (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            html TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            topic TEXT,
+            created_by INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('draft', 'sending', 'done', 'cancelled')),
+            started_at REAL,
+            finished_at REAL
+        )
+        """,
+        # chat_id has no declared type, so SQLite keeps ints as ints and '@names' as text;
+        # chat_key is its canonical text form (usernames lower-cased) and carries uniqueness.
+        """
+        CREATE TABLE deliveries (
+            announcement_id INTEGER NOT NULL
+                REFERENCES announcements (id) ON DELETE CASCADE,
+            chat_key TEXT NOT NULL,
+            chat_id NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'sent', 'failed', 'dropped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            message_id INTEGER,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (announcement_id, chat_key)
+        )
+        """,
+        "CREATE INDEX deliveries_by_chat ON deliveries (chat_key, status)",
+        # Deliberately no user id column: the log is for statistics, not for tracking people.
+        """
+        CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            asked_at REAL NOT NULL,
+            text TEXT NOT NULL,
+            intent TEXT,
+            matched INTEGER NOT NULL CHECK (matched IN (0, 1)),
+            confidence REAL NOT NULL,
+            chat_type TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX questions_by_intent ON questions (matched, intent)",
+        """
+        CREATE TABLE unanswered (
+            normalised TEXT PRIMARY KEY,
+            count INTEGER NOT NULL,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL
+        )
+        """,
+        # Facts shown in the current digest round; emptied when a new round starts.
+        """
+        CREATE TABLE digest_shown (
+            fact_id TEXT PRIMARY KEY,
+            shown_at REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE kv (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )
+        """,
+    ),
+    # 2: one name for a fact's id everywhere ("fact_id"), and an announcement's "origin"
+    # (card, text or digest) instead of a "kind" and a "topic".
+    (
+        "ALTER TABLE announcements RENAME COLUMN kind TO origin",
+        "ALTER TABLE announcements RENAME COLUMN topic TO fact_id",
+        "UPDATE announcements SET origin = 'card' WHERE origin = 'topic'",
+        "DROP INDEX questions_by_intent",
+        "ALTER TABLE questions RENAME COLUMN intent TO fact_id",
+        "CREATE INDEX questions_by_fact ON questions (matched, fact_id)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
