@@ -51,11 +51,6 @@ class Settings:
     log_level: str = DEFAULT_LOG_LEVEL
 
     @property
-    def webhook_mode(self) -> bool:
-        """Webhook when a public URL is configured, long polling otherwise."""
-        return self.webhook_url is not None
-
-    @property
     def knowledge_folder(self) -> Path:
         """KNOWLEDGE_DIR when set, else the folder found beside the code or its install."""
         return self.knowledge_dir if self.knowledge_dir is not None else find_knowledge_dir()

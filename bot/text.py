@@ -46,11 +46,6 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", folded).strip()
 
 
-def tokens(text: str) -> list[str]:
-    """Words of the normalised text."""
-    return normalise(text).split()
-
-
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """English Snowball stem, cached because the same words recur in every question."""

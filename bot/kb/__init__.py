@@ -1,6 +1,6 @@
 """The knowledge base: its model, and loading and validating the YAML knowledge folder."""
 
-from bot.kb.loader import check_knowledge, load_knowledge
+from bot.kb.loader import load_knowledge
 from bot.kb.location import find_knowledge_dir
 from bot.kb.model import (
     Category,
@@ -24,7 +24,6 @@ __all__ = [
     "KnowledgeError",
     "Lexicon",
     "Problem",
-    "check_knowledge",
     "find_knowledge_dir",
     "load_knowledge",
 ]

@@ -44,12 +44,3 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         other_country_aliases=others,
         lexicon=lexicon,
     )
-
-
-def check_knowledge(directory: Path | str) -> list[Problem]:
-    """All problems of the knowledge folder; empty when it is sound."""
-    try:
-        load_knowledge(directory)
-    except KnowledgeError as error:
-        return list(error.problems)
-    return []

@@ -33,10 +33,6 @@ class Store:
         self.questions = Questions(self.database)
         self.digest = Digest(self.database)
 
-    @property
-    def path(self) -> Path | str:
-        return self.database.path
-
     async def stats(self, *, top: int = 5) -> Stats:
         """Usage figures for /stats; `top` bounds each ranked list."""
         questions, answered, top_facts = await self.questions.totals(top=top)

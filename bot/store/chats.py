@@ -82,15 +82,6 @@ class Chats:
 
         return await self._db.write(work)
 
-    async def is_subscribed(self, chat_id: int) -> bool:
-        """Whether the chat receives announcements."""
-        row = await self._db.read(
-            lambda conn: conn.execute(
-                "SELECT subscribed FROM chats WHERE chat_id = ?", (chat_id,)
-            ).fetchone()
-        )
-        return row is not None and bool(row["subscribed"])
-
     async def remove_chat(self, chat_id: int) -> None:
         """The bot was removed or blocked: forget the chat and drop deliveries still pending."""
         now = self._db.clock()

@@ -1,5 +1,4 @@
-"""The Telegram adapter: handlers translate updates into questions and answers into messages."""
+"""The Telegram adapter: handlers translate updates into questions and answers into messages.
 
-from bot.telegram.app import build_application, run_bot
-
-__all__ = ["build_application", "run_bot"]
+The application is built in bot.telegram.app; this package imports nothing on its own.
+"""

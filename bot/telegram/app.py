@@ -189,7 +189,7 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
     application = build_application(settings, engine)
     try:
         asyncio.run(_check_bot_api(application))
-        if settings.webhook_url:
+        if settings.webhook_url is not None:
             log.info("starting webhook on port %d for %s", settings.port, settings.webhook_url)
             application.run_webhook(
                 listen="0.0.0.0",  # all interfaces: the container port is the entry point

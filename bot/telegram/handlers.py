@@ -183,10 +183,11 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 def parse_command(text: str) -> tuple[str, str | None, str]:
-    """`/name@Bot args` → ("name", "Bot", "args"); the name lower-cased."""
-    head, _, argument = text.strip().partition(" ")
+    """`/name@Bot args` → ("name", "Bot", "args"); the name lower-cased. The arguments may
+    follow on the next line, as phones send them."""
+    head, *rest = text.strip().split(maxsplit=1)
     name, _, target = head[1:].partition("@")
-    return name.lower(), target or None, argument.strip()
+    return name.lower(), target or None, rest[0].strip() if rest else ""
 
 
 async def command_router(update: Update, context: Context) -> None:

@@ -75,8 +75,11 @@ def fit(text_html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
     kept = "\n\n".join(paragraphs)
     if len(kept) <= limit - 2:
         return kept + "\n" + ELLIPSIS
-    plain = html.escape(plain_text(kept))
-    return plain[: limit - 1] + ELLIPSIS
+    escaped = html.escape(plain_text(kept))[: limit - 1]
+    entity = escaped.rfind("&")
+    if entity != -1 and ";" not in escaped[entity:]:
+        escaped = escaped[:entity]  # never end in half an entity ("&am"): Telegram refuses it
+    return escaped + ELLIPSIS
 
 
 def card_message(answer: Answer) -> tuple[str, InlineKeyboardMarkup | None]:

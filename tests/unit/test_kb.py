@@ -9,12 +9,22 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.kb import KnowledgeBase, check_knowledge, load_knowledge
+from bot.kb import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.text import collapse_whitespace
 from tests.conftest import KNOWLEDGE, ROOT
 
 DOCUMENT = collapse_whitespace((KNOWLEDGE / "document.txt").read_text(encoding="utf-8"))
+
+
+def check_knowledge(directory: Path) -> list[Problem]:
+    """Every problem the loader finds in a folder; empty when it loads."""
+    try:
+        load_knowledge(directory)
+    except KnowledgeError as error:
+        return list(error.problems)
+    return []
 
 
 def test_document_is_the_shared_document_verbatim() -> None:
@@ -24,18 +34,36 @@ def test_document_is_the_shared_document_verbatim() -> None:
     assert (KNOWLEDGE / "document.txt").read_bytes() == shared.read_bytes()
 
 
-def test_every_source_is_verbatim_in_the_document(kb: KnowledgeBase) -> None:
-    for fact in kb.facts:
-        for source in fact.sources:
-            assert collapse_whitespace(source) in DOCUMENT, (fact.id, source)
+def raw_facts() -> list[dict[str, object]]:
+    """The fact files read with plain YAML, not through the loader, so the tests below check
+    the knowledge itself and would still fail if a loader rule were dropped."""
+    facts: list[dict[str, object]] = []
+    for path in sorted(KNOWLEDGE.glob("*.yaml")):
+        if path.name not in {"entities.yaml", "lexicon.yaml"}:
+            facts += yaml.safe_load(path.read_text(encoding="utf-8"))
+    return facts
 
 
-def test_every_document_fact_has_a_source_and_phrasings(kb: KnowledgeBase) -> None:
-    for fact in kb.facts:
-        if fact.states_document_fact:
-            assert fact.sources, fact.id
-            assert len(fact.questions) >= 12, fact.id
-            assert fact.title and (fact.answer or fact.answers), fact.id
+def as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
+def test_every_source_is_verbatim_in_the_document() -> None:
+    sources = [(fact["id"], s) for fact in raw_facts() for s in as_list(fact.get("source"))]
+    assert len(sources) >= 20
+    for fact_id, source in sources:
+        assert collapse_whitespace(source) in DOCUMENT, (fact_id, source)
+
+
+def test_every_document_fact_has_a_source_and_phrasings() -> None:
+    facts = [fact for fact in raw_facts() if fact.get("kind", "fact") == "fact"]
+    assert len(facts) >= 19
+    for fact in facts:
+        assert as_list(fact.get("source")), fact["id"]
+        assert len(as_list(fact.get("questions"))) >= 12, fact["id"]
+        assert fact.get("title") and (fact.get("answer") or fact.get("answers")), fact["id"]
 
 
 def test_every_sentence_of_the_document_is_covered(kb: KnowledgeBase) -> None:

@@ -42,7 +42,7 @@ def test_defaults() -> None:
     assert settings.webhook_secret is None
     assert settings.port == 8443
     assert settings.log_level == "INFO"
-    assert settings.webhook_mode is False
+    assert settings.webhook_url is None
     assert settings == Settings()
 
 
@@ -71,7 +71,6 @@ def test_every_variable_parsed() -> None:
     assert settings.webhook_secret == "s3cr3t_-X"
     assert settings.port == 8080
     assert settings.log_level == "DEBUG"
-    assert settings.webhook_mode is True
 
 
 def test_settings_are_frozen() -> None:

@@ -1,0 +1,175 @@
+"""The Telegram adapter's pure helpers, without a server: command parsing, what in a group
+message is addressed to the bot, fitting a card into one message, the operator's report and
+the pacing of a broadcast."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+import itertools
+import time
+
+import pytest
+from telegram import Chat, Message, MessageEntity, User
+
+from bot.kb.rules import html_problems
+from bot.store.records import DeliveryReport
+from bot.telegram.broadcast import Pacer, format_report
+from bot.telegram.handlers import addressed_text, parse_command
+from bot.telegram.render import ELLIPSIS, ask_data, card_data, fit
+
+BOT = User(id=777, first_name="Bot", is_bot=True, username="ThisBot")
+PERSON = User(id=5, first_name="Ann", is_bot=False)
+GROUP = Chat(id=-100, type=Chat.SUPERGROUP, title="Crew")
+WHEN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("/exercises", ("exercises", None, "")),
+        ("/Partners Japan", ("partners", None, "Japan")),
+        ("/partners@ThisBot  South Korea ", ("partners", "ThisBot", "South Korea")),
+        ("/partners\nJapan", ("partners", None, "Japan")),
+        ("  /help@OtherBot", ("help", "OtherBot", "")),
+        (
+            "/announce Drill on <b>Monday</b>\nsecond line",
+            ("announce", None, "Drill on <b>Monday</b>\nsecond line"),
+        ),
+    ],
+)
+def test_parse_command(text: str, parsed: tuple[str, str | None, str]) -> None:
+    assert parse_command(text) == parsed
+
+
+def group_message(
+    text: str,
+    entities: list[MessageEntity] | None = None,
+    *,
+    reply_to_message: Message | None = None,
+) -> Message:
+    return Message(
+        message_id=1,
+        date=WHEN,
+        chat=GROUP,
+        from_user=PERSON,
+        text=text,
+        entities=entities or [],
+        reply_to_message=reply_to_message,
+    )
+
+
+def mention(text: str, name: str) -> MessageEntity:
+    return MessageEntity(MessageEntity.MENTION, offset=text.index(name), length=len(name))
+
+
+def test_a_mention_of_the_bot_is_addressed_and_removed() -> None:
+    text = "@ThisBot which   exercises were held?"
+    message = group_message(text, [mention(text, "@ThisBot")])
+    assert addressed_text(message, BOT.id, "ThisBot") == "which exercises were held?"
+
+
+def test_the_mention_is_matched_without_regard_to_case() -> None:
+    text = "hey @thisbot, who are the partners"
+    message = group_message(text, [mention(text, "@thisbot")])
+    assert addressed_text(message, BOT.id, "ThisBot") == "hey , who are the partners"
+
+
+def test_a_mention_of_someone_else_is_not_addressed() -> None:
+    text = "@OtherBot which exercises were held?"
+    message = group_message(text, [mention(text, "@OtherBot")])
+    assert addressed_text(message, BOT.id, "ThisBot") is None
+    assert addressed_text(group_message("which exercises were held?"), BOT.id, "ThisBot") is None
+
+
+def test_a_reply_to_the_bot_is_addressed_a_reply_to_others_is_not() -> None:
+    ours = Message(message_id=0, date=WHEN, chat=GROUP, from_user=BOT, text="a card")
+    theirs = Message(message_id=0, date=WHEN, chat=GROUP, from_user=PERSON, text="hi")
+    assert (
+        addressed_text(group_message("and in 2017?", reply_to_message=ours), BOT.id, "ThisBot")
+        == "and in 2017?"
+    )
+    assert (
+        addressed_text(group_message("and in 2017?", reply_to_message=theirs), BOT.id, "ThisBot")
+        is None
+    )
+
+
+def test_a_text_mention_of_the_bot_is_addressed() -> None:
+    entity = MessageEntity(MessageEntity.TEXT_MENTION, offset=0, length=3, user=BOT)
+    assert addressed_text(
+        group_message("Bot, who are the partners?", [entity]), BOT.id, "ThisBot"
+    ) == ("Bot, who are the partners?")
+
+
+# -- fitting a card into one message -------------------------------------------------------------
+
+
+def test_a_short_card_is_left_alone() -> None:
+    card = "<b>Title</b>\n\nBody &amp; more\n\n<blockquote>Source</blockquote>"
+    assert fit(card) == card
+
+
+def test_a_long_card_drops_whole_paragraphs_and_stays_valid_html() -> None:
+    body = "<b>Title</b>\n\n" + "\n\n".join(f"<i>paragraph {n}</i> " + "x" * 300 for n in range(20))
+    fitted = fit(body, limit=1000)
+    assert len(fitted) <= 1000
+    assert fitted.endswith(ELLIPSIS) and fitted.startswith("<b>Title</b>")
+    assert html_problems(fitted) == []
+    assert "paragraph 0" in fitted and "paragraph 19" not in fitted
+
+
+def test_one_huge_paragraph_becomes_escaped_plain_text_within_the_limit() -> None:
+    card = "<b>" + "a &amp; b < " * 1000 + "</b>"
+    card = card.replace("< ", "&lt; ")
+    fitted = fit(card, limit=500)
+    assert len(fitted) <= 500 and fitted.endswith(ELLIPSIS)
+    assert "<b>" not in fitted and html_problems(fitted) == []
+    assert html.unescape(fitted).startswith("a & b < ")
+
+
+def test_button_data_fits_telegrams_64_bytes() -> None:
+    assert card_data("exercises_2016") == "card:exercises_2016"
+    with pytest.raises(ValueError):
+        card_data("x" * 60)
+    assert ask_data("Who are the partners?") == "ask:Who are the partners?"
+    assert ask_data("ə" * 40) is None  # 80 bytes in UTF-8
+
+
+# -- the operator's report ------------------------------------------------------------------------
+
+
+def test_report_counts_escapes_and_truncates() -> None:
+    failed = [(-1000 - n, f"Bad Request: <chat {n}> & co") for n in range(25)]
+    report = DeliveryReport(
+        7, 970, failed, ["@gone_channel", -5], started_at=100.0, finished_at=133.4
+    )
+    text = format_report(report)
+    assert text.startswith("<b>Announcement #7 finished</b> in 33.4 s")
+    assert "Delivered: 970\nFailed: 25\n" in text
+    assert "&lt;chat 0&gt; &amp; co" in text and "<chat" not in text
+    assert "chat 19" in text and "chat 20" not in text and "… and 5 more" in text
+    assert "Dropped (bot removed or blocked): 2\n  • @gone_channel\n  • -5" in text
+    assert html_problems(text) == []
+
+
+# -- pacing -------------------------------------------------------------------------------------
+
+
+async def test_pacer_spaces_sends_evenly_even_when_tasks_race() -> None:
+    """Ten sends at 50/s from five tasks take at least 9 gaps of 20 ms, never a burst."""
+    pacer = Pacer(rate=50.0)
+    stamps: list[float] = []
+
+    async def sender() -> None:
+        for _ in range(2):
+            await pacer.wait()
+            stamps.append(time.monotonic())
+
+    await asyncio.gather(*(sender() for _ in range(5)))
+    stamps.sort()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
+    assert len(stamps) == 10
+    assert min(gaps) >= 0.02 * 0.9
+    assert stamps[-1] - stamps[0] >= 9 * 0.02 * 0.95
