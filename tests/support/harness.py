@@ -1,0 +1,72 @@
+"""A running bot against the fake Bot API server: the real Application, real HTTP, loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.engine import QAEngine
+from bot.settings import Settings
+from bot.telegram.app import build_application
+from bot.telegram.request import AiohttpRequest
+from tests.support.fakeapi import FakeBotAPI
+
+ADMIN_ID = 4242
+# The bot's Application with whatever context types build_application chose.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def loopback_request(read_timeout: float = 5.0) -> AiohttpRequest:
+    """The bot's own HTTP layer with short timeouts, as loopback allows."""
+    return AiohttpRequest(
+        connection_pool_size=16, read_timeout=read_timeout, write_timeout=5.0, connect_timeout=5.0
+    )
+
+
+def bot_settings(api: FakeBotAPI, tmp_path: Path, **overrides: object) -> Settings:
+    settings = Settings(
+        token=api.token,
+        api_base_url=api.base_url,
+        admin_user_ids=frozenset({ADMIN_ID}),
+        database_path=tmp_path / "bot.sqlite3",
+    )
+    # mypy cannot match **overrides against Settings' fields; replace() checks them at run time.
+    return replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def running_bot(
+    api: FakeBotAPI,
+    engine: QAEngine,
+    settings: Settings,
+    *,
+    overall_rate: float = 1000,
+    read_timeout: float = 5.0,
+) -> AsyncIterator[AnyApplication]:
+    """Start the application with long polling, running the same start-up and shutdown hooks
+    as `run_polling` (command menu, resumed broadcasts, digest schedule, log flush)."""
+    application = build_application(
+        settings,
+        engine,
+        overall_rate=overall_rate,
+        request=loopback_request(read_timeout),
+        get_updates_request=loopback_request(10.0),
+    )
+    assert application.post_init and application.post_stop and application.post_shutdown
+    async with application:
+        await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await application.post_stop(application)
+    await application.post_shutdown(application)
