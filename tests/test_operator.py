@@ -23,8 +23,8 @@ from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store
 from bot.telegram import broadcast, digest, groups, operator
-from tests.fakebotapi import Call, FakeBotAPI
-from tests.telegram_harness import ADMIN_ID, bot_settings, running_bot
+from tests.support.fakeapi import Call, FakeBotAPI
+from tests.support.harness import ADMIN_ID, bot_settings, running_bot
 
 STRANGER = 5550001  # a user who is neither an operator nor a group administrator
 GROUP_ADMIN = 5550002

@@ -20,8 +20,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from bot.engine import QAEngine
 from bot.telegram.handlers import TEXT_ONLY_REPLY
 from bot.telegram.logs import REDACTED, configure_logging, install_record_scrubber
-from tests.fakebotapi import Call, FakeBotAPI
-from tests.telegram_harness import bot_settings, running_bot
+from tests.support.fakeapi import Call, FakeBotAPI
+from tests.support.harness import bot_settings, running_bot
 
 _chat_ids = count(50_000)
 SILENCE_SECONDS = 0.4

@@ -16,8 +16,8 @@ import pytest
 
 from bot.engine import QAEngine
 from bot.telegram.app import build_application, file_url, webhook_path
-from tests.fakebotapi import FakeBotAPI
-from tests.telegram_harness import bot_settings, loopback_request
+from tests.support.fakeapi import FakeBotAPI
+from tests.support.harness import bot_settings, loopback_request
 
 SECRET = "s3cret-token"
 PUBLIC_URL = "https://example.invalid/telegram/hook"

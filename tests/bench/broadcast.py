@@ -19,8 +19,8 @@ from bot.settings import Settings
 from bot.store import Store
 from bot.telegram.app import TELEGRAM_OVERALL_RATE
 from tests.bench.core import KNOWLEDGE
-from tests.fakebotapi import FakeBotAPI
-from tests.telegram_harness import ADMIN_ID, bot_settings, running_bot
+from tests.support.fakeapi import FakeBotAPI
+from tests.support.harness import ADMIN_ID, bot_settings, running_bot
 
 CHATS = 1000
 CHANNEL_SHARE = 3  # every third chat is a channel, the rest supergroups

@@ -23,8 +23,8 @@ from bot.evaluation import load_examples
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from tests.bench.core import DATA, KNOWLEDGE, ms, percentile
-from tests.fakebotapi import FakeBotAPI
-from tests.telegram_harness import loopback_request
+from tests.support.fakeapi import FakeBotAPI
+from tests.support.harness import loopback_request
 
 USERS = 200
 QUESTIONS_PER_USER = 10

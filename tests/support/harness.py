@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from telegram.ext import Application
 
@@ -13,9 +14,11 @@ from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.request import AiohttpRequest
-from tests.fakebotapi import FakeBotAPI
+from tests.support.fakeapi import FakeBotAPI
 
 ADMIN_ID = 4242
+# The bot's Application with whatever context types build_application chose.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def loopback_request(read_timeout: float = 5.0) -> AiohttpRequest:
@@ -32,6 +35,7 @@ def bot_settings(api: FakeBotAPI, tmp_path: Path, **overrides: object) -> Settin
         admin_user_ids=frozenset({ADMIN_ID}),
         database_path=tmp_path / "bot.sqlite3",
     )
+    # mypy cannot match **overrides against Settings' fields; replace() checks them at run time.
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
 
@@ -43,7 +47,7 @@ async def running_bot(
     *,
     overall_rate: float = 1000,
     read_timeout: float = 5.0,
-) -> AsyncIterator[Application]:
+) -> AsyncIterator[AnyApplication]:
     """Start the application with long polling, running the same start-up and shutdown hooks
     as `run_polling` (command menu, resumed broadcasts, digest schedule, log flush)."""
     application = build_application(
