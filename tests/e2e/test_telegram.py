@@ -77,12 +77,14 @@ async def replies(api: FakeBotAPI, chat_id: int, *, after: int, count: int = 1) 
     return await api.wait_for("sendMessage", to_chat(chat_id), after=after, count=count)
 
 
-async def ask(api: FakeBotAPI, text: str, **kwargs: object) -> dict:
-    """Send a private message from a fresh chat and return the bot's reply parameters."""
-    chat_id = int(kwargs.pop("chat_id", new_chat()))  # type: ignore[call-overload]
+async def ask(
+    api: FakeBotAPI, text: str, *, chat_id: int | None = None, first_name: str = "Alice"
+) -> dict:
+    """Send a private message (from a fresh chat unless given) and return the bot's reply."""
+    chat = new_chat() if chat_id is None else chat_id
     before = len(api.calls)
-    api.send_text(text, chat_id=chat_id, user_id=chat_id, **kwargs)  # type: ignore[arg-type]
-    return (await replies(api, chat_id, after=before))[0].params
+    api.send_text(text, chat_id=chat, user_id=chat, first_name=first_name)
+    return (await replies(api, chat, after=before))[0].params
 
 
 async def fetched(api: FakeBotAPI, updates: list[dict], *, after: int) -> None:
