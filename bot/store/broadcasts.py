@@ -79,11 +79,7 @@ class Broadcasts:
         now = self._db.clock()
 
         def work(conn: sqlite3.Connection) -> int:
-            row = conn.execute(
-                "SELECT status FROM announcements WHERE id = ?", (announcement_id,)
-            ).fetchone()
-            if row is None:
-                raise KeyError(f"announcement {announcement_id} does not exist")
+            row = _announcement_row(conn, announcement_id)
             if row["status"] == AnnouncementStatus.DRAFT:
                 conn.execute(
                     "UPDATE announcements SET status = 'sending', started_at = ? WHERE id = ?",
@@ -187,11 +183,7 @@ class Broadcasts:
         now = self._db.clock()
 
         def work(conn: sqlite3.Connection) -> DeliveryReport:
-            row = conn.execute(
-                "SELECT * FROM announcements WHERE id = ?", (announcement_id,)
-            ).fetchone()
-            if row is None:
-                raise KeyError(f"announcement {announcement_id} does not exist")
+            row = _announcement_row(conn, announcement_id)
             if row["status"] not in (AnnouncementStatus.SENDING, AnnouncementStatus.DONE):
                 raise ValueError(f"announcement {announcement_id} is {row['status']}")
             finished_at = row["finished_at"]
@@ -241,6 +233,16 @@ class Broadcasts:
             lambda conn: conn.execute(f"SELECT * FROM announcements {clause}", params).fetchall()
         )
         return [_announcement(row) for row in rows]
+
+
+def _announcement_row(conn: sqlite3.Connection, announcement_id: int) -> sqlite3.Row:
+    """The announcement's row; KeyError when there is none."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM announcements WHERE id = ?", (announcement_id,)
+    ).fetchone()
+    if row is None:
+        raise KeyError(f"announcement {announcement_id} does not exist")
+    return row
 
 
 def move_delivery_rows(
