@@ -21,6 +21,7 @@ from bot.store.records import AskedQuestion
 from bot.telegram.render import (
     ASK_PREFIX,
     CARD_PREFIX,
+    ask_data,
     card_message,
     inline_article,
     question_keyboard,
@@ -108,7 +109,7 @@ def example_questions(state: BotState) -> list[str]:
     examples: list[str] = []
     for fact in state.engine.kb.commands:
         for question in fact.questions:
-            if question.endswith("?") and len((ASK_PREFIX + question).encode()) <= 64:
+            if question.endswith("?") and ask_data(question) is not None:
                 examples.append(question)
                 break
         if len(examples) >= EXAMPLE_QUESTIONS:
