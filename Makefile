@@ -15,6 +15,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
+MYPY := $(PY) -m mypy
 # No bytecode compiled ahead (each import compiles what it uses); copies, since uv's cache may
 # sit on another file system than the checkout.
 UV_INSTALL := $(UV) pip install --quiet --python $(PY) --link-mode=copy
@@ -23,7 +24,7 @@ UV_INSTALL := $(UV) pip install --quiet --python $(PY) --link-mode=copy
 UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
 	--custom-compile-command 'make lock' $(LOCKFLAGS)
 
-.PHONY: install run test lint bench check lock clean
+.PHONY: install run test lint typecheck bench check lock clean
 
 install: $(STAMP)
 
@@ -57,9 +58,19 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check bot tests
 	$(VENV)/bin/hadolint Dockerfile
 
+typecheck: $(STAMP)
+	$(MYPY)
+
+# mypy (about 10 s of one core from a cold cache) runs in the background beside pytest, which
+# leaves a core idle much of the time; mypy's report follows pytest's, and either failing fails.
 test: lint
 	$(PY) -m bot check
-	$(PY) -m pytest
+	@echo '$(MYPY) > $(VENV)/mypy.log 2>&1 &   # beside pytest, reported after it'
+	@$(MYPY) > $(VENV)/mypy.log 2>&1 & mypy_pid=$$!; \
+	echo '$(PY) -m pytest'; $(PY) -m pytest; pytest_status=$$?; \
+	wait $$mypy_pid; mypy_status=$$?; \
+	echo '$(MYPY):'; cat $(VENV)/mypy.log; \
+	test $$pytest_status -eq 0 && test $$mypy_status -eq 0
 
 bench: $(BENCH_STAMP)
 	$(PY) tests/bench/run.py
@@ -73,4 +84,4 @@ lock: $(UV)
 		-o requirements/bench.txt pyproject.toml
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

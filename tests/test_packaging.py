@@ -327,3 +327,9 @@ def test_only_bench_installs_the_bench_lock() -> None:
     assert "bench.txt" not in make_dry_run("-W", "requirements/bench.txt", "install", "test")
     commands = make_dry_run("-W", "requirements/bench.txt", "bench")
     assert re.search(r"--require-hashes --no-deps -r requirements/bench\.txt", commands), commands
+
+
+def test_make_test_runs_mypy_strict_on_bot() -> None:
+    mypy = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert mypy["strict"] is True and mypy["files"] == ["bot"]
+    assert "-m mypy" in make_dry_run("test")
