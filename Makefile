@@ -16,9 +16,11 @@ UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 MYPY := $(PY) -m mypy
-# No bytecode compiled ahead (each import compiles what it uses); copies, since uv's cache may
-# sit on another file system than the checkout.
-UV_INSTALL := $(UV) pip install --quiet --python $(PY) --link-mode=copy
+# Bytecode compiled at install, as pip does: where PYTHONDONTWRITEBYTECODE is set (it is on these
+# machines) nothing would cache it later, and each of the tests' `python -m bot` subprocesses
+# compiled what it imports again (pytest 41 s instead of 34 s, for 4 s more install). Copies,
+# since uv's cache may sit on another file system than the checkout.
+UV_INSTALL := $(UV) pip install --quiet --python $(PY) --link-mode=copy --compile-bytecode
 # One lock for every platform and Python the project supports; `make lock LOCKFLAGS=--upgrade`
 # moves every pin to the newest allowed release, plain `make lock` keeps the pins it can.
 UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
