@@ -307,8 +307,9 @@ def make_dry_run(*arguments: str) -> str:
         env=env,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    assert done.returncode == 0, f"make -n {' '.join(arguments)}:\n{done.stderr}"
     return done.stdout
 
 
