@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -129,6 +128,8 @@ def command_evaluate(
 def command_unanswered(
     args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
 ) -> int:
+    import asyncio
+
     from bot.store import Store
     from bot.store.questions import unanswered_yaml
 
