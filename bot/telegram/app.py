@@ -19,6 +19,7 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -27,7 +28,7 @@ from bot.commands import FIXED_COMMANDS
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import groups, handlers, operator
+from bot.telegram import flood, groups, handlers, operator
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.digest import schedule_digest
 from bot.telegram.logs import configure_logging
@@ -113,9 +114,11 @@ def build_application(
 
 
 def register_handlers(application: BotApplication) -> None:
-    """Fixed commands first, then topic commands (looked up in the knowledge base at each
-    message, so /reload can add topics), then messages, buttons, inline queries, membership."""
+    """Flood control first, then fixed commands, then topic commands (looked up in the
+    knowledge base at each message, so /reload can add topics), then messages, buttons,
+    inline queries, membership."""
     add = application.add_handler
+    add(TypeHandler(Update, flood.guard), group=-1)  # before all others: a fair share each
     for command in FIXED_COMMANDS:
         add(CommandHandler(command.name, FIXED_HANDLERS[command.name]))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated))

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.audience import audience
 from bot.engine import QAEngine
+from bot.fairness import FairShare
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.records import AskedQuestion, ChatId
@@ -30,6 +31,7 @@ class BotState:
 
     def __init__(self) -> None:
         self.pending_logs: list[AskedQuestion] = []
+        self.fair_share = FairShare()
 
     async def flush_question_log(self) -> None:
         """Write the buffered question log in one transaction, off the event loop."""

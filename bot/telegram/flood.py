@@ -1,0 +1,70 @@
+"""Flood control: every update the bot would answer spends its sender's budget (and its
+group's), and an update over budget is dropped before any handler runs, with one "please slow
+down" notice per burst. Operators are exempt. The budgets are in bot/fairness.py."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop
+
+from bot.fairness import Budgets
+from bot.telegram.handlers import addressed_text, parse_command
+from bot.telegram.state import Context
+
+log = logging.getLogger(__name__)
+
+SLOW_DOWN = "You are sending messages faster than I can answer everyone. Please slow down a little."
+
+
+def _costs_a_reply(update: Update, context: Context) -> bool:
+    """Whether the bot would answer this update: private messages, buttons, inline queries,
+    and group messages addressed to it (a command for it, a mention, a reply to it)."""
+    if update.callback_query is not None or update.inline_query is not None:
+        return True
+    message = update.message or update.edited_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return False
+    if chat.type == ChatType.PRIVATE:
+        return True
+    if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP) or not message.text:
+        return False
+    if message.text.startswith("/"):
+        _, target, _ = parse_command(message.text)
+        return target is None or target.lower() == context.bot.username.lower()
+    return addressed_text(message, context.bot.id, context.bot.username) is not None
+
+
+async def guard(update: object, context: Context) -> None:
+    """Runs before every handler: drop an update over its sender's or group's budget."""
+    if not isinstance(update, Update):
+        return
+    user = update.effective_user
+    if user is None or context.bot_data.settings.is_admin(user.id):
+        return
+    if not _costs_a_reply(update, context):
+        return
+    share = context.bot_data.fair_share
+    chat = update.effective_chat
+    in_group = chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    if in_group and chat is not None and not share.groups.take(("chat", chat.id)):
+        await _refuse(update, context, share.groups, ("chat", chat.id))
+    if not share.users.take(("user", user.id)):
+        await _refuse(update, context, share.users, ("user", user.id))
+
+
+async def _refuse(update: Update, context: Context, budgets: Budgets, key: tuple[str, int]) -> None:
+    """Drop the update; the first time in a burst, say why."""
+    chat = update.effective_chat
+    log.info("over budget: %s update dropped (%s)", key[0], chat.type if chat else "inline")
+    if budgets.first_refusal(key):
+        if update.callback_query is not None:
+            await update.callback_query.answer(SLOW_DOWN)
+        elif update.effective_message is not None and chat is not None:
+            await context.bot.send_message(chat.id, SLOW_DOWN)
+    elif update.callback_query is not None:
+        await update.callback_query.answer()  # stop the button's spinner, quietly
+    raise ApplicationHandlerStop
