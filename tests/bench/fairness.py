@@ -8,7 +8,6 @@ import asyncio
 import logging
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from bot.engine import QAEngine
@@ -16,7 +15,7 @@ from bot.telegram.app import TELEGRAM_OVERALL_RATE
 from bot.telegram.flood import SLOW_DOWN
 from tests.bench.core import KNOWLEDGE, ms, percentile
 from tests.support.fakeapi import FakeBotAPI
-from tests.support.harness import bot_settings, running_bot
+from tests.support.harness import bot_settings, reply_latency, running_bot
 
 SECONDS = 10.0
 FLOOD = 300
@@ -24,17 +23,6 @@ FLOODER = 930_001
 USERS = range(930_100, 930_120)
 QUESTION = "Which exercises were held in 2016?"
 TARGET_MEDIAN = 1.0
-
-
-async def _ask(api: FakeBotAPI, user: int, delay: float) -> float:
-    await asyncio.sleep(delay)
-    before = len(api.calls)
-    asked = time.monotonic()
-    api.send_text(QUESTION, chat_id=user, user_id=user)
-    [reply] = await api.wait_for(
-        "sendMessage", lambda c: c.params.get("chat_id") == user, after=before, timeout=120
-    )
-    return reply.at - asked
 
 
 async def _flood(api: FakeBotAPI) -> None:
@@ -52,7 +40,10 @@ async def _run(engine: QAEngine, with_flood: bool) -> tuple[list[float], int, in
                 flooding = asyncio.create_task(_flood(api)) if with_flood else None
                 spacing = SECONDS / len(USERS)
                 latencies = await asyncio.gather(
-                    *(_ask(api, user, spacing * n) for n, user in enumerate(USERS))
+                    *(
+                        reply_latency(api, user, QUESTION, delay=spacing * n)
+                        for n, user in enumerate(USERS)
+                    )
                 )
                 if flooding is not None:
                     await flooding

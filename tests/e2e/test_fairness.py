@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from bot.engine import QAEngine
 from bot.telegram.app import TELEGRAM_OVERALL_RATE
 from bot.telegram.flood import SLOW_DOWN
 from tests.support.fakeapi import FakeBotAPI
-from tests.support.harness import ADMIN_ID, bot_settings, running_bot
+from tests.support.harness import ADMIN_ID, bot_settings, reply_latency, running_bot
 
 FLOODER = 910_001
 OTHERS = range(910_100, 910_110)
@@ -39,17 +38,6 @@ async def flood(api: FakeBotAPI, user: int, count: int, seconds: float, **chat: 
         await asyncio.sleep(seconds / count)
 
 
-async def latency_of_one_question(api: FakeBotAPI, user: int, delay: float) -> float:
-    await asyncio.sleep(delay)
-    before = len(api.calls)
-    asked = time.monotonic()
-    api.send_text(QUESTION, chat_id=user, user_id=user)
-    [reply] = await api.wait_for(
-        "sendMessage", lambda c: c.params.get("chat_id") == user, after=before, timeout=30
-    )
-    return reply.at - asked
-
-
 async def test_a_flooding_user_does_not_make_others_wait(
     api: FakeBotAPI, engine: QAEngine, tmp_path: Path
 ) -> None:
@@ -59,7 +47,10 @@ async def test_a_flooding_user_does_not_make_others_wait(
         # replies a second and everyone else's question waits behind it.
         flooding = asyncio.create_task(flood(api, FLOODER, 240, 4.0))
         latencies = await asyncio.gather(
-            *(latency_of_one_question(api, user, 1.0 + 0.3 * n) for n, user in enumerate(OTHERS))
+            *(
+                reply_latency(api, user, QUESTION, delay=1.0 + 0.3 * n)
+                for n, user in enumerate(OTHERS)
+            )
         )
         await flooding
         await asyncio.sleep(1.0)

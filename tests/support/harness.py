@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -70,3 +72,15 @@ async def running_bot(
             await application.stop()
             await application.post_stop(application)
     await application.post_shutdown(application)
+
+
+async def reply_latency(api: FakeBotAPI, user: int, text: str, *, delay: float = 0.0) -> float:
+    """Seconds from a user's private message (sent after `delay`) to the bot's reply."""
+    await asyncio.sleep(delay)
+    before = len(api.calls)
+    asked = time.monotonic()
+    api.send_text(text, chat_id=user, user_id=user)
+    [reply] = await api.wait_for(
+        "sendMessage", lambda c: c.params.get("chat_id") == user, after=before, timeout=120
+    )
+    return reply.at - asked
