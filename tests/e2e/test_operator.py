@@ -560,7 +560,7 @@ async def test_digest_schedule_survives_restart_and_rotates_facts(
 async def test_stats_and_unanswered_without_user_ids(
     api: FakeBotAPI, engine: QAEngine, settings: Settings
 ) -> None:
-    asker = 987654321987
+    askers = [987654321987 + n for n in range(6)]  # one question each: within everyone's budget
     questions = [
         "Which exercises were held?",
         "Which exercises were held in 2016?",
@@ -573,7 +573,7 @@ async def test_stats_and_unanswered_without_user_ids(
     answered = sum(a.matched for a in answers)
     assert 0 < answered < len(questions)
     async with serving(api, engine, settings):
-        for question in questions:
+        for asker, question in zip(askers, questions, strict=True):
             await say(api, question, user_id=asker)
         [reply] = await say(api, "/stats")
         text = visible(reply)
@@ -595,7 +595,7 @@ async def test_stats_and_unanswered_without_user_ids(
         assert listed == ["what is the weather on mars", "best pizza recipe please"]
         assert '"what is the weather on mars"  # asked 2x' in visible(reply)
 
-    # The question log has no user column, and the user's id is nowhere in the database.
+    # The question log has no user column, and no user's id is anywhere in the database.
     connection = sqlite3.connect(settings.database_path)
     try:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(questions)")}
@@ -614,7 +614,8 @@ async def test_stats_and_unanswered_without_user_ids(
         ]
         for table in tables:
             for row in connection.execute(f"SELECT * FROM {table}"):
-                assert all(str(asker) not in str(value) for value in row), (table, row)
+                for asker in askers:
+                    assert all(str(asker) not in str(value) for value in row), (table, row)
     finally:
         connection.close()
 
