@@ -18,12 +18,11 @@ from typing import NamedTuple
 
 from bot.text import plain_text
 
+# The limits the bot meets (it sends no media, so a caption's 1024 units never apply; inline
+# answers carry at most 10 results, with 32-character ids, under Telegram's 50 and 64 bytes).
 MAX_TEXT = 4096  # a message's text after entity parsing
-MAX_CAPTION = 1024  # a media caption after entity parsing
 MAX_CALLBACK_ANSWER = 200  # answerCallbackQuery's text
 MAX_CALLBACK_DATA = 64  # bytes of UTF-8 in a button's callback_data
-MAX_INLINE_RESULTS = 50  # results in one answerInlineQuery
-MAX_INLINE_RESULT_ID = 64  # bytes of UTF-8 in an inline result's id
 ELLIPSIS = "…"
 
 # A tag, an entity, or one character: the units a cut may not split.
