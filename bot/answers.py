@@ -6,12 +6,17 @@ import html
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.limits import MAX_TEXT, fit_html, visible_len
 from bot.text import collapse_whitespace, plain_text
 
 FALLBACK_HTML = "I could not find that in the document I answer from, so I would rather not guess."
 FALLBACK_OFFER = "Perhaps one of these topics helps:"
 FALLBACK_HINT = "Try rephrasing, or send /help to see what I can answer."
 REPLY_LANGUAGE = "en"  # every reply is in English, the document's language
+# Plain text quotes a longer source as its opening and its end around an ellipsis; Telegram
+# shows it whole in an expandable quote, folded to a few lines until tapped.
+SOURCE_EXCERPT_CHARS = 240
+_EXCERPT_HEAD = 0.6  # of the excerpt: the opening; the rest is the sentence's end
 
 
 class Outcome(StrEnum):
@@ -52,6 +57,12 @@ class Answer:
 
     @property
     def html(self) -> str:
+        """The whole reply as Telegram HTML; `message_html` is what fits one message."""
+        return "\n\n".join(part for part in (self.main_html, self.source_html) if part)
+
+    @property
+    def main_html(self) -> str:
+        """The reply without its source."""
         parts = []
         if self.title and self.outcome is Outcome.FACT:
             parts.append(f"<b>{html.escape(self.title)}</b>")
@@ -59,14 +70,31 @@ class Answer:
         if self.outcome is Outcome.FALLBACK and self.suggestions:
             lines = "\n".join(f"• {html.escape(topic.title)}" for topic in self.suggestions)
             parts.append(f"{FALLBACK_OFFER}\n{lines}")
-        if self.sources:
-            quoted = html.escape(collapse_whitespace(" ".join(self.sources)))
-            parts.append(f"<i>Source:</i>\n<blockquote>{quoted}</blockquote>")
         return "\n\n".join(parts)
 
     @property
+    def source_html(self) -> str:
+        """The source sentences verbatim, in a quote Telegram folds when it is long."""
+        if not self.sources:
+            return ""
+        quoted = html.escape(collapse_whitespace(" ".join(self.sources)))
+        return f"<i>Source:</i>\n<blockquote expandable>{quoted}</blockquote>"
+
+    def message_html(self, limit: int = MAX_TEXT) -> str:
+        """The reply within one message's limit. A long reply (one paragraph per country
+        named) loses its last paragraphs, never its source, unless the source alone would
+        take over half the message."""
+        whole = self.html
+        if visible_len(whole) <= limit:
+            return whole
+        room = limit - visible_len(self.source_html) - 2
+        if self.source_html and room >= limit // 2:
+            return f"{fit_html(self.main_html, room)}\n\n{self.source_html}"
+        return fit_html(whole, limit)
+
+    @property
     def text(self) -> str:
-        """Plain text for terminals and JSON: no markup, sources quoted with '>'."""
+        """Plain text for terminals and JSON: no markup, a long source quoted in part."""
         parts = []
         if self.title and self.outcome is Outcome.FACT:
             parts.append(self.title)
@@ -75,7 +103,8 @@ class Answer:
             lines = "\n".join(f"- {topic.title}" for topic in self.suggestions)
             parts.append(f"{FALLBACK_OFFER}\n{lines}")
         if self.sources:
-            parts.append("Source: > " + collapse_whitespace(" ".join(self.sources)))
+            quoted = " ".join(excerpt(collapse_whitespace(s)) for s in self.sources)
+            parts.append(f"Source: {quoted}")
         return "\n\n".join(parts)
 
     def as_json(self) -> dict[str, object]:
@@ -87,7 +116,28 @@ class Answer:
             "intent": self.fact_id,
             "confidence": round(self.confidence, 4),
             "text": self.text,
-            "html": self.html,
+            "html": self.message_html(),
             "suggestions": [topic.title for topic in self.suggestions],
             "language": REPLY_LANGUAGE,
         }
+
+
+def excerpt(sentence: str, limit: int = SOURCE_EXCERPT_CHARS) -> str:
+    """A long sentence as its opening words, an ellipsis and its closing words: still a
+    verbatim quote, never a paraphrase; a sentence within `limit` characters stays whole."""
+    if len(sentence) <= limit:
+        return sentence
+    words = sentence.split(" ")
+    head: list[str] = []
+    for word in words:
+        if len(" ".join([*head, word])) > limit * _EXCERPT_HEAD:
+            break
+        head.append(word)
+    tail: list[str] = []
+    for word in reversed(words[len(head) :]):
+        if len(" ".join([word, *tail])) > limit * (1 - _EXCERPT_HEAD) - 3:
+            break
+        tail.insert(0, word)
+    if not head or not tail:  # words too long to split on: cut inside them
+        return sentence[: limit - 1] + "…"
+    return f"{' '.join(head)} … {' '.join(tail)}"

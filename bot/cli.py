@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -35,12 +37,27 @@ def _engine(settings: Settings, stderr: TextIO) -> QAEngine | None:
         return None
 
 
-def _questions(arguments: Sequence[str], stdin: TextIO) -> Iterator[str]:
+# Line breaks JSON leaves unescaped but line readers split on (JavaScript, str.splitlines).
+_JSON_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _questions(arguments: Sequence[str], stdin: Iterable[bytes]) -> Iterator[str]:
+    """The questions, as valid Unicode: stdin is read as bytes and each line decoded on its
+    own, so invalid UTF-8 becomes U+FFFD in that line and never costs the lines after it."""
     if arguments:
-        yield from arguments
+        for argument in arguments:  # undo the locale's decoding, then decode as UTF-8
+            yield os.fsencode(argument).decode("utf-8", "replace")
         return
     for line in stdin:
-        yield line.rstrip("\n")
+        yield line.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+
+
+def json_line(obj: object) -> str:
+    """One JSON object on one line, whatever its strings hold."""
+    line = json.dumps(obj, ensure_ascii=False)
+    for raw, escaped in _JSON_LINE_BREAKS.items():
+        line = line.replace(raw, escaped)
+    return line
 
 
 def command_ask(
@@ -50,10 +67,10 @@ def command_ask(
     if engine is None:
         return 1
     first = True
-    for question in _questions(args.question, sys.stdin):
+    for question in _questions(args.question, sys.stdin.buffer):
         answer = engine.ask(question)
         if args.json:
-            stdout.write(json.dumps(answer.as_json(), ensure_ascii=False) + "\n")
+            stdout.write(json_line(answer.as_json()) + "\n")
         else:
             if not first:
                 stdout.write("\n")
@@ -187,7 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def utf8_stdio() -> None:
+    """UTF-8 in and out whatever the locale (LC_ALL=C would make it ASCII and crash on "ə");
+    what cannot be encoded or decoded is replaced, never a reason to stop."""
+    for stream, errors in (
+        (sys.stdin, "replace"),
+        (sys.stdout, "replace"),
+        (sys.stderr, "backslashreplace"),
+    ):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors=errors)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    utf8_stdio()
     args = build_parser().parse_args(argv)
     settings = _settings(sys.stderr)
     if settings is None:

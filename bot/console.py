@@ -13,7 +13,20 @@ GREETING = (
     "Console chat about Azerbaijan's bilateral and multilateral military cooperation.\n"
     "Ask a question, type /help for the topics, /quit (or Ctrl-D) to leave.\n"
 )
-_HELP_COMMANDS = frozenset(command.name for command in commands_for(Audience.EVERYONE))
+_HELP_COMMANDS = frozenset(command.name for command in commands_for(Audience.EVERYONE)) - {"start"}
+
+
+def start_text(engine: QAEngine) -> str:
+    """/start as on Telegram, with the example questions (buttons there) written out."""
+    topics = ", ".join(f"/{topic.command}" for topic in engine.topics if topic.command)
+    examples = "\n".join(f"  {question}" for question in engine.examples())
+    return (
+        "Hello! I answer questions about one document: the bilateral and multilateral "
+        "military cooperation of the Ministry of Defence of Azerbaijan. Every answer cites the "
+        "sentence it comes from.\n\n"
+        f"Ask in your own words, or open a topic: {topics}. /help explains more.\n\n"
+        f"Try one of these:\n{examples}"
+    )
 
 
 def reply_to_console(engine: QAEngine, line: str) -> str:
@@ -23,6 +36,10 @@ def reply_to_console(engine: QAEngine, line: str) -> str:
         return engine.ask(text).text
     name, _, argument = text[1:].partition(" ")
     name = name.split("@", 1)[0].lower()
+    if name == "start":  # with a topic, like a deep link: t.me/<bot>?start=exercises
+        topic = argument.strip().lower()
+        card = (engine.command(topic) or engine.card(topic)) if topic else None
+        return card.text if card is not None else start_text(engine)
     if name in _HELP_COMMANDS:
         commands = "\n".join(f"  /{t.command} - {t.title}" for t in engine.topics if t.command)
         return (

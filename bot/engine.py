@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.answers import FALLBACK_HINT, FALLBACK_HTML, Answer, Outcome, Topic
@@ -12,6 +12,7 @@ from bot.kb.model import Category, Fact, FactKind, KnowledgeBase
 from bot.matcher import Match, Matcher
 
 DEFAULT_SUGGESTIONS = 3
+EXAMPLE_QUESTIONS = 4
 
 
 class QAEngine:
@@ -44,6 +45,20 @@ class QAEngine:
                 continue
             topics.append(_topic(fact))
         return tuple(topics)
+
+    def examples(
+        self, count: int = EXAMPLE_QUESTIONS, fits: Callable[[str], bool] = lambda _: True
+    ) -> list[str]:
+        """Questions to offer a newcomer (Telegram's /start as buttons, the console's as text):
+        each topic command's first real question that `fits` where it is shown."""
+        examples: list[str] = []
+        for fact in self.kb.commands:
+            question = next((q for q in fact.questions if q.endswith("?") and fits(q)), None)
+            if question is not None:
+                examples.append(question)
+            if len(examples) >= count:
+                break
+        return examples
 
     # -- answering ---------------------------------------------------------------------------
 

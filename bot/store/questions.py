@@ -6,10 +6,24 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.store.database import Database
 from bot.store.records import AskedQuestion, normalise_question
+
+MAX_QUESTION_CHARS = 1000  # what is kept of one question: enough for any real one
+
+
+def stored_text(text: str) -> str:
+    """A question as the log keeps it: at most MAX_QUESTION_CHARS characters, and valid UTF-8
+    (a lone surrogate, which Python strings allow and SQLite refuses, becomes U+FFFD)."""
+    text = text[:MAX_QUESTION_CHARS]
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 class Questions:
@@ -19,9 +33,9 @@ class Questions:
         self._db = database
 
     async def log(self, questions: Iterable[AskedQuestion]) -> None:
-        """Record a batch in one transaction. There is deliberately no user field: the log
-        must not tie questions to people."""
-        batch = list(questions)
+        """Record a batch in one transaction, each text capped (a 10 MB message is not kept
+        whole). There is deliberately no user field: the log must not tie questions to people."""
+        batch = [replace(q, text=stored_text(q.text)) for q in questions]
         now = self._db.clock()
 
         def work(conn: sqlite3.Connection) -> None:

@@ -23,10 +23,17 @@ ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWN
 
 
 async def _may_manage_group(update: Update, context: Context) -> bool:
-    """Group administrators (asked from the Bot API every time) and the bot's operators."""
+    """Group administrators (asked from the Bot API every time), the bot's operators, and an
+    anonymous administrator: a message sent on behalf of the group itself, which only its
+    administrators can send (its `from` is GroupAnonymousBot, so asking about it is useless)."""
     user = update.effective_user
     chat = update.effective_chat
-    if user is None or chat is None:
+    message = update.effective_message
+    if chat is None:
+        return False
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id == chat.id
+    if user is None:
         return False
     if context.bot_data.settings.is_admin(user.id):
         return True
@@ -48,8 +55,11 @@ async def _subscription(update: Update, context: Context, subscribe: bool) -> No
         return
     if not await _may_manage_group(update, context):
         user = update.effective_user
+        sender = message.sender_chat
         log.warning(
-            "refused subscription change in %s by user %s", chat.id, user.id if user else None
+            "refused subscription change in %s by %s",
+            chat.id,
+            f"chat {sender.id}" if sender else f"user {user.id if user else None}",
         )
         await message.reply_text(GROUP_ADMIN_REFUSAL)
         return

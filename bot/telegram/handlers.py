@@ -17,6 +17,7 @@ from telegram.error import NetworkError
 
 from bot.answers import Answer, Outcome
 from bot.commands import Audience, commands_for
+from bot.limits import shorten
 from bot.store.records import AskedQuestion
 from bot.telegram.render import (
     ASK_PREFIX,
@@ -31,6 +32,7 @@ from bot.telegram.state import BotState, Context
 log = logging.getLogger(__name__)
 
 EXAMPLE_QUESTIONS = 4
+MAX_COMMAND_SHOWN = 40  # UTF-16 units of an unknown command quoted back
 INLINE_RESULTS = 10
 TEXT_ONLY_REPLY = (
     "I can only read text. Send me a question as a message, for example "
@@ -105,16 +107,8 @@ async def answer_question(update: Update, context: Context, question: str) -> No
 
 
 def example_questions(state: BotState) -> list[str]:
-    """A few questions people can tap: each topic command's first short, real question."""
-    examples: list[str] = []
-    for fact in state.engine.kb.commands:
-        for question in fact.questions:
-            if question.endswith("?") and ask_data(question) is not None:
-                examples.append(question)
-                break
-        if len(examples) >= EXAMPLE_QUESTIONS:
-            break
-    return examples
+    """A few questions people can tap, each short enough for a button's callback data."""
+    return state.engine.examples(EXAMPLE_QUESTIONS, lambda q: ask_data(q) is not None)
 
 
 def help_text(state: BotState, bot_username: str) -> str:
@@ -214,7 +208,8 @@ async def command_router(update: Update, context: Context) -> None:
         return
     if _is_group(update) and target is None:
         return  # a bare command in a group may belong to another bot: stay quiet
-    await message.reply_text(f"I don't know /{html.escape(name)}. Type /help to see what I can do.")
+    shown = html.escape(shorten(name, MAX_COMMAND_SHOWN))  # "/abc" + 2,000 emoji is one word
+    await message.reply_text(f"I don't know /{shown}. Type /help to see what I can do.")
 
 
 # -- messages ----------------------------------------------------------------------------------

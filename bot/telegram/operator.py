@@ -8,6 +8,8 @@ import asyncio
 import functools
 import html
 import logging
+import re
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -17,6 +19,7 @@ from telegram.error import TelegramError
 from bot.engine import QAEngine
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeError
+from bot.limits import MAX_CALLBACK_ANSWER, MAX_TEXT, fit_html, fit_lines, shorten
 from bot.store.questions import unanswered_yaml
 from bot.store.records import AnnouncementOrigin, AnnouncementStatus
 from bot.telegram.digest import schedule_digest
@@ -27,9 +30,13 @@ from bot.timeofday import parse_hhmm
 log = logging.getLogger(__name__)
 
 ANNOUNCE_PREFIX = "ann:"
+# Exactly what the preview's buttons carry: ann:send:<id> or ann:cancel:<id>, ASCII digits.
+ANNOUNCE_DATA = re.compile(r"ann:(send|cancel):([1-9][0-9]{0,17})", re.ASCII)
+INVALID_BUTTON = "This is not a valid announcement button; nothing was sent."
 REFUSAL = "Sorry, this command is for the bot's operators only."
 MAX_PROBLEMS_SHOWN = 15
-MAX_PRE_CHARS = 3900  # a <pre> block under Telegram's 4096, with room for the tags
+MAX_UNANSWERED_SHOWN = 300  # UTF-16 units of one unanswered question in /unanswered
+MAX_STATS_QUESTION = 80  # and in /stats
 
 OperatorCommand = Callable[[Update, Context, Message, BotState], Coroutine[Any, Any, None]]
 
@@ -73,7 +80,7 @@ async def announce(update: Update, context: Context, message: Message, state: Bo
     if " " not in argument:
         card = state.engine.command(argument.lower()) or state.engine.card(argument.lower())
     if card is not None:
-        body, origin, fact_id = card.html, AnnouncementOrigin.CARD, card.fact_id
+        body, origin, fact_id = card.message_html(), AnnouncementOrigin.CARD, card.fact_id
     else:
         body, origin, fact_id = (
             _text_after_command(message.text_html),
@@ -87,7 +94,7 @@ async def announce(update: Update, context: Context, message: Message, state: Bo
         created_by=message.from_user.id if message.from_user else 0,
     )
     count = len(await state.announcement_targets())
-    await message.reply_text(body)
+    await message.reply_text(fit_html(body))
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -113,8 +120,21 @@ def _text_after_command(text_html: str) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
+# Presses on preview buttons are handled one at a time per bot: updates run concurrently, and a
+# double-tapped Send must find the announcement already sending, not start it twice.
+_button_locks: weakref.WeakKeyDictionary[BotState, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def parse_announce_data(data: str) -> tuple[str, int] | None:
+    """("send" or "cancel", announcement id) from a preview button, or None for anything the
+    bot never put on a button."""
+    match = ANNOUNCE_DATA.fullmatch(data)
+    return (match[1], int(match[2])) if match else None
+
+
 async def announce_button(update: Update, context: Context) -> None:
-    """Send or Cancel under a preview; only an operator's press counts."""
+    """Send or Cancel under a preview; only an operator's press counts, and only on data the
+    bot wrote: anything else is refused with an alert and nothing is sent."""
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -123,28 +143,51 @@ async def announce_button(update: Update, context: Context) -> None:
         log.warning("refused announcement button from user %s", query.from_user.id)
         await query.answer(REFUSAL, show_alert=True)
         return
-    action, _, raw_id = query.data.removeprefix(ANNOUNCE_PREFIX).partition(":")
-    announcement_id = int(raw_id)
-    broadcasts = state.store.broadcasts
-    announcement = await broadcasts.get_announcement(announcement_id)
-    if announcement is None or announcement.status is not AnnouncementStatus.DRAFT:
-        status = announcement.status if announcement else "unknown"
-        await query.answer(f"Announcement #{announcement_id} is already {status}.")
+    parsed = parse_announce_data(query.data)
+    if parsed is None:
+        log.warning("refused malformed announcement button (%d bytes)", len(query.data))
+        await query.answer(INVALID_BUTTON, show_alert=True)
         return
+    action, announcement_id = parsed
+    lock = _button_locks.setdefault(state, asyncio.Lock())
+    async with lock:
+        broadcasts = state.store.broadcasts
+        announcement = await broadcasts.get_announcement(announcement_id)
+        if announcement is None:
+            await query.answer(
+                f"Announcement #{announcement_id} was not found; nothing was sent.",
+                show_alert=True,
+            )
+            return
+        if announcement.status is not AnnouncementStatus.DRAFT:
+            await query.answer(_already(announcement_id, announcement.status))
+            return
+        if action == "cancel":
+            await broadcasts.cancel_announcement(announcement_id)
+        else:
+            chats = await state.announcement_targets()
+            count = await broadcasts.start_announcement(announcement_id, chats)
     if action == "cancel":
-        await broadcasts.cancel_announcement(announcement_id)
         await query.answer("Cancelled.")
         await query.edit_message_text(
             f"Announcement #{announcement_id} cancelled; nothing was sent."
         )
         return
-    chats = await state.announcement_targets()
-    count = await broadcasts.start_announcement(announcement_id, chats)
     await query.answer("Sending…")
     await query.edit_message_text(
         f"Sending announcement #{announcement_id} to {count} chats. I will report when done."
     )
     state.broadcaster.start(announcement_id, report_to=query.from_user.id)
+
+
+def _already(announcement_id: int, status: AnnouncementStatus) -> str:
+    """The answer to a press on an announcement that is no longer a draft."""
+    done = {
+        AnnouncementStatus.SENDING: "already sending",
+        AnnouncementStatus.DONE: "already sent",
+        AnnouncementStatus.CANCELLED: "already cancelled",
+    }.get(status, f"already {status}")
+    return shorten(f"Announcement #{announcement_id} is {done}.", MAX_CALLBACK_ANSWER)
 
 
 # -- digest ----------------------------------------------------------------------------------
@@ -194,13 +237,15 @@ async def stats(update: Update, context: Context, message: Message, state: BotSt
     ]
     lines += [f"{html.escape(f)}: {n}" for f, n in figures.top_facts] or ["none yet"]
     lines += ["", "<b>Top unanswered</b>"]
-    lines += [f"{html.escape(q[:80])}: {n}" for q, n in figures.top_unanswered] or ["none yet"]
+    lines += [
+        f"{html.escape(shorten(q, MAX_STATS_QUESTION))}: {n}" for q, n in figures.top_unanswered
+    ] or ["none yet"]
     lines += ["", "<b>Last announcements</b>"]
     lines += [
         f"#{a.id} {a.origin} {html.escape(a.fact_id or '')} — {a.status}"
         for a in figures.last_announcements
     ] or ["none yet"]
-    await message.reply_text("\n".join(lines))
+    await message.reply_text(fit_html("\n".join(lines)))
 
 
 @operator_command
@@ -208,8 +253,20 @@ async def unanswered(update: Update, context: Context, message: Message, state: 
     """The most frequent unanswered questions, as YAML ready to paste as phrasings."""
     await state.flush_question_log()
     rows = await state.store.questions.unanswered(20)
-    text = unanswered_yaml(rows)
-    await message.reply_text(f"<pre>{html.escape(text[:MAX_PRE_CHARS])}</pre>")
+    await message.reply_text(unanswered_message(rows))
+
+
+def unanswered_message(rows: list[tuple[str, int]]) -> str:
+    """The YAML in a <pre> block within one message: long questions shortened, and as many
+    whole lines as fit, so what is shown can still be pasted."""
+    shown = [(shorten(text, MAX_UNANSWERED_SHOWN), count) for text, count in rows]
+    lines = unanswered_yaml(shown).splitlines()
+    fitted = fit_lines(
+        lines,
+        MAX_TEXT,
+        lambda n: f"# … and {n} more: `python -m bot unanswered` on the server lists them all",
+    )
+    return "<pre>" + html.escape("\n".join(fitted)) + "</pre>"
 
 
 @operator_command
@@ -222,8 +279,10 @@ async def reload(update: Update, context: Context, message: Message, state: BotS
         more = len(error.problems) - len(shown)
         tail = f"\n… and {more} more" if more > 0 else ""
         await message.reply_text(
-            "Reload refused; the previous knowledge base is still in use.\n"
-            f"<pre>{chr(10).join(shown)}{tail}</pre>"
+            fit_html(
+                "Reload refused; the previous knowledge base is still in use.\n"
+                f"<pre>{chr(10).join(shown)}{tail}</pre>"
+            )
         )
         return
     state.engine = await asyncio.to_thread(QAEngine, kb)

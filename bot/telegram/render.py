@@ -1,9 +1,9 @@
-"""Answers as Telegram messages: HTML text within Telegram's limits, buttons within 64 bytes."""
+"""Answers as Telegram messages: HTML text within Telegram's limits (counted in UTF-16 code
+units, as Telegram counts, by bot.limits), buttons within 64 bytes."""
 
 from __future__ import annotations
 
 import hashlib
-import html
 from collections.abc import Iterable, Sequence
 
 from telegram import (
@@ -12,23 +12,21 @@ from telegram import (
     InlineQueryResultArticle,
     InputTextMessageContent,
 )
-from telegram.constants import MessageLimit
 
 from bot.answers import Answer, Topic
+from bot.limits import MAX_CALLBACK_DATA, shorten, utf8_len
 from bot.text import plain_text
 
 CARD_PREFIX = "card:"
 ASK_PREFIX = "ask:"
-MAX_CALLBACK_BYTES = 64
 MAX_BUTTONS = 4
 MAX_DESCRIPTION = 120
-ELLIPSIS = "…"
 
 
 def card_data(fact_id: str) -> str:
     """A card button's callback data; ValueError when the id does not fit Telegram's 64 bytes."""
     data = CARD_PREFIX + fact_id
-    if len(data.encode()) > MAX_CALLBACK_BYTES:
+    if utf8_len(data) > MAX_CALLBACK_DATA:
         raise ValueError(f"fact id too long for a button: {fact_id}")
     return data
 
@@ -36,7 +34,7 @@ def card_data(fact_id: str) -> str:
 def ask_data(question: str) -> str | None:
     """A question that fits a button's callback data, or None when it does not."""
     data = ASK_PREFIX + question
-    return data if len(data.encode()) <= MAX_CALLBACK_BYTES else None
+    return data if utf8_len(data) <= MAX_CALLBACK_DATA else None
 
 
 def topic_keyboard(topics: Iterable[Topic], *, prefix: str = "") -> InlineKeyboardMarkup | None:
@@ -64,32 +62,14 @@ def answer_keyboard(answer: Answer) -> InlineKeyboardMarkup | None:
     return topic_keyboard(answer.suggestions, prefix="🔎 ")
 
 
-def fit(text_html: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> str:
-    """Keep a message within Telegram's length limit without breaking its HTML: drop the
-    source quote first, then cut whole paragraphs."""
-    if len(text_html) <= limit:
-        return text_html
-    paragraphs = text_html.split("\n\n")
-    while len(paragraphs) > 1 and len("\n\n".join(paragraphs)) > limit - 2:
-        paragraphs.pop()
-    kept = "\n\n".join(paragraphs)
-    if len(kept) <= limit - 2:
-        return kept + "\n" + ELLIPSIS
-    escaped = html.escape(plain_text(kept))[: limit - 1]
-    entity = escaped.rfind("&")
-    if entity != -1 and ";" not in escaped[entity:]:
-        escaped = escaped[:entity]  # never end in half an entity ("&am"): Telegram refuses it
-    return escaped + ELLIPSIS
-
-
 def card_message(answer: Answer) -> tuple[str, InlineKeyboardMarkup | None]:
     """An answer as a message: its HTML within Telegram's limit, and its buttons."""
-    return fit(answer.html), answer_keyboard(answer)
+    return answer.message_html(), answer_keyboard(answer)
 
 
 def one_line(text: str, limit: int = MAX_DESCRIPTION) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + ELLIPSIS
+    """Text on one line within `limit` UTF-16 units: an inline result's description."""
+    return shorten(" ".join(text.split()), limit)
 
 
 def inline_article(answer: Answer) -> InlineQueryResultArticle:
@@ -100,5 +80,5 @@ def inline_article(answer: Answer) -> InlineQueryResultArticle:
         id=result_id,
         title=answer.title or "Answer",
         description=one_line(plain_text(answer.body)),
-        input_message_content=InputTextMessageContent(fit(answer.html)),
+        input_message_content=InputTextMessageContent(answer.message_html()),
     )

@@ -57,7 +57,7 @@ def test_ask_prints_the_exercises_with_their_source() -> None:
     result = run_bot("ask", "Which exercises were held?")
     assert result.returncode == 0, result.stderr
     assert "TURAZ Shahini" in result.stdout and "Anadolu Gartali" in result.stdout
-    assert "Source: > Trainings such as" in result.stdout
+    assert "Source: Trainings such as" in result.stdout
     assert "<b>" not in result.stdout
 
 

@@ -152,7 +152,7 @@ async def test_deep_link_opens_the_card(bot: FakeBotAPI, engine: QAEngine) -> No
     card = engine.command("exercises")
     assert card is not None
     assert f"<b>{card.title}</b>" in params["text"]
-    assert "TURAZ Shahini" in params["text"] and "<blockquote>" in params["text"]
+    assert "TURAZ Shahini" in params["text"] and "<blockquote expandable>" in params["text"]
     assert "Hello" not in params["text"]
 
 
@@ -178,7 +178,7 @@ async def test_each_topic_command_shows_its_card(
     assert params["parse_mode"] == "HTML"
     assert params["text"].startswith(f"<b>{fact.title}</b>")
     assert figure in params["text"]
-    assert "<blockquote>" in params["text"]
+    assert "<blockquote expandable>" in params["text"]
 
 
 async def test_partner_command_with_a_country(bot: FakeBotAPI) -> None:
@@ -199,7 +199,7 @@ async def test_unknown_command_is_explained_and_escaped(bot: FakeBotAPI) -> None
 async def test_free_question_gets_a_card_with_source_and_buttons(bot: FakeBotAPI) -> None:
     params = await ask(bot, EXERCISES_QUESTION)
     assert params["parse_mode"] == "HTML"
-    assert "Anadolu Gartali" in params["text"] and "<blockquote>" in params["text"]
+    assert "Anadolu Gartali" in params["text"] and "<blockquote expandable>" in params["text"]
     related = buttons(params)
     assert related and all(len(b["callback_data"].encode()) <= 64 for b in related)
 
@@ -370,7 +370,7 @@ async def test_button_press_answers_the_query_and_shows_the_card(
     assert topic is not None
     params = await press(bot, card, data, chat_id)
     assert params["text"].startswith(f"<b>{topic.title}</b>")
-    assert "<blockquote>" in params["text"]
+    assert "<blockquote expandable>" in params["text"]
 
 
 async def test_did_you_mean_and_example_buttons_open_cards(

@@ -9,9 +9,10 @@ what the bot called (``calls``, ``wait_for``, ``sent_messages``). Faults Telegra
 It serves only the methods the bot calls, and checks only parse_mode=HTML, the one the bot uses.
 Tests import it from here; the parts live beside it (server, methods, checks, updates, ...).
 
-Standalone demo: ``python -m tests.support.fakeapi --port 8081`` prints the base URL and token
-to point a bot at, then turns every line typed on stdin into a private-chat message and prints
-the bot's replies.
+Standalone demo: ``python -m tests.support.fakeapi --port 8081`` prints the two environment
+variables that point the bot at it (``TELEGRAM_API_BASE_URL``, ``TELEGRAM_BOT_TOKEN``), ready to
+paste, then turns every line typed on stdin into a private-chat message and prints the bot's
+replies with their buttons.
 """
 
 from __future__ import annotations
@@ -24,7 +25,29 @@ import threading
 
 from tests.support.server import Call, FakeBotAPI, fake_token
 
-__all__ = ["Call", "FakeBotAPI", "fake_token", "main"]
+__all__ = ["Call", "FakeBotAPI", "demo_setup", "fake_token", "main", "reply_lines"]
+
+
+def demo_setup(api: FakeBotAPI) -> str:
+    """What the demo prints first: the variables to paste into the bot's terminal."""
+    return (
+        "Start the bot in a second terminal with these two variables:\n\n"
+        f"export TELEGRAM_API_BASE_URL={api.base_url}\n"
+        f"export TELEGRAM_BOT_TOKEN={api.token}\n"
+        "make run\n\n"
+        "Then type a message here and press Enter to send it from a private chat; "
+        "Ctrl-D quits."
+    )
+
+
+def reply_lines(call: Call) -> list[str]:
+    """A bot message as the demo shows it: its visible text, then its buttons."""
+    message = call.response.get("result")
+    text = message.get("text") if isinstance(message, dict) else call.params.get("text")
+    lines = [f"bot> {text}"]
+    keyboard = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
+    lines += [f"     [{button.get('text')}]" for row in keyboard for button in row]
+    return lines
 
 
 async def _print_replies(api: FakeBotAPI) -> None:
@@ -33,7 +56,7 @@ async def _print_replies(api: FakeBotAPI) -> None:
     while True:
         for call in api.answered[seen:]:
             if call.method in ("sendMessage", "editMessageText") and call.ok:
-                print(f"bot> {call.params.get('text')}", flush=True)
+                print("\n".join(reply_lines(call)), flush=True)
             elif not call.ok:
                 print(f"[{call.method} -> {call.response.get('description')}]", flush=True)
         seen = len(api.answered)
@@ -43,10 +66,7 @@ async def _print_replies(api: FakeBotAPI) -> None:
 async def _demo(port: int) -> None:
     api = FakeBotAPI(port=port)
     await api.start()
-    print(f"base_url: {api.base_url}", flush=True)
-    print(f"token: {api.token}", flush=True)
-    print("Point the bot at it: ApplicationBuilder().token(token).base_url(base_url)", flush=True)
-    print("Type a message and press Enter to send it from a private chat; Ctrl-D quits.")
+    print(demo_setup(api), flush=True)
     loop = asyncio.get_running_loop()
     lines: asyncio.Queue[str | None] = asyncio.Queue()
 

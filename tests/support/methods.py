@@ -11,8 +11,8 @@ import re
 import time
 from collections.abc import Callable
 
-from tests.support.checks import checked_markup, visible_text
-from tests.support.wire import JSON, bad_request
+from tests.support.checks import MAX_CALLBACK_ANSWER, checked_markup, utf16_len, visible_text
+from tests.support.wire import JSON, ApiError, bad_request
 from tests.support.world import World, chat_member, strip_reply
 
 Method = Callable[[JSON], object]
@@ -112,15 +112,17 @@ class BotMethods:
         return copy.deepcopy(message)
 
     def answer_callback_query(self, params: JSON) -> bool:
-        """Only a query that was delivered can be answered, with at most 200 characters."""
+        """Only a query that was delivered can be answered, with at most 200 characters
+        (UTF-16 code units, as everywhere in Telegram)."""
         if str(params.get("callback_query_id")) not in self.world.callback_ids:
             raise bad_request(_QUERY_TOO_OLD)
-        if len(str(params.get("text") or "")) > 200:
+        if utf16_len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
             raise bad_request("MESSAGE_TOO_LONG")
         return True
 
     def answer_inline_query(self, params: JSON) -> bool:
-        """At most 50 results, with unique ids of 1-64 bytes."""
+        """At most 50 results, with unique ids of 1-64 bytes, a title, and a message text that
+        sendMessage would accept."""
         if str(params.get("inline_query_id")) not in self.world.inline_ids:
             raise bad_request(_QUERY_TOO_OLD)
         results = params.get("results")
@@ -133,6 +135,17 @@ class BotMethods:
             raise bad_request("RESULT_ID_DUPLICATE")
         if any(not 1 <= len(i.encode("utf-8")) <= 64 for i in ids):
             raise bad_request("RESULT_ID_INVALID")
+        for result in results:
+            if result.get("type") == "article" and not str(result.get("title") or "").strip():
+                raise bad_request("RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content")
+            if isinstance(content, dict) and "message_text" in content:
+                try:
+                    visible_text(
+                        {"text": content["message_text"], "parse_mode": content.get("parse_mode")}
+                    )
+                except ApiError as error:
+                    raise bad_request(f"MESSAGE_TEXT_INVALID: {error.description}") from None
         return True
 
     def set_my_commands(self, params: JSON) -> bool:
@@ -145,7 +158,7 @@ class BotMethods:
         for command in commands:
             if not _BOT_COMMAND_NAME_RE.fullmatch(str(command.get("command", ""))):
                 raise bad_request("BOT_COMMAND_INVALID")
-            if not 1 <= len(str(command.get("description", ""))) <= 256:
+            if not 1 <= utf16_len(str(command.get("description", ""))) <= 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         return True
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from telegram import Bot, MessageEntity, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.error import InvalidToken
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
+from bot.settings import load_settings
 from tests.support.client import KEYBOARD, make_bot, post, until
 from tests.support.fakeapi import FakeBotAPI
 
@@ -172,7 +173,8 @@ async def test_application_end_to_end(api: FakeBotAPI) -> None:
 
 
 async def test_standalone_demo() -> None:
-    """The README's demo command, run from the checkout as the README says."""
+    """The README's demo command, run from the checkout as the README says: it prints the two
+    variables the bot reads, ready to paste, then the bot's replies with their buttons."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -185,22 +187,30 @@ async def test_standalone_demo() -> None:
     )
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        header: dict[str, str] = {}
-        while len(header) < 2:
+        exports: dict[str, str] = {}
+        while len(exports) < 2:
             line = (await asyncio.wait_for(proc.stdout.readline(), 5)).decode()
-            key, _, value = line.partition(": ")
-            if key in ("base_url", "token"):
-                header[key] = value.strip()
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[name] = value
+        settings = load_settings(exports, env_file=None)  # what `make run` would read
+        assert settings.token and settings.api_base_url.startswith("http://127.0.0.1:")
         proc.stdin.write(b"hello bot\n")
         await proc.stdin.drain()
-        async with make_bot(header["token"], header["base_url"]) as bot:
+        async with make_bot(settings.token, settings.api_base_url) as bot:
             (update,) = await bot.get_updates(timeout=5)
             assert update.message is not None and update.message.text == "hello bot"
-            await update.message.reply_text("hello human")
-        while (
-            "bot> hello human" not in (await asyncio.wait_for(proc.stdout.readline(), 5)).decode()
-        ):
-            pass
+            buttons = [[InlineKeyboardButton("Which exercises?", callback_data="ask:x")]]
+            await update.message.reply_text(
+                "hello <b>human</b>",
+                parse_mode="HTML",
+                reply_markup=InlineKeyboardMarkup(buttons),
+            )
+        printed = []
+        while "[Which exercises?]" not in printed[-1:]:
+            line = (await asyncio.wait_for(proc.stdout.readline(), 5)).decode().strip()
+            printed.append(line)
+        assert printed[-2:] == ["bot> hello human", "[Which exercises?]"]
         proc.stdin.close()
         assert await asyncio.wait_for(proc.wait(), 5) == 0
     finally:

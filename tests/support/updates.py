@@ -17,6 +17,19 @@ from tests.support.world import FORBIDDEN_BY_CHAT_TYPE, World, chat_member, stri
 
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
 _MENTION_RE = re.compile(r"(?<![A-Za-z0-9_@/])@[A-Za-z0-9_]{3,32}\b")
+# The placeholder users Telegram puts in `from` when a message is sent on behalf of a chat.
+GROUP_ANONYMOUS_BOT: JSON = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+CHANNEL_BOT: JSON = {
+    "id": 136817688,
+    "is_bot": True,
+    "first_name": "Channel",
+    "username": "Channel_Bot",
+}
 
 
 def text_entities(text: str) -> list[JSON]:
@@ -74,11 +87,26 @@ class UpdateBuilders:
         username: str | None = None,
         reply_to_message: JSON | None = None,
         chat_title: str | None = None,
+        sender_chat_id: int | None = None,
     ) -> JSON:
-        """A text message from a user; /commands and @mentions get entities as in Telegram."""
+        """A text message from a user; /commands and @mentions get entities as in Telegram.
+
+        With ``sender_chat_id`` the message is sent on behalf of a chat, as Telegram shows it:
+        the group's own id for an anonymous administrator (``from`` is GroupAnonymousBot), a
+        channel's id for a user posting as their channel (``from`` is Channel_Bot)."""
         message = self.world.new_message(
             chat_id, user_id, chat_type, first_name, username, chat_title
         )
+        if sender_chat_id is not None:
+            if sender_chat_id == chat_id:
+                message["sender_chat"] = copy.deepcopy(message["chat"])
+                message["from"] = copy.deepcopy(GROUP_ANONYMOUS_BOT)
+            else:
+                known = self.world.chats.get(sender_chat_id, {})
+                message["sender_chat"] = self.world.remember_chat(
+                    sender_chat_id, "channel", known.get("title", "Channel"), None
+                )
+                message["from"] = copy.deepcopy(CHANNEL_BOT)
         message["text"] = text
         if entities := text_entities(text):
             message["entities"] = entities

@@ -49,7 +49,7 @@ def test_document_questions_get_the_right_card(
     assert answer.fact_id == fact_id, (question, answer.fact_id, answer.confidence)
     assert answer.matched
     assert expected in answer.html
-    assert "<blockquote>" in answer.html  # the source sentence is cited
+    assert "<blockquote expandable>" in answer.html  # the source sentence is cited
     assert 0.0 <= answer.confidence <= 1.0
 
 

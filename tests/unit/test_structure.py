@@ -22,6 +22,7 @@ QUESTION_PATH = (
     "bot.answers",
     "bot.engine",
     "bot.evaluation",
+    "bot.limits",
 )
 ADAPTERS = ("bot.telegram", "bot.store", "bot.settings", "bot.cli", "bot.console")
 

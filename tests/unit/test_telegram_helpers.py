@@ -1,12 +1,11 @@
 """The Telegram adapter's pure helpers, without a server: command parsing, what in a group
-message is addressed to the bot, fitting a card into one message, the operator's report and
-the pacing of a broadcast."""
+message is addressed to the bot, button data, the operator's report and the pacing of a
+broadcast. Fitting a card into one message is in test_limits.py."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import html
 import itertools
 import time
 
@@ -17,7 +16,7 @@ from bot.kb.rules import html_problems
 from bot.store.records import DeliveryReport
 from bot.telegram.broadcast import Pacer, format_report
 from bot.telegram.handlers import addressed_text, parse_command
-from bot.telegram.render import ELLIPSIS, ask_data, card_data, fit
+from bot.telegram.render import ask_data, card_data
 
 BOT = User(id=777, first_name="Bot", is_bot=True, username="ThisBot")
 PERSON = User(id=5, first_name="Ann", is_bot=False)
@@ -103,30 +102,7 @@ def test_a_text_mention_of_the_bot_is_addressed() -> None:
     ) == ("Bot, who are the partners?")
 
 
-# -- fitting a card into one message -------------------------------------------------------------
-
-
-def test_a_short_card_is_left_alone() -> None:
-    card = "<b>Title</b>\n\nBody &amp; more\n\n<blockquote>Source</blockquote>"
-    assert fit(card) == card
-
-
-def test_a_long_card_drops_whole_paragraphs_and_stays_valid_html() -> None:
-    body = "<b>Title</b>\n\n" + "\n\n".join(f"<i>paragraph {n}</i> " + "x" * 300 for n in range(20))
-    fitted = fit(body, limit=1000)
-    assert len(fitted) <= 1000
-    assert fitted.endswith(ELLIPSIS) and fitted.startswith("<b>Title</b>")
-    assert html_problems(fitted) == []
-    assert "paragraph 0" in fitted and "paragraph 19" not in fitted
-
-
-def test_one_huge_paragraph_becomes_escaped_plain_text_within_the_limit() -> None:
-    card = "<b>" + "a &amp; b < " * 1000 + "</b>"
-    card = card.replace("< ", "&lt; ")
-    fitted = fit(card, limit=500)
-    assert len(fitted) <= 500 and fitted.endswith(ELLIPSIS)
-    assert "<b>" not in fitted and html_problems(fitted) == []
-    assert html.unescape(fitted).startswith("a & b < ")
+# -- buttons -------------------------------------------------------------------------------------
 
 
 def test_button_data_fits_telegrams_64_bytes() -> None:
