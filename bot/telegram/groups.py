@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
+from bot.telegram.privacy import chat_ref, pseudonym
 from bot.telegram.state import Context
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ async def _subscription(update: Update, context: Context, subscribe: bool) -> No
     if not await _may_manage_group(update, context):
         user = update.effective_user
         log.warning(
-            "refused subscription change in %s by user %s", chat.id, user.id if user else None
+            "refused subscription change in %s by %s", chat.id, pseudonym(user.id) if user else None
         )
         await message.reply_text(GROUP_ADMIN_REFUSAL)
         return
@@ -84,7 +85,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
     status = change.new_chat_member.status
     if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
         await chats.remove_chat(chat.id)
-        log.info("removed from chat %s (%s)", chat.id, chat.type)
+        log.info("removed from chat %s (%s)", chat_ref(chat.id), chat.type)
         return
     await chats.upsert_chat(chat.id, chat_type=chat.type, title=chat.title, username=chat.username)
     if chat.type == ChatType.CHANNEL:
@@ -96,7 +97,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
             chat_type=chat.type,
             title=chat.title,
         )
-    log.info("member of chat %s (%s) as %s", chat.id, chat.type, status)
+    log.info("member of chat %s (%s) as %s", chat_ref(chat.id), chat.type, status)
 
 
 async def migrated(update: Update, context: Context) -> None:
