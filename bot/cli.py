@@ -147,14 +147,18 @@ def command_unanswered(
 ) -> int:
     import asyncio
 
-    from bot.store import Store
+    from bot.store import Store, StoreError
     from bot.store.questions import unanswered_yaml
 
     if not settings.database_path.exists():
         stdout.write("# no questions recorded yet\n[]\n")
         return 0
-    with Store(settings.database_path) as store:
-        rows = asyncio.run(store.questions.unanswered(args.limit))
+    try:  # read-only: no journal switch, no migration, works in a read-only folder
+        with Store(settings.database_path, read_only=True) as store:
+            rows = asyncio.run(store.questions.unanswered(args.limit))
+    except StoreError as error:
+        print(error, file=stderr)
+        return 1
     stdout.write(unanswered_yaml(rows))
     return 0
 

@@ -6,6 +6,7 @@ Settings object, so the bot, the console and every command agree on each value.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -27,7 +28,7 @@ _CHAT_ID = re.compile(r"[-+]?\d{1,20}")
 _CHANNEL_USERNAME = re.compile(r"@[A-Za-z0-9_]{5,32}")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+_TELEGRAM_API_HOST = "api.telegram.org"
 _MASK = "***"
 
 
@@ -111,14 +112,15 @@ def _scrub(message: str, token: str | None) -> str:
 
 
 def _settings(get: Callable[[str], str | None]) -> Settings:
+    api_base_url = _api_base_url(get("TELEGRAM_API_BASE_URL"))
     return Settings(
         token=_token(get("TELEGRAM_BOT_TOKEN")),
-        api_base_url=_api_base_url(get("TELEGRAM_API_BASE_URL")),
+        api_base_url=api_base_url,
         admin_user_ids=_admin_user_ids(get("ADMIN_USER_IDS")),
         announce_chat_ids=_announce_chat_ids(get("ANNOUNCE_CHAT_IDS")),
         database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
         knowledge_dir=_optional_path(get("KNOWLEDGE_DIR")),
-        webhook_url=_webhook_url(get("WEBHOOK_URL")),
+        webhook_url=_webhook_url(get("WEBHOOK_URL"), api_base_url),
         webhook_secret=_webhook_secret(get("WEBHOOK_SECRET")),
         port=_port(get("PORT")),
         log_level=_log_level(get("LOG_LEVEL")),
@@ -180,7 +182,7 @@ def _token(value: str | None) -> str | None:
     return value
 
 
-def _http_url(name: str, value: str, *, https_only: bool) -> str:
+def _http_url(name: str, value: str) -> str:
     try:
         parts = urlsplit(value)
         hostname = parts.hostname
@@ -189,24 +191,46 @@ def _http_url(name: str, value: str, *, https_only: bool) -> str:
         raise SettingsError(f"{name}: {value!r} is not a valid URL") from None
     if parts.scheme not in {"http", "https"} or not hostname:
         raise SettingsError(f"{name}: {value!r} is not an http(s) URL")
-    if https_only and parts.scheme != "https" and hostname not in _LOCAL_HOSTS:
-        raise SettingsError(
-            f"{name}: {value!r} must use https:// (Telegram only calls https webhooks; "
-            "http is allowed for localhost and 127.0.0.1 only)"
-        )
     return value
 
 
 def _api_base_url(value: str | None) -> str:
     if value is None:
         return DEFAULT_API_BASE_URL
-    return _http_url("TELEGRAM_API_BASE_URL", value, https_only=False)
+    return _http_url("TELEGRAM_API_BASE_URL", value)
 
 
-def _webhook_url(value: str | None) -> str | None:
+def _unreachable_from_outside(hostname: str) -> bool:
+    """This machine or a private network: Telegram's servers cannot post there."""
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(hostname)
+    except ValueError:
+        return False  # a name: only DNS knows, and Telegram checks it at setWebhook
+    return not address.is_global
+
+
+def _webhook_url(value: str | None, api_base_url: str) -> str | None:
+    """Telegram's own Bot API only posts to public https URLs, and refuses the others at
+    setWebhook. A self-hosted Bot API server (--local) or a test server, named by
+    TELEGRAM_API_BASE_URL, may post to a local http URL, so there it is allowed."""
     if value is None:
         return None
-    return _http_url("WEBHOOK_URL", value, https_only=True)
+    _http_url("WEBHOOK_URL", value)
+    if urlsplit(api_base_url).hostname != _TELEGRAM_API_HOST:
+        return value
+    if urlsplit(value).scheme != "https":
+        raise SettingsError(
+            f"WEBHOOK_URL: {value!r} must use https:// (Telegram only calls https webhooks; "
+            "http works only with a self-hosted Bot API server set in TELEGRAM_API_BASE_URL)"
+        )
+    if _unreachable_from_outside(urlsplit(value).hostname or ""):
+        raise SettingsError(
+            f"WEBHOOK_URL: {value!r} is on this machine or a private network, which Telegram "
+            "cannot reach; give the public https URL that forwards to the bot"
+        )
+    return value
 
 
 def _items(value: str | None) -> list[str]:

@@ -15,19 +15,25 @@ from typing import Self
 
 from bot.store.broadcasts import Broadcasts
 from bot.store.chats import Chats
-from bot.store.database import Database, StoreError
+from bot.store.database import Database
 from bot.store.digest import Digest
+from bot.store.problems import StoreError, StoreLostError, StoreOpenError, StoreWriteError
 from bot.store.questions import Questions
 from bot.store.records import Stats
 
-__all__ = ["Store", "StoreError"]
+__all__ = ["Store", "StoreError", "StoreLostError", "StoreOpenError", "StoreWriteError"]
 
 
 class Store:
-    """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`."""
+    """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`.
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
-        self.database = Database(path, clock=clock)
+    `read_only` is for commands that only look (`python -m bot unanswered`): the file is opened
+    as it is, never migrated or created, so it works in a read-only folder too."""
+
+    def __init__(
+        self, path: Path | str, *, clock: Callable[[], float] = time.time, read_only: bool = False
+    ) -> None:
+        self.database = Database(path, clock=clock, read_only=read_only)
         self.chats = Chats(self.database)
         self.broadcasts = Broadcasts(self.database)
         self.questions = Questions(self.database)

@@ -5,11 +5,17 @@ thread owns the connection, so no lock is needed. Each write is its own `BEGIN I
 COMMIT`; with WAL and `synchronous=FULL` a committed write survives a power cut, so a broadcast
 interrupted by a crash resumes exactly where it stopped. Timestamps are unix seconds (floats)
 from the injectable clock.
+
+Faults become the errors of `bot.store.problems`, each one line naming the file: a file that
+cannot be opened (StoreOpenError), a write that failed (StoreWriteError), and a file deleted
+or replaced under the running bot (StoreLostError), which SQLite itself never notices: it keeps
+writing to the unlinked inode, and everything is gone at the next start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -17,35 +23,61 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from bot.store.problems import (
+    BUSY_SECONDS,
+    StoreError,
+    StoreLostError,
+    StoreOpenError,
+    StoreWriteError,
+    lost_problem,
+    open_problem,
+    write_problem,
+)
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+__all__ = ["Database", "StoreError"]
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]
 
 
-class StoreError(RuntimeError):
-    """The database cannot be used by this version of the bot."""
-
-
 class Database:
-    """The connection, its worker thread, and the schema brought up to date on opening."""
+    """The connection, its worker thread, and the schema brought up to date on opening.
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+    `read_only` opens the file as it is (SQLite's mode=ro: no journal switch, no migration,
+    nothing created), for commands that only look, even in a read-only folder."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        clock: Callable[[], float] = time.time,
+        read_only: bool = False,
+        busy_timeout: float = BUSY_SECONDS,
+    ) -> None:
         self.path = path if str(path) == ":memory:" else Path(path)
         self.clock = clock
-        if isinstance(self.path, Path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        self._busy_timeout = busy_timeout
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._conn: sqlite3.Connection | None = None
         self._closed = False
         try:
             self._thread.submit(self._open).result()
-        except BaseException:
+        except BaseException as error:
             self._thread.shutdown()
+            if isinstance(error, (sqlite3.Error, OSError)) and isinstance(self.path, Path):
+                raise StoreOpenError(open_problem(self.path, error)) from error
             raise
 
     def _open(self) -> None:
-        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10.0)
+        if self.read_only:
+            self._conn = self._open_read_only()
+            return
+        if isinstance(self.path, Path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=self._busy_timeout)
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
@@ -53,23 +85,57 @@ class Database:
             conn.execute("PRAGMA foreign_keys = ON")
             self._conn = conn
             self._transaction(self._migrate)
+            if isinstance(self.path, Path):
+                stat = os.stat(self.path)
+                self._identity = (stat.st_dev, stat.st_ino)
         except BaseException:
             self._conn = None
             conn.close()
             raise
 
+    def _open_read_only(self) -> sqlite3.Connection:
+        """mode=ro first; a WAL database in a folder where SQLite cannot create its shared-memory
+        file opens only as immutable (safe there: nobody can be writing to that folder)."""
+        if not isinstance(self.path, Path):
+            raise StoreError("an in-memory database cannot be opened read-only")
+        if not self.path.is_file():
+            raise FileNotFoundError(2, "No such file", str(self.path))
+        uri = self.path.resolve().as_uri()
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            conn = sqlite3.connect(
+                f"{uri}?{options}", uri=True, isolation_level=None, timeout=self._busy_timeout
+            )
+            try:
+                conn.row_factory = sqlite3.Row
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            except sqlite3.OperationalError:
+                conn.close()
+                if options != "mode=ro":
+                    raise
+                continue
+            if version > SCHEMA_VERSION or version == 0:
+                conn.close()
+                empty = f"DATABASE_PATH {self.path} holds no bot data yet (no schema)"
+                raise StoreError(self._newer(version) if version else empty)
+            return conn
+        raise AssertionError("unreachable")
+
+    def _newer(self, version: int) -> str:
+        return (
+            f"{self.path}: database schema version {version} is newer than this bot "
+            f"supports ({SCHEMA_VERSION}); upgrade the bot"
+        )
+
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: database schema version {version} is newer than this bot "
-                f"supports ({SCHEMA_VERSION}); upgrade the bot"
-            )
+            raise StoreError(self._newer(version))
         for number in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[number]:
                 conn.execute(statement)
-        if version != SCHEMA_VERSION:
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        # Written even when unchanged: SQLite opens a file it may not write read-only without a
+        # word, and this write makes that fail now, at start-up, rather than at the first save.
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -89,13 +155,44 @@ class Database:
             raise
         return result
 
+    def _check_file(self) -> None:
+        """Runs in the worker thread: the file at the path is still the one that was opened."""
+        if self._identity is None:
+            return
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreLostError(lost_problem(self.path, replaced=False)) from None
+        except OSError as error:
+            raise StoreWriteError(write_problem(self.path, error, self._busy_timeout)) from error
+        if (stat.st_dev, stat.st_ino) != self._identity:
+            raise StoreLostError(lost_problem(self.path, replaced=True))
+
+    def _write(self, work: Work[T]) -> T:
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only, cannot write")
+        self._check_file()
+        try:
+            return self._transaction(work)
+        except sqlite3.OperationalError as error:
+            raise StoreWriteError(write_problem(self.path, error, self._busy_timeout)) from error
+        except sqlite3.DatabaseError as error:
+            if type(error) is not sqlite3.DatabaseError:  # IntegrityError and the like: a bug
+                raise
+            raise StoreWriteError(write_problem(self.path, error, self._busy_timeout)) from error
+
     async def read(self, work: Work[T]) -> T:
         """Run a query in the worker thread."""
         return await self._run(lambda: work(self._connection()))
 
     async def write(self, work: Work[T]) -> T:
-        """Run a write in the worker thread, as one transaction."""
-        return await self._run(lambda: self._transaction(work))
+        """Run a write in the worker thread, as one transaction; StoreWriteError when it did
+        not happen, StoreLostError when the file is no longer the one opened."""
+        return await self._run(lambda: self._write(work))
+
+    async def check_file(self) -> None:
+        """StoreLostError when the file was deleted or replaced since it was opened."""
+        await self._run(self._check_file)
 
     async def _run(self, call: Callable[[], T]) -> T:
         if self._closed:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -27,15 +26,20 @@ from telegram.request import BaseRequest
 from bot.commands import FIXED_COMMANDS
 from bot.engine import QAEngine
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.telegram import flood, groups, handlers, operator
+from bot.telegram.alerts import OperatorAlerts
+from bot.telegram.apiguard import GuardedRequest
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.digest import schedule_digest
+from bot.telegram.fatal import FatalStop
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_commands
 from bot.telegram.render import ASK_PREFIX, CARD_PREFIX
 from bot.telegram.request import AiohttpRequest
+from bot.telegram.startup import StartupError, check_bot_api, failure_line
 from bot.telegram.state import CONTEXT_TYPES, BotApplication, Context, Handler
+from bot.telegram.storefaults import watch_database
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +82,11 @@ def build_application(
     """The real Application, wired to our handlers; tests point it at a fake Bot API server."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required for the Telegram bot")
+    fatal = FatalStop()
+    request = request or AiohttpRequest(connection_pool_size=CONCURRENT_UPDATES + 8)
+    get_updates_request = get_updates_request or AiohttpRequest(
+        connection_pool_size=1, read_timeout=40
+    )
     application: BotApplication = (
         ApplicationBuilder()
         .token(settings.token)
@@ -85,10 +94,8 @@ def build_application(
         .base_file_url(file_url(settings.api_base_url))
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .request(request or AiohttpRequest(connection_pool_size=CONCURRENT_UPDATES + 8))
-        .get_updates_request(
-            get_updates_request or AiohttpRequest(connection_pool_size=1, read_timeout=40)
-        )
+        .request(GuardedRequest(request, fatal, settings.api_base_url))
+        .get_updates_request(GuardedRequest(get_updates_request, fatal, settings.api_base_url))
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=overall_rate,
@@ -109,7 +116,10 @@ def build_application(
     state.settings = settings
     state.store = store or Store(settings.database_path)
     state.broadcaster = Broadcaster(application.bot, state.store)
+    state.fatal = fatal
+    state.alerts = OperatorAlerts()
     register_handlers(application)
+    watch_database(application)
     return application
 
 
@@ -176,22 +186,24 @@ def webhook_path(url: str) -> str:
     return urlparse(url).path.lstrip("/") or "telegram"
 
 
-async def _check_bot_api(application: BotApplication) -> None:
-    """Reach the Bot API once (getMe) and close cleanly, so a bad token or URL is reported in
-    one line instead of a retry loop's traceback and unclosed connections."""
-    try:
-        await application.bot.initialize()
-    finally:
-        await application.bot.shutdown()
-
-
 def run_bot(settings: Settings, engine: QAEngine) -> int:
-    """Run until interrupted: long polling, or a webhook server when WEBHOOK_URL is set."""
-    configure_logging(settings.log_level, settings.token)
-    Path(settings.database_path).parent.mkdir(parents=True, exist_ok=True)
-    application = build_application(settings, engine)
+    """Run until interrupted: long polling, or a webhook server when WEBHOOK_URL is set. Exit
+    status 1, after one line saying why, when it cannot start or had to stop itself."""
+    configure_logging(settings.log_level, settings.token, webhook_secret=settings.webhook_secret)
     try:
-        asyncio.run(_check_bot_api(application))
+        application = build_application(settings, engine)
+    except StoreError as error:
+        log.error("%s", error)
+        return 1
+    try:
+        asyncio.run(check_bot_api(settings.api_base_url, settings.token or "", AiohttpRequest()))
+    except StartupError as error:
+        log.error("%s", error)
+        application.bot_data.store.close()
+        return 1
+    fatal = application.bot_data.fatal
+    fatal.stop = application.stop_running
+    try:
         if settings.webhook_url is not None:
             log.info("starting webhook on port %d for %s", settings.port, settings.webhook_url)
             application.run_webhook(
@@ -205,10 +217,8 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
         else:
             log.info("starting long polling")
             application.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        log.error("TELEGRAM_BOT_TOKEN was refused by the Bot API: the token is invalid or revoked")
-        return 1
-    except NetworkError as error:
-        log.error("cannot reach the Bot API at TELEGRAM_API_BASE_URL: %s", error)
-        return 1
-    return 0
+    except StoreError as error:  # raised by a start-up hook
+        fatal.trigger(str(error))
+    except TelegramError as error:
+        fatal.trigger(failure_line(error, settings.api_base_url, settings.webhook_url))
+    return fatal.exit_status

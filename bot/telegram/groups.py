@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
+from bot.telegram.privacy import chat_ref, pseudonym
 from bot.telegram.state import Context
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ async def _subscription(update: Update, context: Context, subscribe: bool) -> No
         log.warning(
             "refused subscription change in %s by %s",
             chat.id,
-            f"chat {sender.id}" if sender else f"user {user.id if user else None}",
+            f"chat {chat_ref(sender.id)}" if sender else pseudonym(user.id) if user else None,
         )
         await message.reply_text(GROUP_ADMIN_REFUSAL)
         return
@@ -94,7 +95,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
     status = change.new_chat_member.status
     if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
         await chats.remove_chat(chat.id)
-        log.info("removed from chat %s (%s)", chat.id, chat.type)
+        log.info("removed from chat %s (%s)", chat_ref(chat.id), chat.type)
         return
     await chats.upsert_chat(chat.id, chat_type=chat.type, title=chat.title, username=chat.username)
     if chat.type == ChatType.CHANNEL:
@@ -106,7 +107,7 @@ async def my_chat_member(update: Update, context: Context) -> None:
             chat_type=chat.type,
             title=chat.title,
         )
-    log.info("member of chat %s (%s) as %s", chat.id, chat.type, status)
+    log.info("member of chat %s (%s) as %s", chat_ref(chat.id), chat.type, status)
 
 
 async def migrated(update: Update, context: Context) -> None:

@@ -13,12 +13,14 @@ from typing import Any
 
 from telegram import Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatType
-from telegram.error import NetworkError
+from telegram.error import InvalidToken, NetworkError
 
 from bot.answers import Answer, Outcome
 from bot.commands import Audience, commands_for
 from bot.limits import shorten
+from bot.store import StoreError
 from bot.store.records import AskedQuestion
+from bot.telegram.privacy import describe_update
 from bot.telegram.render import (
     ASK_PREFIX,
     CARD_PREFIX,
@@ -28,6 +30,7 @@ from bot.telegram.render import (
     question_keyboard,
 )
 from bot.telegram.state import BotState, Context
+from bot.telegram.storefaults import report_store_error
 
 log = logging.getLogger(__name__)
 
@@ -318,14 +321,19 @@ async def inline_query(update: Update, context: Context) -> None:
 
 
 async def error_handler(update: object, context: Context) -> None:
-    """Log the failing update and traceback; the application keeps serving the next update."""
-    if update is None and isinstance(context.error, NetworkError):
-        # Polling hiccups (connection reset, Bot API restarting): PTB retries by itself.
-        log.warning("Bot API unreachable while polling, retrying: %s", context.error)
+    """Log what failed without who or what they wrote (the whole update only at DEBUG); store
+    faults are reported to the user and the operators; the application serves the next update."""
+    error = context.error
+    if isinstance(error, StoreError):
+        await report_store_error(update, context, error)
         return
-    payload: Any = update.to_dict() if isinstance(update, Update) else repr(update)
-    log.error(
-        "error while handling update %s",
-        json.dumps(payload, ensure_ascii=False, default=str)[:2000],
-        exc_info=context.error,
-    )
+    if context.bot_data.fatal.stopping and isinstance(error, (InvalidToken, NetworkError)):
+        return  # the bot is stopping for a reason already logged; this is its echo
+    if update is None and isinstance(error, NetworkError):
+        # Polling hiccups (connection reset, Bot API restarting): PTB retries by itself.
+        log.warning("Bot API unreachable while polling, retrying: %s", error)
+        return
+    log.error("error while handling %s", describe_update(update), exc_info=error)
+    if log.isEnabledFor(logging.DEBUG):
+        payload: Any = update.to_dict() if isinstance(update, Update) else repr(update)
+        log.debug("the failing update: %s", json.dumps(payload, ensure_ascii=False, default=str))

@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 
 from bot.commands import Audience, commands_for
 from bot.engine import QAEngine
+from bot.telegram.privacy import pseudonym
 from bot.telegram.state import BotState
 
 log = logging.getLogger(__name__)
@@ -52,4 +53,4 @@ async def set_commands(bot: Bot, state: BotState) -> None:
         try:
             await bot.set_my_commands(operators, scope=BotCommandScopeChat(user_id))
         except TelegramError as error:  # the operator has not started a chat with the bot yet
-            log.warning("operator menu for user %s not set: %s", user_id, error)
+            log.warning("operator menu for %s not set: %s", pseudonym(user_id), error)

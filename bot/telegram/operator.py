@@ -24,6 +24,7 @@ from bot.store.questions import unanswered_yaml
 from bot.store.records import AnnouncementOrigin, AnnouncementStatus
 from bot.telegram.digest import schedule_digest
 from bot.telegram.menu import set_commands
+from bot.telegram.privacy import pseudonym
 from bot.telegram.state import BotState, Context, Handler
 from bot.timeofday import parse_hhmm
 
@@ -54,7 +55,7 @@ def operator_command(command: OperatorCommand) -> Handler:
         state = context.bot_data
         if not state.settings.is_admin(user.id):
             name = (message.text or "").split(maxsplit=1)[0][:40] if message.text else ""
-            log.warning("refused operator command %s from user %s", name, user.id)
+            log.warning("refused operator command %s from %s", name, pseudonym(user.id))
             await message.reply_text(REFUSAL)
             return
         await command(update, context, message, state)
@@ -140,7 +141,7 @@ async def announce_button(update: Update, context: Context) -> None:
         return
     state = context.bot_data
     if not state.settings.is_admin(query.from_user.id):
-        log.warning("refused announcement button from user %s", query.from_user.id)
+        log.warning("refused announcement button from %s", pseudonym(query.from_user.id))
         await query.answer(REFUSAL, show_alert=True)
         return
     parsed = parse_announce_data(query.data)

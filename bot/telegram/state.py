@@ -15,7 +15,9 @@ from bot.fairness import FairShare
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.records import AskedQuestion, ChatId
+from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.broadcast import Broadcaster
+from bot.telegram.fatal import FatalStop
 
 
 class BotState:
@@ -28,6 +30,8 @@ class BotState:
     settings: Settings
     store: Store
     broadcaster: Broadcaster
+    fatal: FatalStop  # stops the process on a fault it cannot serve through
+    alerts: OperatorAlerts  # rate-limited private messages to the operators
 
     def __init__(self) -> None:
         self.pending_logs: list[AskedQuestion] = []

@@ -87,8 +87,37 @@ def test_empty_values_count_as_unset() -> None:
 
 
 @pytest.mark.parametrize("webhook", ["http://localhost:8443/hook", "http://127.0.0.1/x"])
-def test_local_http_webhook_allowed(webhook: str) -> None:
-    assert load({"WEBHOOK_URL": webhook}).webhook_url == webhook
+def test_local_http_webhook_is_refused_with_telegrams_bot_api(webhook: str) -> None:
+    """Telegram refuses it at setWebhook (after a long traceback, before this check): one line."""
+    assert error_for({"WEBHOOK_URL": webhook}) == (
+        f"WEBHOOK_URL: {webhook!r} must use https:// (Telegram only calls https webhooks; "
+        "http works only with a self-hosted Bot API server set in TELEGRAM_API_BASE_URL)"
+    )
+
+
+@pytest.mark.parametrize("webhook", ["http://localhost:8443/hook", "http://127.0.0.1/x"])
+def test_local_http_webhook_allowed_with_a_local_bot_api(webhook: str) -> None:
+    """A self-hosted Bot API server (--local) or a test server may post to local http."""
+    env = {"WEBHOOK_URL": webhook, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot"}
+    assert load(env).webhook_url == webhook
+
+
+@pytest.mark.parametrize(
+    "webhook",
+    [
+        "https://127.0.0.1/x",
+        "https://localhost/hook",
+        "https://192.168.1.5:8443/hook",
+        "https://10.0.0.2/hook",
+        "https://[::1]/hook",
+    ],
+)
+def test_webhook_telegram_cannot_reach_is_refused(webhook: str) -> None:
+    assert error_for({"WEBHOOK_URL": webhook}) == (
+        f"WEBHOOK_URL: {webhook!r} is on this machine or a private network, which Telegram "
+        "cannot reach; give the public https URL that forwards to the bot"
+    )
+    assert load({"WEBHOOK_URL": "https://93.184.215.14/hook"}).webhook_url is not None
 
 
 def test_is_admin() -> None:
