@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     KNOWLEDGE_DIR=/app/knowledge \
     DATABASE_PATH=/app/data/bot.sqlite3 \
-    PORT=8443
+    PORT=8443 \
+    LISTEN_ADDRESS=0.0.0.0
 
 WORKDIR /app
 

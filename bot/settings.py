@@ -19,6 +19,9 @@ from bot.kb.location import find_knowledge_dir
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_PATH = Path("data/bot.sqlite3")
 DEFAULT_PORT = 8443
+# Loopback unless told otherwise: a webhook port should sit behind a TLS reverse proxy, not be
+# published bare. The Docker image sets 0.0.0.0, since there the container port is the entry.
+DEFAULT_LISTEN_ADDRESS = "127.0.0.1"
 DEFAULT_LOG_LEVEL = "INFO"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -26,6 +29,7 @@ _TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
 _USER_ID = re.compile(r"\+?\d{1,20}")
 _CHAT_ID = re.compile(r"[-+]?\d{1,20}")
 _CHANNEL_USERNAME = re.compile(r"@[A-Za-z0-9_]{5,32}")
+_HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TELEGRAM_API_HOST = "api.telegram.org"
@@ -49,6 +53,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     port: int = DEFAULT_PORT
+    listen_address: str = DEFAULT_LISTEN_ADDRESS
     log_level: str = DEFAULT_LOG_LEVEL
 
     @property
@@ -71,7 +76,8 @@ class Settings:
             f"database_path={str(self.database_path)!r}, "
             f"knowledge_dir={None if self.knowledge_dir is None else str(self.knowledge_dir)!r}, "
             f"webhook_url={self.webhook_url!r}, webhook_secret={secret!r}, "
-            f"port={self.port!r}, log_level={self.log_level!r})"
+            f"port={self.port!r}, listen_address={self.listen_address!r}, "
+            f"log_level={self.log_level!r})"
         )
 
     __str__ = __repr__
@@ -123,6 +129,7 @@ def _settings(get: Callable[[str], str | None]) -> Settings:
         webhook_url=_webhook_url(get("WEBHOOK_URL"), api_base_url),
         webhook_secret=_webhook_secret(get("WEBHOOK_SECRET")),
         port=_port(get("PORT")),
+        listen_address=_listen_address(get("LISTEN_ADDRESS")),
         log_level=_log_level(get("LOG_LEVEL")),
     )
 
@@ -294,6 +301,21 @@ def _port(value: str | None) -> int:
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
         raise SettingsError(f"PORT: {value!r} is not a port number (expected 1-65535)")
     return int(value)
+
+
+def _listen_address(value: str | None) -> str:
+    if value is None:
+        return DEFAULT_LISTEN_ADDRESS
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    if value == "localhost" or _HOSTNAME.fullmatch(value):
+        return value
+    raise SettingsError(
+        f"LISTEN_ADDRESS: {value!r} is not an address to listen on "
+        "(expected an IP address such as 127.0.0.1, 0.0.0.0 or ::, or a host name)"
+    )
 
 
 def _log_level(value: str | None) -> str:

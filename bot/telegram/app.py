@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -40,6 +39,7 @@ from bot.telegram.request import AiohttpRequest
 from bot.telegram.startup import StartupError, check_bot_api, failure_line
 from bot.telegram.state import CONTEXT_TYPES, BotApplication, Context, Handler
 from bot.telegram.storefaults import watch_database
+from bot.telegram.webhook import run_webhook
 
 log = logging.getLogger(__name__)
 
@@ -181,11 +181,6 @@ async def _post_shutdown(application: BotApplication) -> None:
     state.store.close()
 
 
-def webhook_path(url: str) -> str:
-    """The path Telegram will post to, so a reverse proxy can forward it unchanged."""
-    return urlparse(url).path.lstrip("/") or "telegram"
-
-
 def run_bot(settings: Settings, engine: QAEngine) -> int:
     """Run until interrupted: long polling, or a webhook server when WEBHOOK_URL is set. Exit
     status 1, after one line saying why, when it cannot start or had to stop itself."""
@@ -206,14 +201,7 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
     try:
         if settings.webhook_url is not None:
             log.info("starting webhook on port %d for %s", settings.port, settings.webhook_url)
-            application.run_webhook(
-                listen="0.0.0.0",  # all interfaces: the container port is the entry point
-                port=settings.port,
-                url_path=webhook_path(settings.webhook_url),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            run_webhook(application, settings)
         else:
             log.info("starting long polling")
             application.run_polling(allowed_updates=Update.ALL_TYPES)

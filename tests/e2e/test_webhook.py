@@ -1,69 +1,81 @@
-"""Webhook mode: Telegram's secret header is required, and an update with it is answered.
+"""Webhook mode: our own server judges a request on its headers before reading its body,
+reads at most a megabyte, caps requests in flight, and answers each update once.
 
-The real Application serves PTB's webhook server on 127.0.0.1 and registers itself with the
-fake Bot API (setWebhook); updates are POSTed to it with httpx, as Telegram would.
+The real Application runs behind bot.telegram.webhook's server on 127.0.0.1 and registers
+itself with the fake Bot API (setWebhook); updates are POSTed to it as Telegram would.
 """
 
 from __future__ import annotations
 
-import socket
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.engine import QAEngine
-from bot.telegram.app import build_application, file_url, webhook_path
+from bot.settings import load_settings
+from bot.telegram.app import build_application, file_url
+from bot.telegram.webhook import WebhookConfig, config_of, serving, webhook_path
 from tests.support.fakeapi import FakeBotAPI
 from tests.support.harness import bot_settings, loopback_request
 
 SECRET = "s3cret-token"
 PUBLIC_URL = "https://example.invalid/telegram/hook"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
+BIG = 100 * 1024 * 1024
 
 
 @dataclass
 class Webhook:
     api: FakeBotAPI
     url: str  # where the bot listens on loopback
+    host: str
+    port: int
+    path: str
 
     async def post(self, update: dict, headers: dict[str, str]) -> httpx.Response:
         async with httpx.AsyncClient(timeout=5.0) as client:
             return await client.post(self.url, json=update, headers=headers)
 
+    async def raw(self, head: str, body: bytes = b"") -> tuple[str, float]:
+        """Send a hand-made request; the status line and how long the answer took."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            writer.write(head.encode() + b"\r\n" + body)
+            await writer.drain()
+            status = (await asyncio.wait_for(reader.readline(), 5.0)).decode().strip()
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        return status, loop.time() - started
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
-
-@pytest.fixture
-async def webhook(engine: QAEngine, tmp_path: Path) -> AsyncIterator[Webhook]:
+@contextlib.asynccontextmanager
+async def webhook_bot(
+    engine: QAEngine, tmp_path: Path, **config_overrides: object
+) -> AsyncIterator[Webhook]:
     async with FakeBotAPI() as api:
         settings = bot_settings(api, tmp_path, webhook_url=PUBLIC_URL, webhook_secret=SECRET)
         application = build_application(
             settings, engine, request=loopback_request(), get_updates_request=loopback_request()
         )
-        port = free_port()
-        path = webhook_path(PUBLIC_URL)
-        async with application:
-            assert application.updater is not None
-            await application.updater.start_webhook(
-                listen="127.0.0.1",
-                port=port,
-                url_path=path,
-                webhook_url=PUBLIC_URL,
-                secret_token=SECRET,
-            )
-            await application.start()
-            try:
-                yield Webhook(api, f"http://127.0.0.1:{port}/{path}")
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        config = replace(config_of(settings), port=0, **config_overrides)  # type: ignore[arg-type]  # only WebhookConfig fields are passed
+        async with serving(application, settings, config) as server:
+            host, port = server.address
+            yield Webhook(api, f"http://{host}:{port}/{config.path}", host, port, config.path)
+
+
+@pytest.fixture
+async def webhook(engine: QAEngine, tmp_path: Path) -> AsyncIterator[Webhook]:
+    async with webhook_bot(engine, tmp_path) as served:
+        yield served
 
 
 def update(update_id: int, text: str, chat_id: int) -> dict:
@@ -111,8 +123,8 @@ async def test_update_with_the_secret_is_answered(webhook: Webhook) -> None:
 
 
 async def test_malformed_bodies_are_rejected_and_serving_goes_on(webhook: Webhook) -> None:
-    """Not JSON, or JSON that is no update: refused (PTB answers 500 and 400), no reply, and
-    the next genuine update is answered."""
+    """Not JSON, or JSON that is no update: 400, no reply, and the next genuine update is
+    answered."""
     async with httpx.AsyncClient(timeout=5.0) as client:
         for body in (b"not json", b'{"no": "update"}'):
             response = await client.post(
@@ -120,7 +132,7 @@ async def test_malformed_bodies_are_rejected_and_serving_goes_on(webhook: Webhoo
                 content=body,
                 headers={HEADER: SECRET, "Content-Type": "application/json"},
             )
-            assert response.status_code in (400, 500)
+            assert response.status_code == 400
     ok = await webhook.post(update(4, "/exercises", chat_id=7004), {HEADER: SECRET})
     assert ok.status_code == 200
     sent = await webhook.api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 7004)
@@ -154,3 +166,106 @@ def test_webhook_path(url: str, path: str) -> None:
 )
 def test_file_url(base: str, files: str) -> None:
     assert file_url(base) == files
+
+
+# -- what a stranger on the network can do ----------------------------------------------------
+
+
+def post_head(path: str, *, secret: str | None, length: int | None, chunked: bool = False) -> str:
+    lines = [f"POST /{path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json"]
+    if secret is not None:
+        lines.append(f"{HEADER}: {secret}")
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+    return "\r\n".join(lines) + "\r\n"
+
+
+async def test_a_wrong_secret_is_refused_before_the_body_is_read(webhook: Webhook) -> None:
+    """Headers announcing 100 MB and not one byte of body: the answer comes at once."""
+    status, seconds = await webhook.raw(post_head(webhook.path, secret="wrong", length=BIG))
+    assert status == "HTTP/1.1 403 Forbidden"
+    assert seconds < 2.0
+
+
+async def test_an_oversized_body_is_refused_without_reading_it(webhook: Webhook) -> None:
+    status, seconds = await webhook.raw(post_head(webhook.path, secret=SECRET, length=BIG))
+    assert status == "HTTP/1.1 413 Request Entity Too Large"
+    assert seconds < 2.0
+
+
+async def test_an_oversized_chunked_body_is_cut_off(webhook: Webhook) -> None:
+    """No declared length: the server reads until the limit, then refuses."""
+    chunk = b"x" * 65536
+    body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(20))  # 1.25 MB
+    status, _ = await webhook.raw(
+        post_head(webhook.path, secret=SECRET, length=None, chunked=True), body
+    )
+    assert status == "HTTP/1.1 413 Request Entity Too Large"
+    ok = await webhook.post(update(5, "Is Japan a partner?", chat_id=7005), {HEADER: SECRET})
+    assert ok.status_code == 200  # and the server serves on
+
+
+async def test_wrong_path_method_and_content_type(webhook: Webhook) -> None:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        base = webhook.url.rsplit("/", 2)[0]
+        assert (
+            await client.post(f"{base}/elsewhere", json={}, headers={HEADER: SECRET})
+        ).status_code == 404
+        assert (await client.get(webhook.url, headers={HEADER: SECRET})).status_code == 405
+        text = await client.post(webhook.url, content=b"{}", headers={HEADER: SECRET})
+        assert text.status_code == 415
+    assert webhook.api.calls_to("sendMessage") == []
+
+
+async def test_an_update_delivered_twice_is_answered_once(webhook: Webhook) -> None:
+    for _ in range(3):
+        response = await webhook.post(
+            update(6, "Is Japan a partner?", chat_id=7006), {HEADER: SECRET}
+        )
+        assert response.status_code == 200  # Telegram must not deliver it yet again
+    await webhook.api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 7006)
+    await asyncio.sleep(0.3)
+    assert len(webhook.api.sent_messages(7006)) == 1
+
+
+async def test_requests_in_flight_are_capped(engine: QAEngine, tmp_path: Path) -> None:
+    """Two slow senders hold both slots; a third request is turned away at once, and a
+    genuine update is accepted again when a slot is free."""
+    async with webhook_bot(engine, tmp_path, max_concurrent=2) as served:
+        slow = []
+        for _ in range(2):
+            reader, writer = await asyncio.open_connection(served.host, served.port)
+            writer.write(post_head(served.path, secret=SECRET, length=1000).encode() + b"\r\n{")
+            await writer.drain()
+            slow.append((reader, writer))
+        await asyncio.sleep(0.2)
+        status, seconds = await served.raw(post_head(served.path, secret=SECRET, length=2), b"{}")
+        assert status == "HTTP/1.1 503 Service Unavailable" and seconds < 2.0
+        for _, writer in slow:
+            writer.close()
+        await asyncio.sleep(0.2)
+        ok = await served.post(update(7, "Is Japan a partner?", chat_id=7007), {HEADER: SECRET})
+        assert ok.status_code == 200
+
+
+def test_listen_address_is_loopback_unless_configured() -> None:
+    assert load_settings({}, env_file=None).listen_address == "127.0.0.1"
+    assert load_settings({"LISTEN_ADDRESS": "0.0.0.0"}, env_file=None).listen_address == "0.0.0.0"
+    with pytest.raises(ValueError, match="LISTEN_ADDRESS"):
+        load_settings({"LISTEN_ADDRESS": "not an address!"}, env_file=None)
+
+
+async def test_the_server_binds_the_configured_address(webhook: Webhook) -> None:
+    assert webhook.host == "127.0.0.1"
+
+
+def test_webhook_config_comes_from_the_settings() -> None:
+    settings = load_settings(
+        {"WEBHOOK_URL": "https://bot.example.org/tg/hook", "WEBHOOK_SECRET": "abc", "PORT": "8080"},
+        env_file=None,
+    )
+    assert config_of(settings) == WebhookConfig(
+        path="tg/hook", secret="abc", listen="127.0.0.1", port=8080
+    )

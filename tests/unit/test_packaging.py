@@ -92,6 +92,7 @@ def test_image_is_slim_non_root_and_exposes_the_webhook_port() -> None:
     assert user is not None and not user.group(1).startswith(("root", "0"))
     assert re.search(r"^EXPOSE\s+8443", DOCKERFILE, flags=re.MULTILINE)
     assert "KNOWLEDGE_DIR=/app/knowledge" in DOCKERFILE
+    assert "LISTEN_ADDRESS=0.0.0.0" in DOCKERFILE  # in a container the port is the way in
 
 
 def test_readme_starts_with_the_two_commands() -> None:
