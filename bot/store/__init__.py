@@ -15,8 +15,10 @@ from typing import Self
 
 from bot.store.broadcasts import Broadcasts
 from bot.store.chats import Chats
+from bot.store.claims import Claims
 from bot.store.database import Database, StoreError
 from bot.store.digest import Digest
+from bot.store.lease import Leases
 from bot.store.questions import Questions
 from bot.store.records import Stats
 
@@ -24,7 +26,8 @@ __all__ = ["Store", "StoreError"]
 
 
 class Store:
-    """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`."""
+    """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`,
+    `leases`, `claims`."""
 
     def __init__(self, path: Path | str, *, clock: Callable[[], float] = time.time) -> None:
         self.database = Database(path, clock=clock)
@@ -32,6 +35,8 @@ class Store:
         self.broadcasts = Broadcasts(self.database)
         self.questions = Questions(self.database)
         self.digest = Digest(self.database)
+        self.leases = Leases(self.database)
+        self.claims = Claims(self.database)
 
     async def stats(self, *, top: int = 5) -> Stats:
         """Usage figures for /stats; `top` bounds each ranked list."""
