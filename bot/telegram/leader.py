@@ -1,0 +1,111 @@
+"""The heartbeat that keeps (or waits for) the sender lease, so that of several processes on
+one database exactly one sends broadcasts and posts the digest (bot/store/lease.py has the
+contract). Every process runs one; the others keep trying, and take over when the holder
+releases the lease at shutdown or stops renewing it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+
+from bot.store import StoreError
+from bot.store.lease import Lease, Leases, Owner
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 2.0
+LEASE_TTL_SECONDS = 10.0  # five heartbeats: a holder that misses them all is taken over
+
+
+class LeaseKeeper:
+    """Acquires or renews one lease every `heartbeat` seconds and knows whether it holds it.
+
+    `held` turns false on its own once a renewal is overdue (a stuck disk, a stalled event
+    loop), a heartbeat before the lease expires in the store, so a process stops sending
+    before anyone else can start."""
+
+    def __init__(
+        self,
+        leases: Leases,
+        name: str,
+        owner: Owner,
+        *,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        ttl: float = LEASE_TTL_SECONDS,
+        on_gained: Callable[[], None] | None = None,
+    ) -> None:
+        if not 0 < heartbeat < ttl:
+            raise ValueError("the heartbeat must be shorter than the lease's ttl")
+        self.leases = leases
+        self.name = name
+        self.owner = owner
+        self.heartbeat = heartbeat
+        self.ttl = ttl
+        self.on_gained = on_gained
+        self._valid_until = 0.0  # monotonic
+        self._holder: str | None = None  # who held it at the last heartbeat
+
+    @property
+    def held(self) -> bool:
+        return self._valid_until > time.monotonic()
+
+    async def run(self) -> None:
+        """Heartbeat until cancelled."""
+        while True:
+            await self.beat()
+            await asyncio.sleep(self.heartbeat)
+
+    async def beat(self) -> bool:
+        """One attempt to acquire or renew; returns whether this process holds the lease."""
+        started = time.monotonic()
+        was_held = self.held
+        try:
+            lease: Lease | None = await self.leases.acquire(self.name, self.owner, self.ttl)
+        except (StoreError, sqlite3.Error) as error:
+            log.warning("cannot renew the %s lease: %s", self.name, error)
+            lease = None
+        if lease is not None and lease.owner == self.owner.id:
+            self._valid_until = started + self.ttl - self.heartbeat
+            if not was_held:
+                previous = self._holder if self._holder not in (None, self.owner.id) else None
+                log.info(
+                    "this process (%s) now sends broadcasts and the digest%s",
+                    self.owner.id,
+                    f", taking over from {previous}" if previous else "",
+                )
+                if self.on_gained is not None:
+                    self.on_gained()
+        else:
+            self._valid_until = 0.0
+            holder = lease.owner if lease is not None else None
+            if was_held:
+                log.warning("lost the %s lease (now %s): sending stops", self.name, holder)
+            elif holder is not None and holder != self._holder:
+                log.info(
+                    "another instance (%s) sends broadcasts and the digest; this one takes "
+                    "over if it stops",
+                    holder,
+                )
+        self._holder = lease.owner if lease is not None else self._holder
+        return self.held
+
+    def lost(self) -> None:
+        """The store refused work under the lease: stop at once, the next heartbeat retries."""
+        if self.held:
+            log.warning("the %s lease is no longer ours: sending stops", self.name)
+        self._valid_until = 0.0
+
+    async def release(self) -> None:
+        """Hand the lease over now (clean shutdown), so a successor need not wait for expiry."""
+        was_held = self.held
+        self._valid_until = 0.0
+        try:
+            released = await self.leases.release(self.name, self.owner)
+        except (StoreError, sqlite3.Error) as error:
+            log.warning("cannot release the %s lease: %s", self.name, error)
+            return
+        if released or was_held:
+            log.info("released the %s lease", self.name)
