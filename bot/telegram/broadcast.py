@@ -29,7 +29,7 @@ from bot.store import Store
 from bot.store.claims import SENDER_LEASE
 from bot.store.lease import Owner
 from bot.store.records import Announcement, ChatId, Claim, DeliveryReport
-from bot.telegram.leader import HEARTBEAT_SECONDS, LEASE_TTL_SECONDS, LeaseKeeper
+from bot.telegram.leader import LeaseKeeper
 from bot.telegram.pacer import MESSAGES_PER_SECOND, Pacer
 from bot.telegram.sending import ChatSender
 
@@ -55,8 +55,8 @@ class Broadcaster:
         *,
         rate: float = MESSAGES_PER_SECOND,
         owner: Owner | None = None,
-        heartbeat: float = HEARTBEAT_SECONDS,
-        ttl: float = LEASE_TTL_SECONDS,
+        heartbeat: float | None = None,
+        ttl: float | None = None,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -103,9 +103,10 @@ class Broadcaster:
         self._heartbeat = loop.create_task(self._beat_forever(), name="sender-lease")
         self._loop = loop.create_task(self._run(), name="broadcasts")
 
-    async def stop(self, timeout: float = SHUTDOWN_WAIT) -> None:
-        """Let the send in flight finish and be recorded, or, if it hangs past `timeout`,
-        record it as unconfirmed; then hand the lease over."""
+    async def stop(self, timeout: float | None = None) -> None:
+        """Let the send in flight finish and be recorded, or, if it hangs past `timeout`
+        (SHUTDOWN_WAIT), record it as unconfirmed; then hand the lease over."""
+        timeout = SHUTDOWN_WAIT if timeout is None else timeout
         self._stopping.set()
         self.wake()
         if self._loop is not None:
@@ -115,14 +116,14 @@ class Broadcaster:
                 self._loop.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._loop
-                await self._settle_own_claims(on_wire)
+                await self._settle_own_claims(on_wire, timeout)
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
         await self.keeper.release()
 
-    async def _settle_own_claims(self, on_wire: bool) -> None:
+    async def _settle_own_claims(self, on_wire: bool, waited: float) -> None:
         """After cancelling a hung delivery: a request that was on the wire may have arrived
         (unconfirmed); a claim waiting to be retried surely did not (pending again)."""
         chats = await self.store.claims.settle_own(self.owner, may_have_arrived=on_wire)
@@ -131,7 +132,7 @@ class Broadcaster:
                 "shutdown: the send to %s was still in flight after %.0f s; recorded as "
                 "unconfirmed, never to be resent",
                 ", ".join(str(chat) for chat in chats) or "nobody",
-                SHUTDOWN_WAIT,
+                waited,
             )
 
     async def _beat_forever(self) -> None:

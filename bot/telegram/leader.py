@@ -33,17 +33,17 @@ class LeaseKeeper:
         name: str,
         owner: Owner,
         *,
-        heartbeat: float = HEARTBEAT_SECONDS,
-        ttl: float = LEASE_TTL_SECONDS,
+        heartbeat: float | None = None,
+        ttl: float | None = None,
         on_gained: Callable[[], None] | None = None,
     ) -> None:
-        if not 0 < heartbeat < ttl:
+        self.heartbeat = HEARTBEAT_SECONDS if heartbeat is None else heartbeat
+        self.ttl = LEASE_TTL_SECONDS if ttl is None else ttl
+        if not 0 < self.heartbeat < self.ttl:
             raise ValueError("the heartbeat must be shorter than the lease's ttl")
         self.leases = leases
         self.name = name
         self.owner = owner
-        self.heartbeat = heartbeat
-        self.ttl = ttl
         self.on_gained = on_gained
         self._valid_until = 0.0  # monotonic
         self._holder: str | None = None  # who held it at the last heartbeat
