@@ -81,6 +81,24 @@ class Lease:
     expires_at: float
 
 
+@dataclass(frozen=True)
+class Acquired:
+    """The answer to `acquire`: the lease now, and the one it replaced if it changed hands."""
+
+    lease: Lease
+    taken_from: Lease | None
+    at: float
+
+    @property
+    def why(self) -> str:
+        """Why the previous holder lost it, for the log."""
+        if self.taken_from is None:
+            return ""
+        if self.taken_from.expires_at <= self.at:
+            return "its lease expired"
+        return "its process is gone"
+
+
 def _host_key(hostname: str) -> str:
     """Where a pid identifies one process: this host, pid namespace (a container has its own)
     and boot. Empty where that cannot be known, which turns the dead-holder shortcut off."""
@@ -114,15 +132,16 @@ class Leases:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def acquire(self, name: str, me: Owner, ttl: float) -> Lease:
+    async def acquire(self, name: str, me: Owner, ttl: float) -> Acquired:
         """Take, renew or take over the lease for `ttl` seconds; returns the lease as it now
-        stands: held by `me` when its owner is `me.id`, else by whoever holds it still."""
+        stands (held by `me` when its owner is `me.id`) and whose it was before."""
         if ttl <= 0:
             raise ValueError("a lease needs a positive ttl")
         now = self._db.clock()
         values = (me.id, me.host, me.pid, now, now, now + ttl)
 
-        def work(conn: sqlite3.Connection) -> Lease:
+        def work(conn: sqlite3.Connection) -> Acquired:
+            before = _lease(conn, name)
             conn.execute(_ACQUIRE, (name, *values))
             lease = _lease(conn, name)
             assert lease is not None  # the statement above inserted it if it was missing
@@ -130,7 +149,8 @@ class Leases:
                 conn.execute(_TAKE_OVER_FROM, (*values, name, lease.owner))
                 lease = _lease(conn, name)
                 assert lease is not None
-            return lease
+            changed = before is not None and before.owner != lease.owner
+            return Acquired(lease, before if changed else None, now)
 
         return await self._db.write(work)
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from bot.store import StoreError
-from bot.store.lease import Lease, Leases, Owner
+from bot.store.lease import Acquired, Leases, Owner
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class LeaseKeeper:
         self.owner = owner
         self.on_gained = on_gained
         self._valid_until = 0.0  # monotonic
+        self._ours = False  # whether the last heartbeat found the lease ours
         self._holder: str | None = None  # who held it at the last heartbeat
 
     @property
@@ -61,27 +62,27 @@ class LeaseKeeper:
     async def beat(self) -> bool:
         """One attempt to acquire or renew; returns whether this process holds the lease."""
         started = time.monotonic()
-        was_held = self.held
         try:
-            lease: Lease | None = await self.leases.acquire(self.name, self.owner, self.ttl)
+            acquired: Acquired | None = await self.leases.acquire(self.name, self.owner, self.ttl)
         except (StoreError, sqlite3.Error) as error:
             log.warning("cannot renew the %s lease: %s", self.name, error)
-            lease = None
-        if lease is not None and lease.owner == self.owner.id:
+            acquired = None
+        holder = acquired.lease.owner if acquired is not None else None
+        if acquired is not None and holder == self.owner.id:
             self._valid_until = started + self.ttl - self.heartbeat
-            if not was_held:
-                previous = self._holder if self._holder not in (None, self.owner.id) else None
+            if not self._ours:
+                self._ours = True
                 log.info(
                     "this process (%s) now sends broadcasts and the digest%s",
                     self.owner.id,
-                    f", taking over from {previous}" if previous else "",
+                    self._predecessor(acquired),
                 )
                 if self.on_gained is not None:
                     self.on_gained()
         else:
             self._valid_until = 0.0
-            holder = lease.owner if lease is not None else None
-            if was_held:
+            if self._ours:
+                self._ours = False
                 log.warning("lost the %s lease (now %s): sending stops", self.name, holder)
             elif holder is not None and holder != self._holder:
                 log.info(
@@ -89,23 +90,31 @@ class LeaseKeeper:
                     "over if it stops",
                     holder,
                 )
-        self._holder = lease.owner if lease is not None else self._holder
+        self._holder = holder or self._holder
         return self.held
+
+    def _predecessor(self, acquired: Acquired) -> str:
+        if acquired.taken_from is not None:
+            return f", taking over from {acquired.taken_from.owner} ({acquired.why})"
+        if self._holder not in (None, self.owner.id):
+            return f", taking over from {self._holder} (it handed the lease over)"
+        return ""
 
     def lost(self) -> None:
         """The store refused work under the lease: stop at once, the next heartbeat retries."""
-        if self.held:
+        if self._ours:
             log.warning("the %s lease is no longer ours: sending stops", self.name)
+        self._ours = False
         self._valid_until = 0.0
 
     async def release(self) -> None:
         """Hand the lease over now (clean shutdown), so a successor need not wait for expiry."""
-        was_held = self.held
+        self._ours = False
         self._valid_until = 0.0
         try:
             released = await self.leases.release(self.name, self.owner)
         except (StoreError, sqlite3.Error) as error:
             log.warning("cannot release the %s lease: %s", self.name, error)
             return
-        if released or was_held:
+        if released:
             log.info("released the %s lease", self.name)

@@ -68,25 +68,28 @@ async def test_acquire_renew_expire_and_take_over(
     stores: tuple[Store, Store], clock: Clock
 ) -> None:
     a, b = stores
-    lease = await a.leases.acquire(SENDER_LEASE, A, TTL)
+    first = await a.leases.acquire(SENDER_LEASE, A, TTL)
+    lease = first.lease
     assert (lease.owner, lease.acquired_at, lease.expires_at) == (A.id, clock.now, clock.now + TTL)
+    assert first.taken_from is None
     started = clock.now
 
     refused = await b.leases.acquire(SENDER_LEASE, B, TTL)
-    assert refused == lease  # B's attempt changed nothing
+    assert (refused.lease, refused.taken_from) == (lease, None)  # B's attempt changed nothing
 
     clock.tick(6)
-    renewed = await a.leases.acquire(SENDER_LEASE, A, TTL)
+    renewed = (await a.leases.acquire(SENDER_LEASE, A, TTL)).lease
     assert (renewed.owner, renewed.acquired_at) == (A.id, started)
     assert (renewed.renewed_at, renewed.expires_at) == (clock.now, clock.now + TTL)
 
     clock.tick(TTL - 0.01)  # A missed its heartbeats, but the lease has not expired yet
-    assert (await b.leases.acquire(SENDER_LEASE, B, TTL)).owner == A.id
+    assert (await b.leases.acquire(SENDER_LEASE, B, TTL)).lease.owner == A.id
     clock.tick(0.01)
     taken = await b.leases.acquire(SENDER_LEASE, B, TTL)
-    assert (taken.owner, taken.acquired_at, taken.pid) == (B.id, clock.now, B.pid)
-    assert (await a.leases.acquire(SENDER_LEASE, A, TTL)).owner == B.id  # A cannot come back
-    assert (await a.leases.holder(SENDER_LEASE)) == taken
+    assert (taken.lease.owner, taken.lease.acquired_at, taken.lease.pid) == (B.id, clock.now, 200)
+    assert taken.taken_from == renewed and taken.why == "its lease expired"
+    assert (await a.leases.acquire(SENDER_LEASE, A, TTL)).lease.owner == B.id  # no way back
+    assert (await a.leases.holder(SENDER_LEASE)) == taken.lease
     assert await a.leases.holder("other") is None
     with pytest.raises(ValueError, match="ttl"):
         await a.leases.acquire(SENDER_LEASE, A, 0)
@@ -96,9 +99,9 @@ async def test_release_hands_the_lease_over_at_once(stores: tuple[Store, Store])
     a, b = stores
     await a.leases.acquire(SENDER_LEASE, A, TTL)
     assert await b.leases.release(SENDER_LEASE, B) is False  # not B's to release
-    assert (await b.leases.acquire(SENDER_LEASE, B, TTL)).owner == A.id
+    assert (await b.leases.acquire(SENDER_LEASE, B, TTL)).lease.owner == A.id
     assert await a.leases.release(SENDER_LEASE, A) is True
-    assert (await b.leases.acquire(SENDER_LEASE, B, TTL)).owner == B.id
+    assert (await b.leases.acquire(SENDER_LEASE, B, TTL)).lease.owner == B.id
     assert await a.leases.release(SENDER_LEASE, A) is False
 
 
@@ -122,13 +125,15 @@ async def test_a_dead_holder_on_this_host_is_taken_over_at_once(
     dead = Owner("dead", me.host, dead_pid)
 
     await a.leases.acquire(SENDER_LEASE, alive, TTL)
-    assert (await b.leases.acquire(SENDER_LEASE, me, TTL)).owner == "alive"
+    assert (await b.leases.acquire(SENDER_LEASE, me, TTL)).lease.owner == "alive"
     await a.leases.release(SENDER_LEASE, alive)
     await a.leases.acquire(SENDER_LEASE, elsewhere, TTL)
-    assert (await b.leases.acquire(SENDER_LEASE, me, TTL)).owner == "elsewhere"
+    assert (await b.leases.acquire(SENDER_LEASE, me, TTL)).lease.owner == "elsewhere"
     await a.leases.release(SENDER_LEASE, elsewhere)
     await a.leases.acquire(SENDER_LEASE, dead, TTL)
-    assert (await b.leases.acquire(SENDER_LEASE, me, TTL)).owner == me.id
+    taken = await b.leases.acquire(SENDER_LEASE, me, TTL)
+    assert taken.lease.owner == me.id and taken.taken_from is not None
+    assert (taken.taken_from.owner, taken.why) == ("dead", "its process is gone")
 
 
 def test_owner_ids_are_unique_per_process_start() -> None:
