@@ -23,7 +23,7 @@ from bot.store import Store
 from bot.store.claims import SENDER_LEASE
 from bot.telegram import broadcast, conflict, digest, leader
 from bot.telegram.app import build_application
-from tests.e2e.test_operator import announce, announcement_id, press, say
+from tests.e2e.test_operator import announce, announcement_id, press
 from tests.support.fakeapi import Call, FakeBotAPI
 from tests.support.harness import ADMIN_ID, AnyApplication, bot_settings, running_bot
 
@@ -147,7 +147,7 @@ async def test_a_rolling_deploy_sends_each_message_once(
         second = await new.start()  # a rolling deploy: both run now
         holder = await second.store.leases.holder(SENDER_LEASE)
         assert holder is not None and holder.owner == first.owner
-        await say(api, f"/digest on {now_hhmm()}")  # handled by either; posted by the holder
+        await second.store.digest.set_time(now_hhmm())  # as /digest on would: the holder posts
         assert "Delivered: 30" in await wait_reported(api, number)
         await sent_to(api, text=DIGEST, count=8, after=pressed)
         await old.stop()  # mid-digest: the new process takes over and finishes it
@@ -174,20 +174,25 @@ async def test_a_rolling_deploy_sends_each_message_once(
 
 @pytest.mark.usefixtures("quick_lease")
 async def test_a_holder_that_lost_its_lease_can_send_nothing(
-    api: FakeBotAPI, engine: QAEngine, settings: Settings, caplog: Any
+    api: FakeBotAPI,
+    engine: QAEngine,
+    settings: Settings,
+    caplog: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The holder stalls (no heartbeat) yet goes on as if it held the lease, as a process
     whose clock or event loop misbehaves might. Once the lease expires the other process
     takes over, and the store refuses the stalled one's claims: no chat gets two copies."""
     caplog.set_level(logging.WARNING, logger="bot.telegram.leader")
+    monkeypatch.setattr(leader, "LEASE_TTL_SECONDS", 1.0)  # the stall lasts one ttl
     stalled, successor = Process(api, engine, settings), Process(api, engine, settings)
     try:
         first = await stalled.start()
         first.pacer.rate = 10.0  # slow enough to be mid-broadcast at the takeover
-        second = await successor.start()
         _, confirmation = await announce(api, "exercises")
         number = announcement_id(confirmation)
         pressed = await press(api, confirmation, "Send")
+        second = await successor.start()
         await sent_to(api, text=exercises(engine), count=3, after=pressed)
         assert first._heartbeat is not None
         first._heartbeat.cancel()  # the stall: no more renewals...
@@ -213,7 +218,7 @@ async def test_a_send_hanging_past_shutdown_is_unconfirmed_and_never_resent(
     process = Process(api, engine, settings)
     try:
         await process.start()
-        api.fail_next("sendMessage", "timeout", chat_id=slow, delay=1.5)  # then delivered
+        api.fail_next("sendMessage", "timeout", chat_id=slow, delay=1.0)  # then delivered
         _, confirmation = await announce(api, "exercises")
         number = announcement_id(confirmation)
         pressed = await press(api, confirmation, "Send")
