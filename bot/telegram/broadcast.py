@@ -39,8 +39,11 @@ POLL_SECONDS = 1.0  # how often the holder looks in the store for work another p
 SHUTDOWN_WAIT = 10.0  # how long a shutdown waits for the send in flight
 REPORT_LIST = 20  # failed and dropped chats listed in the report
 UNCONFIRMED_LIST = 50  # each is a chat the operator may want to check by hand
-RESENT_NOTE = "(Sent again: the process that finished this broadcast stopped before confirming "
-RESENT_NOTE += "that its report went out, so you may have it twice.)"
+MIGRATION_ROUNDS = 3  # passes over deliveries that became pending again (migrated groups)
+RESENT_NOTE = (
+    "(Sent again: the process that finished this broadcast stopped before confirming that its "
+    "report went out, so you may have it twice.)"
+)
 
 Duty = Callable[[], Awaitable[None]]
 
@@ -138,7 +141,10 @@ class Broadcaster:
     async def _beat_forever(self) -> None:
         while True:
             await asyncio.sleep(self.keeper.heartbeat)
-            await self.keeper.beat()
+            try:
+                await self.keeper.beat()
+            except Exception:  # a bug must not stop the heartbeat; the lease lapses meanwhile
+                log.exception("sender lease heartbeat failed")
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -178,21 +184,25 @@ class Broadcaster:
                 len(unknown),
                 ", ".join(str(chat) for chat in unknown),
             )
-        pending = await self.store.broadcasts.pending_deliveries(number)
-        if pending:
+        # Again until nothing is pending: a group that migrates meanwhile comes back as a
+        # pending delivery under its new id.
+        for _ in range(MIGRATION_ROUNDS):
+            pending = await self.store.broadcasts.pending_deliveries(number)
+            if not pending:
+                break
             log.info("broadcast %d: %d chats to go", number, len(pending))
-        for delivery in pending:
-            if not self.may_send():
-                reason = "shutting down" if self._stopping.is_set() else "lease lost"
-                log.info("broadcast %d paused (%s)", number, reason)
-                return
-            await self.pacer.wait()
-            claim = await claims.claim(number, delivery.chat_id, self.owner)
-            if claim is Claim.NO_LEASE:
-                self.keeper.lost()
-                return
-            if claim is Claim.CLAIMED:
-                await self.sender.send(number, delivery.chat_id, announcement.html)
+            for delivery in pending:
+                if not self.may_send():
+                    reason = "shutting down" if self._stopping.is_set() else "lease lost"
+                    log.info("broadcast %d paused (%s)", number, reason)
+                    return
+                await self.pacer.wait()
+                claim = await claims.claim(number, delivery.chat_id, self.owner)
+                if claim is Claim.NO_LEASE:
+                    self.keeper.lost()
+                    return
+                if claim is Claim.CLAIMED:
+                    await self.sender.send(number, delivery.chat_id, announcement.html)
         report = await claims.finish(number, self.owner)
         if report is None:
             return
@@ -208,8 +218,10 @@ class Broadcaster:
         await self._report(number, report)
 
     async def _report(self, number: int, report: DeliveryReport, *, again: bool = False) -> None:
-        announcement = await self.store.broadcasts.get_announcement(number)
-        to = self._report_to.pop(number, None) or (announcement and announcement.created_by)
+        to = self._report_to.pop(number, None)
+        if to is None:
+            announcement = await self.store.broadcasts.get_announcement(number)
+            to = announcement.created_by if announcement is not None else None
         if to:
             text = format_report(report) + (f"\n\n{RESENT_NOTE}" if again else "")
             try:

@@ -465,6 +465,28 @@ async def test_migration_to_a_chat_already_targeted_sends_once(
     assert "Delivered: 1" in text and "Failed: 0" in text
 
 
+async def test_a_group_migrating_mid_broadcast_gets_it_once_under_its_new_id(
+    api: FakeBotAPI, engine: QAEngine, tmp_path: Path, db: Store
+) -> None:
+    """The migration message arrives before the group's turn: its pending delivery moves to
+    the new id, and the broadcast still reaches it there."""
+    chats = [-1005100000000 - n for n in range(12)]
+    old, new = -5107, -1005107
+    for chat in [*chats, old]:
+        await db.chats.set_subscribed(chat, True, chat_type="supergroup")
+    settings = bot_settings(api, tmp_path)
+    async with serving(api, engine, settings) as application:
+        application.bot_data.broadcaster.pacer.rate = 20.0
+        _, confirmation = await announce(api, "exercises")
+        pressed = await press(api, confirmation, "Send")
+        await api.wait_for("sendMessage", lambda c: c.params.get("chat_id") in chats, after=pressed)
+        api.migrate_message(old_chat_id=old, new_chat_id=new)
+        text = await report(api, pressed)
+    assert "Delivered: 13\nFailed: 0\n" in text
+    delivered = sends(api, ok=True, after=pressed)
+    assert delivered == Counter({**dict.fromkeys([*chats, new], 1), ADMIN_ID: 1})
+
+
 async def test_restart_mid_broadcast_resumes_without_gap_or_duplicate(
     api: FakeBotAPI, engine: QAEngine, settings: Settings, db: Store
 ) -> None:
