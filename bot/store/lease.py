@@ -1,8 +1,8 @@
 """Leases: which one process may do a job that must not run twice (send broadcasts, post the
 digest) when several share one database: a rolling deploy, or replicas.
 
-The contract, the same for every store behind it (the SQL below is meant to run unchanged on
-PostgreSQL, the replicas' store):
+The contract, the same for every store behind it (the SQL below runs on PostgreSQL as it is,
+but for its placeholder style, at READ COMMITTED or stricter):
 
 - A lease is one row: name, owner (host-pid-random, unique per process start), expiry.
 - `acquire` is one statement that inserts the row, renews it for its owner, or takes it over
