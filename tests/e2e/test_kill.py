@@ -123,7 +123,7 @@ async def test_a_kill_at_each_step_of_a_send_never_sends_twice(
         await wait_for_line(bots, conflict.MESSAGE)
         before_stop = [bot.log() for bot in bots]  # then the survivor takes the lease over
     finally:
-        codes = [await bot.stop() for bot in bots]
+        codes = list(await asyncio.gather(*(bot.stop() for bot in bots)))
     assert codes == [0, 0]
 
     assert received(api) == Counter({C1: 1, C2: 1, C4: 1})  # nobody got it twice
