@@ -15,8 +15,10 @@ from typing import Self
 
 from bot.store.broadcasts import Broadcasts
 from bot.store.chats import Chats
+from bot.store.claims import Claims
 from bot.store.database import Database
 from bot.store.digest import Digest
+from bot.store.lease import Leases
 from bot.store.problems import StoreError, StoreLostError, StoreOpenError, StoreWriteError
 from bot.store.questions import Questions
 from bot.store.records import Stats
@@ -25,7 +27,8 @@ __all__ = ["Store", "StoreError", "StoreLostError", "StoreOpenError", "StoreWrit
 
 
 class Store:
-    """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`.
+    """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`,
+    `leases`, `claims`.
 
     `read_only` is for commands that only look (`python -m bot unanswered`): the file is opened
     as it is, never migrated or created, so it works in a read-only folder too."""
@@ -38,6 +41,8 @@ class Store:
         self.broadcasts = Broadcasts(self.database)
         self.questions = Questions(self.database)
         self.digest = Digest(self.database)
+        self.leases = Leases(self.database)
+        self.claims = Claims(self.database)
 
     async def stats(self, *, top: int = 5) -> Stats:
         """Usage figures for /stats; `top` bounds each ranked list."""

@@ -1,5 +1,5 @@
 """Announcements and their deliveries: drafts, the frozen target list, each chat's outcome,
-and the report, so a broadcast resumes after a crash without a gap or a repeat."""
+and the report, so a broadcast resumes after a crash without a repeat (claims.py says how)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot.store.database import Database
 from bot.store.records import (
     NOT_SENT_ERROR,
+    UNCONFIRMED_ERROR,
     Announcement,
     AnnouncementOrigin,
     AnnouncementStatus,
@@ -32,17 +33,11 @@ class Broadcasts:
         """Store a draft; returns its id."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> int:
-            cursor = conn.execute(
-                """
-                INSERT INTO announcements (html, origin, fact_id, created_by, created_at, status)
-                VALUES (?, ?, ?, ?, ?, 'draft')
-                """,
-                (html, origin.value, fact_id, created_by, now),
+        return await self._db.write(
+            lambda conn: insert_announcement(
+                conn, html=html, origin=origin, fact_id=fact_id, created_by=created_by, now=now
             )
-            return int(cursor.lastrowid or 0)
-
-        return await self._db.write(work)
+        )
 
     async def get_announcement(self, announcement_id: int) -> Announcement | None:
         """The announcement, or None when the id is unknown."""
@@ -81,20 +76,7 @@ class Broadcasts:
         def work(conn: sqlite3.Connection) -> int:
             row = _announcement_row(conn, announcement_id)
             if row["status"] == AnnouncementStatus.DRAFT:
-                conn.execute(
-                    "UPDATE announcements SET status = 'sending', started_at = ? WHERE id = ?",
-                    (now, announcement_id),
-                )
-                for target in targets:
-                    key, value = chat_key(target)
-                    conn.execute(
-                        """
-                        INSERT OR IGNORE INTO deliveries
-                            (announcement_id, chat_key, chat_id, status, updated_at)
-                        VALUES (?, ?, ?, 'pending', ?)
-                        """,
-                        (announcement_id, key, value, now),
-                    )
+                freeze_targets(conn, announcement_id, targets, now)
             elif row["status"] != AnnouncementStatus.SENDING:
                 raise ValueError(f"announcement {announcement_id} is {row['status']}")
             count = conn.execute(
@@ -175,48 +157,21 @@ class Broadcasts:
         )
 
     async def finish_announcement(self, announcement_id: int) -> DeliveryReport:
-        """Mark the broadcast done and report it.
+        """Mark the broadcast done and report it, for a single process (the sender uses
+        `Claims.finish`, which also checks its lease).
 
-        Deliveries still pending are marked failed (NOT_SENT_ERROR). Calling it again returns
-        the same report. KeyError for an unknown id, ValueError for a draft or cancelled one.
+        Deliveries still pending are marked failed (NOT_SENT_ERROR), those in flight
+        unconfirmed. Calling it again returns the same report. KeyError for an unknown id,
+        ValueError for a draft or cancelled one.
         """
         now = self._db.clock()
 
         def work(conn: sqlite3.Connection) -> DeliveryReport:
-            row = _announcement_row(conn, announcement_id)
-            if row["status"] not in (AnnouncementStatus.SENDING, AnnouncementStatus.DONE):
-                raise ValueError(f"announcement {announcement_id} is {row['status']}")
-            finished_at = row["finished_at"]
-            if row["status"] == AnnouncementStatus.SENDING:
-                finished_at = now
-                conn.execute(
-                    """
-                    UPDATE deliveries SET status = 'failed', error = ?, updated_at = ?
-                    WHERE announcement_id = ? AND status = 'pending'
-                    """,
-                    (NOT_SENT_ERROR, now, announcement_id),
+            if settle_announcement(conn, announcement_id, now):
+                conn.execute(  # the caller has the report: nobody else is to send it
+                    "UPDATE announcements SET reported_at = ? WHERE id = ?", (now, announcement_id)
                 )
-                conn.execute(
-                    "UPDATE announcements SET status = 'done', finished_at = ? WHERE id = ?",
-                    (now, announcement_id),
-                )
-            rows = conn.execute(
-                "SELECT * FROM deliveries WHERE announcement_id = ? ORDER BY rowid",
-                (announcement_id,),
-            ).fetchall()
-            started_at = row["started_at"] if row["started_at"] is not None else finished_at
-            return DeliveryReport(
-                announcement_id=announcement_id,
-                delivered=sum(1 for r in rows if r["status"] == DeliveryStatus.SENT),
-                failed=[
-                    (r["chat_id"], r["error"] or "unknown error")
-                    for r in rows
-                    if r["status"] == DeliveryStatus.FAILED
-                ],
-                dropped=[r["chat_id"] for r in rows if r["status"] == DeliveryStatus.DROPPED],
-                started_at=started_at,
-                finished_at=finished_at,
-            )
+            return build_report(conn, announcement_id)
 
         return await self._db.write(work)
 
@@ -233,6 +188,102 @@ class Broadcasts:
             lambda conn: conn.execute(f"SELECT * FROM announcements {clause}", params).fetchall()
         )
         return [_announcement(row) for row in rows]
+
+
+def insert_announcement(
+    conn: sqlite3.Connection,
+    *,
+    html: str,
+    origin: AnnouncementOrigin,
+    fact_id: str | None,
+    created_by: int,
+    now: float,
+) -> int:
+    """A new draft inside the caller's transaction; returns its id."""
+    cursor = conn.execute(
+        """
+        INSERT INTO announcements (html, origin, fact_id, created_by, created_at, status)
+        VALUES (?, ?, ?, ?, ?, 'draft')
+        """,
+        (html, origin.value, fact_id, created_by, now),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def freeze_targets(
+    conn: sqlite3.Connection, announcement_id: int, targets: Sequence[ChatId], now: float
+) -> None:
+    """A draft becomes 'sending' with one pending delivery per target (duplicates once)."""
+    conn.execute(
+        "UPDATE announcements SET status = 'sending', started_at = ? WHERE id = ?",
+        (now, announcement_id),
+    )
+    for target in targets:
+        key, value = chat_key(target)
+        conn.execute(
+            """
+            INSERT INTO deliveries (announcement_id, chat_key, chat_id, status, updated_at)
+            VALUES (?, ?, ?, 'pending', ?)
+            ON CONFLICT (announcement_id, chat_key) DO NOTHING
+            """,
+            (announcement_id, key, value, now),
+        )
+
+
+def settle_announcement(conn: sqlite3.Connection, announcement_id: int, now: float) -> bool:
+    """Mark a sending announcement done: pending deliveries failed (never sent), those in
+    flight unconfirmed. Returns whether it was sending; ValueError for a draft or cancelled one.
+    """
+    row = _announcement_row(conn, announcement_id)
+    if row["status"] not in (AnnouncementStatus.SENDING, AnnouncementStatus.DONE):
+        raise ValueError(f"announcement {announcement_id} is {row['status']}")
+    if row["status"] == AnnouncementStatus.DONE:
+        return False
+    conn.execute(
+        """
+        UPDATE deliveries SET status = 'failed', error = ?, updated_at = ?
+        WHERE announcement_id = ? AND status = 'pending'
+        """,
+        (NOT_SENT_ERROR, now, announcement_id),
+    )
+    conn.execute(
+        """
+        UPDATE deliveries SET status = 'unconfirmed', error = ?, updated_at = ?
+        WHERE announcement_id = ? AND status = 'in_flight'
+        """,
+        (UNCONFIRMED_ERROR, now, announcement_id),
+    )
+    conn.execute(
+        "UPDATE announcements SET status = 'done', finished_at = ? WHERE id = ?",
+        (now, announcement_id),
+    )
+    return True
+
+
+def build_report(conn: sqlite3.Connection, announcement_id: int) -> DeliveryReport:
+    """The report of a finished announcement, from its delivery rows."""
+    row = _announcement_row(conn, announcement_id)
+    finished_at = row["finished_at"]
+    rows = conn.execute(
+        "SELECT * FROM deliveries WHERE announcement_id = ? ORDER BY rowid", (announcement_id,)
+    ).fetchall()
+
+    def chats(status: DeliveryStatus) -> list[ChatId]:
+        return [r["chat_id"] for r in rows if r["status"] == status]
+
+    return DeliveryReport(
+        announcement_id=announcement_id,
+        delivered=sum(1 for r in rows if r["status"] == DeliveryStatus.SENT),
+        failed=[
+            (r["chat_id"], r["error"] or "unknown error")
+            for r in rows
+            if r["status"] == DeliveryStatus.FAILED
+        ],
+        dropped=chats(DeliveryStatus.DROPPED),
+        started_at=row["started_at"] if row["started_at"] is not None else finished_at,
+        finished_at=finished_at,
+        unconfirmed=chats(DeliveryStatus.UNCONFIRMED),
+    )
 
 
 def _announcement_row(conn: sqlite3.Connection, announcement_id: int) -> sqlite3.Row:
@@ -269,8 +320,8 @@ def move_delivery_rows(
     conn.execute(
         """
         UPDATE deliveries SET chat_key = ?, chat_id = ?, updated_at = ?,
-            status = CASE WHEN status = 'sent' THEN 'sent' ELSE 'pending' END,
-            error = CASE WHEN status = 'sent' THEN error ELSE NULL END
+            status = CASE WHEN status IN ('pending', 'in_flight') THEN 'pending' ELSE status END,
+            error = CASE WHEN status IN ('pending', 'in_flight') THEN NULL ELSE error END
         WHERE announcement_id = ? AND chat_key = ?
         """,
         (new_key, new_value, now, announcement_id, old_key),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 ChatId = int | str
 """A numeric chat id, or an `@channelusername` for public channels."""
 
 NOT_SENT_ERROR = "not sent before the announcement was finished"
+UNCONFIRMED_ERROR = "unconfirmed: may or may not have arrived"
 BOT_REMOVED_ERROR = "bot removed from the chat"
 UNANSWERED_MAX_CHARS = 500
 
@@ -33,10 +34,23 @@ class AnnouncementOrigin(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
+    """A delivery is claimed ('in_flight') before its send and never sent again after that:
+    when its sender vanished before recording the outcome it becomes 'unconfirmed'."""
+
     PENDING = "pending"
+    IN_FLIGHT = "in_flight"
     SENT = "sent"
     FAILED = "failed"
     DROPPED = "dropped"
+    UNCONFIRMED = "unconfirmed"
+
+
+class Claim(StrEnum):
+    """The answer to "may I send this delivery now?"."""
+
+    CLAIMED = "claimed"  # yes: it is in flight under your name
+    GONE = "gone"  # no: it is no longer pending (sent, dropped, moved, claimed by another)
+    NO_LEASE = "no_lease"  # no: you do not hold the sender lease, so you may claim nothing
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,7 @@ class DeliveryReport:
     dropped: list[ChatId]
     started_at: float
     finished_at: float
+    unconfirmed: list[ChatId] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:

@@ -95,5 +95,60 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE questions RENAME COLUMN intent TO fact_id",
         "CREATE INDEX questions_by_fact ON questions (matched, fact_id)",
     ),
+    # 3: one sender at a time, and the truth about each delivery. The sender's lease; each
+    # delivery claimed ('in_flight', by whom, when) before it is sent and 'unconfirmed' when
+    # its sender vanished mid-send; whether the operator's report went out; one digest per day.
+    # SQLite cannot change a CHECK constraint, so deliveries is copied into a new table.
+    (
+        """
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            acquired_at REAL NOT NULL,
+            renewed_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE deliveries_v3 (
+            announcement_id INTEGER NOT NULL
+                REFERENCES announcements (id) ON DELETE CASCADE,
+            chat_key TEXT NOT NULL,
+            chat_id NOT NULL,
+            status TEXT NOT NULL CHECK (status IN
+                ('pending', 'in_flight', 'sent', 'failed', 'dropped', 'unconfirmed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            message_id INTEGER,
+            updated_at REAL NOT NULL,
+            claimed_by TEXT,
+            claimed_at REAL,
+            PRIMARY KEY (announcement_id, chat_key)
+        )
+        """,
+        """
+        INSERT INTO deliveries_v3 (announcement_id, chat_key, chat_id, status, attempts, error,
+            message_id, updated_at)
+        SELECT announcement_id, chat_key, chat_id, status, attempts, error, message_id, updated_at
+        FROM deliveries ORDER BY rowid
+        """,
+        "DROP TABLE deliveries",
+        "ALTER TABLE deliveries_v3 RENAME TO deliveries",
+        "CREATE INDEX deliveries_by_chat ON deliveries (chat_key, status)",
+        "ALTER TABLE announcements ADD COLUMN report_owner TEXT",
+        "ALTER TABLE announcements ADD COLUMN reported_at REAL",
+        "UPDATE announcements SET reported_at = finished_at WHERE status = 'done'",
+        """
+        CREATE TABLE digest_runs (
+            day TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            announcement_id INTEGER REFERENCES announcements (id) ON DELETE SET NULL,
+            fact_id TEXT,
+            created_at REAL NOT NULL
+        )
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

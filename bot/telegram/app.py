@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from telegram import Update
@@ -30,7 +31,8 @@ from bot.telegram import flood, groups, handlers, operator
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.apiguard import GuardedRequest
 from bot.telegram.broadcast import Broadcaster
-from bot.telegram.digest import schedule_digest
+from bot.telegram.conflict import ConflictReporter
+from bot.telegram.digest import digest_duty
 from bot.telegram.fatal import FatalStop
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_commands
@@ -148,16 +150,18 @@ def register_handlers(application: BotApplication) -> None:
     add(CallbackQueryHandler(operator.announce_button, pattern=f"^{operator.ANNOUNCE_PREFIX}"))
     add(InlineQueryHandler(handlers.inline_query))
     add(ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_error_handler(ConflictReporter())  # first: it stops 409s going further
     application.add_error_handler(handlers.error_handler)
 
 
 async def _post_init(application: BotApplication) -> None:
-    """Start-up: the command menu (scoped), the digest schedule and interrupted broadcasts
-    resumed, the question-log flusher."""
+    """Start-up: the command menu (scoped), the broadcaster (which sends, resumes interrupted
+    broadcasts and posts the digest while it holds the sender lease), the question-log
+    flusher."""
     state = application.bot_data
     await set_commands(application.bot, state)
-    schedule_digest(application.job_queue, await state.store.digest.time())
-    await state.broadcaster.resume()
+    state.broadcaster.duties.append(functools.partial(digest_duty, state))
+    await state.broadcaster.begin()
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _flush_job, interval=FLUSH_SECONDS, first=FLUSH_SECONDS, name="flush-question-log"
@@ -169,7 +173,8 @@ async def _flush_job(context: Context) -> None:
 
 
 async def _post_stop(application: BotApplication) -> None:
-    """Before the event loop goes: let a broadcast record its send in flight, flush logs."""
+    """Before the event loop goes: a broadcast records its send in flight (or names it
+    unconfirmed) and hands the sender lease over; logs are flushed."""
     state = application.bot_data
     await state.broadcaster.stop()
     await state.flush_question_log()

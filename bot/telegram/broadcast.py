@@ -1,10 +1,16 @@
-"""Delivering an announcement to every target chat: resumable, paced, and never twice.
+"""Delivering announcements: by one process at a time, at most once per chat, and honest
+about every chat in the report.
 
-Each announcement and each (announcement, chat) delivery is in the store before the first message
-leaves. The loop sends to the pending chats one by one, recording every outcome the moment it is
-known, so a restart resumes exactly where the last run stopped. Telegram's limits are respected
-twice over: python-telegram-bot's rate limiter guards every request, and the loop paces itself
-just under 30 messages per second so a rolling-window limit never answers 429.
+Every process runs a Broadcaster, but only the holder of the sender lease (leader.py) sends;
+the others wait to take over. The holder finds its work in the store: announcements marked
+'sending' (by a Send press in any process), a digest that is due (its `duties`), and reports
+whose sender vanished. It looks when woken (its own Send, the lease gained) and every second.
+
+Each delivery is claimed in the store before its send and its outcome recorded after it
+(bot/store/claims.py), so a restart or a takeover resumes where the last sender stopped and
+never sends a claimed delivery again: one whose outcome was never recorded is reported as
+unconfirmed. Sends are paced just under 30 a second, and python-telegram-bot's rate limiter
+guards every request as well.
 """
 
 from __future__ import annotations
@@ -14,191 +20,215 @@ import contextlib
 import html
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-import aiohttp
 from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
+from telegram.error import TelegramError
 
 from bot.store import Store
-from bot.store.records import AnnouncementStatus, ChatId, DeliveryReport, DeliveryStatus
+from bot.store.claims import SENDER_LEASE
+from bot.store.lease import Owner
+from bot.store.records import Announcement, ChatId, Claim, DeliveryReport
+from bot.telegram.leader import LeaseKeeper
+from bot.telegram.pacer import MESSAGES_PER_SECOND, Pacer
+from bot.telegram.sending import ChatSender
 
 log = logging.getLogger(__name__)
 
-MESSAGES_PER_SECOND = 29.0  # Telegram allows about 30 per second to different chats
-MAX_ATTEMPTS = 3
-BACKOFF_SECONDS = 1.0
-UNSURE_TIMEOUT = "timed out after the request was sent; not retried so it cannot arrive twice"
+POLL_SECONDS = 1.0  # how often the holder looks in the store for work another process began
+SHUTDOWN_WAIT = 10.0  # how long a shutdown waits for the send in flight
+REPORT_LIST = 20  # failed and dropped chats listed in the report
+UNCONFIRMED_LIST = 50  # each is a chat the operator may want to check by hand
+MIGRATION_ROUNDS = 3  # passes over deliveries that became pending again (migrated groups)
+RESENT_NOTE = (
+    "(Sent again: the process that finished this broadcast stopped before confirming that its "
+    "report went out, so you may have it twice.)"
+)
 
-
-@dataclass
-class Pacer:
-    """Spaces sends evenly: at most `rate` per second in any window, unlike a token bucket's
-    burst-then-drip, which a rolling-window limiter would answer with 429."""
-
-    rate: float = MESSAGES_PER_SECOND
-    _next: float = field(default=0.0, init=False)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
-
-    async def wait(self) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-                now = time.monotonic()
-            self._next = max(now, self._next) + 1.0 / self.rate
-
-
-def _retry_is_safe(error: TimedOut) -> bool:
-    """A timeout before the request went out (connect, or waiting for the pool) can be retried;
-    a read timeout may mean Telegram already delivered the message."""
-    return isinstance(error.__cause__, aiohttp.ConnectionTimeoutError)
+Duty = Callable[[], Awaitable[None]]
 
 
 class Broadcaster:
-    """Sends stored announcements; one instance per application, one broadcast at a time."""
+    """The delivery loop of one process; it sends only while it holds the sender lease."""
 
-    def __init__(self, bot: Bot, store: Store, *, rate: float = MESSAGES_PER_SECOND) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        *,
+        rate: float = MESSAGES_PER_SECOND,
+        owner: Owner | None = None,
+        heartbeat: float | None = None,
+        ttl: float | None = None,
+    ) -> None:
         self.bot = bot
         self.store = store
         self.pacer = Pacer(rate)
-        self._lock = asyncio.Lock()
-        self._stopping = asyncio.Event()
-        self.tasks: set[asyncio.Task[Any]] = set()
-
-    def start(self, announcement_id: int, *, report_to: int | None) -> asyncio.Task[Any]:
-        """Deliver in the background so the bot keeps answering questions meanwhile."""
-        task = asyncio.get_running_loop().create_task(
-            self.deliver(announcement_id, report_to=report_to), name=f"broadcast-{announcement_id}"
+        self.keeper = LeaseKeeper(
+            store.leases,
+            SENDER_LEASE,
+            owner or Owner.this_process(),
+            heartbeat=heartbeat,
+            ttl=ttl,
+            on_gained=self.wake,
         )
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
+        self.owner = self.keeper.owner.id
+        self.sender = ChatSender(bot, store, self.owner, self.pacer, self.may_send)
+        self.clock: Callable[[], float] = time.time  # "now" for the duties (the digest's day)
+        self.duties: list[Duty] = []  # run by the holder at each look, before the broadcasts
+        self.poll = POLL_SECONDS
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._report_to: dict[int, int] = {}
+        self._loop: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
 
-    async def resume(self) -> None:
-        """Start-up: a broadcast interrupted by a crash or restart continues where it stopped."""
-        for announcement in await self.store.broadcasts.unfinished_announcements():
-            log.info("resuming announcement #%d", announcement.id)
-            self.start(announcement.id, report_to=announcement.created_by or None)
+    def may_send(self) -> bool:
+        return self.keeper.held and not self._stopping.is_set()
 
-    async def stop(self, timeout: float = 10.0) -> None:
-        """Finish the send in flight, record it, then stop; the rest resumes at next start."""
+    def wake(self) -> None:
+        """Look for work now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self, announcement_id: int, *, report_to: int | None = None) -> None:
+        """An announcement was marked 'sending': deliver it now if this process holds the lease
+        (else the holder finds it in the store within a second). The report goes to
+        `report_to` when this process finishes it, else to the announcement's creator."""
+        if report_to is not None:
+            self._report_to[announcement_id] = report_to
+        self.wake()
+
+    async def begin(self) -> None:
+        """Start-up: try for the lease at once (a lone process sends without delay), then keep
+        the heartbeat and the delivery loop running until `stop`."""
+        await self.keeper.beat()
+        loop = asyncio.get_running_loop()
+        self._heartbeat = loop.create_task(self._beat_forever(), name="sender-lease")
+        self._loop = loop.create_task(self._run(), name="broadcasts")
+
+    async def stop(self, timeout: float | None = None) -> None:
+        """Let the send in flight finish and be recorded, or, if it hangs past `timeout`
+        (SHUTDOWN_WAIT), record it as unconfirmed; then hand the lease over."""
+        timeout = SHUTDOWN_WAIT if timeout is None else timeout
         self._stopping.set()
-        if self.tasks:
-            await asyncio.wait(list(self.tasks), timeout=timeout)
+        self.wake()
+        if self._loop is not None:
+            done, _ = await asyncio.wait([self._loop], timeout=timeout)
+            if not done:
+                on_wire = self.sender.on_wire
+                self._loop.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._loop
+                await self._settle_own_claims(on_wire, timeout)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+        await self.keeper.release()
 
-    async def deliver(
-        self, announcement_id: int, *, report_to: int | None
-    ) -> DeliveryReport | None:
-        broadcasts = self.store.broadcasts
-        async with self._lock:
-            announcement = await broadcasts.get_announcement(announcement_id)
-            if announcement is None or announcement.status is not AnnouncementStatus.SENDING:
-                return None
-            pending = await broadcasts.pending_deliveries(announcement_id)
-            log.info("broadcast %d: %d chats to go", announcement_id, len(pending))
+    async def _settle_own_claims(self, on_wire: bool, waited: float) -> None:
+        """After cancelling a hung delivery: a request that was on the wire may have arrived
+        (unconfirmed); a claim waiting to be retried surely did not (pending again)."""
+        chats = await self.store.claims.settle_own(self.owner, may_have_arrived=on_wire)
+        if on_wire:
+            log.warning(
+                "shutdown: the send to %s was still in flight after %.0f s; recorded as "
+                "unconfirmed, never to be resent",
+                ", ".join(str(chat) for chat in chats) or "nobody",
+                waited,
+            )
+
+    async def _beat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.keeper.heartbeat)
+            try:
+                await self.keeper.beat()
+            except Exception:  # a bug must not stop the heartbeat; the lease lapses meanwhile
+                log.exception("sender lease heartbeat failed")
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            if self.keeper.held:
+                try:
+                    await self._work()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a bug or a store fault must not end delivery for good
+                    log.exception("delivery loop failed; trying again in %.0f s", self.poll)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+
+    async def _work(self) -> None:
+        """One look at the store: due duties, orphaned reports, then every broadcast."""
+        for duty in self.duties:
+            if self.may_send():
+                await duty()
+        for announcement_id in await self.store.claims.orphaned_reports(self.owner):
+            report = await self.store.claims.claim_report(announcement_id, self.owner)
+            if report is not None:
+                await self._report(announcement_id, report, again=True)
+        for announcement in await self.store.broadcasts.unfinished_announcements():
+            if not self.may_send():
+                return
+            await self._deliver(announcement)
+
+    async def _deliver(self, announcement: Announcement) -> None:
+        claims, number = self.store.claims, announcement.id
+        unknown = await claims.settle_unknown(number, self.owner)
+        if unknown:
+            log.warning(
+                "broadcast %d: %d send(s) left in flight by a stopped sender are unconfirmed "
+                "and will not be resent: %s",
+                number,
+                len(unknown),
+                ", ".join(str(chat) for chat in unknown),
+            )
+        # Again until nothing is pending: a group that migrates meanwhile comes back as a
+        # pending delivery under its new id.
+        for _ in range(MIGRATION_ROUNDS):
+            pending = await self.store.broadcasts.pending_deliveries(number)
+            if not pending:
+                break
+            log.info("broadcast %d: %d chats to go", number, len(pending))
             for delivery in pending:
-                if self._stopping.is_set():
-                    log.info("broadcast %d paused for shutdown", announcement_id)
-                    return None
-                status = await broadcasts.delivery_status(announcement_id, delivery.chat_id)
-                if status not in (None, DeliveryStatus.PENDING):
-                    continue  # settled meanwhile: reached through a migration, or bot removed
-                # Shielded: a shutdown waits for the send in flight and its record.
-                await asyncio.shield(
-                    self._deliver_one(announcement_id, delivery.chat_id, announcement.html)
-                )
-            report = await broadcasts.finish_announcement(announcement_id)
+                if not self.may_send():
+                    reason = "shutting down" if self._stopping.is_set() else "lease lost"
+                    log.info("broadcast %d paused (%s)", number, reason)
+                    return
+                await self.pacer.wait()
+                claim = await claims.claim(number, delivery.chat_id, self.owner)
+                if claim is Claim.NO_LEASE:
+                    self.keeper.lost()
+                    return
+                if claim is Claim.CLAIMED:
+                    await self.sender.send(number, delivery.chat_id, announcement.html)
+        report = await claims.finish(number, self.owner)
+        if report is None:
+            return
         log.info(
-            "broadcast %d done: %d delivered, %d failed, %d dropped in %.1f s",
-            announcement_id,
+            "broadcast %d done: %d delivered, %d failed, %d dropped, %d unconfirmed in %.1f s",
+            number,
             report.delivered,
             len(report.failed),
             len(report.dropped),
+            len(report.unconfirmed),
             report.seconds,
         )
-        if report_to is not None:
-            with contextlib.suppress(TelegramError):
-                await self.bot.send_message(report_to, format_report(report))
-        return report
+        await self._report(number, report)
 
-    async def _deliver_one(self, announcement_id: int, chat_id: ChatId, html_text: str) -> None:
-        """Send to one chat with bounded retries, recording the outcome."""
-        broadcasts = self.store.broadcasts
-        attempts = 0
-        while True:
-            attempts += 1
-            await self.pacer.wait()
+    async def _report(self, number: int, report: DeliveryReport, *, again: bool = False) -> None:
+        to = self._report_to.pop(number, None)
+        if to is None:
+            announcement = await self.store.broadcasts.get_announcement(number)
+            to = announcement.created_by if announcement is not None else None
+        if to:
+            text = format_report(report) + (f"\n\n{RESENT_NOTE}" if again else "")
             try:
-                message = await self.bot.send_message(chat_id, html_text)
-            except RetryAfter as error:
-                wait = error.retry_after
-                seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-                log.warning("flood limit for %s: waiting %.0f s as Telegram asks", chat_id, seconds)
-                await asyncio.sleep(seconds)
-                if attempts < MAX_ATTEMPTS + 2:
-                    continue
-                await self._failed(announcement_id, chat_id, "flood limit")
-                return
-            except ChatMigrated as error:
-                new_id = error.new_chat_id
-                log.info("chat %s migrated to %s", chat_id, new_id)
-                if isinstance(chat_id, int):
-                    await self.store.chats.migrate_chat(chat_id, new_id)
-                await broadcasts.move_delivery(announcement_id, chat_id, new_id)
-                chat_id = new_id
-                status = await broadcasts.delivery_status(announcement_id, new_id)
-                if status is not DeliveryStatus.PENDING:
-                    return  # the new id was a target of its own and has had its turn
-                if attempts < MAX_ATTEMPTS:
-                    continue
-                await self._failed(announcement_id, chat_id, "migrated too often")
-                return
-            except Forbidden as error:
-                log.info("dropping chat %s: %s", chat_id, error.message)
-                if isinstance(chat_id, int):
-                    await self.store.chats.remove_chat(chat_id)
-                await broadcasts.mark_delivery(
-                    announcement_id, chat_id, status=DeliveryStatus.DROPPED, error=error.message
-                )
-                return
-            except TimedOut as error:
-                if not _retry_is_safe(error):
-                    await self._failed(announcement_id, chat_id, UNSURE_TIMEOUT)
-                    return
-                if attempts >= MAX_ATTEMPTS:
-                    await self._failed(announcement_id, chat_id, f"timed out: {error}")
-                    return
-            except BadRequest as error:  # bad chat id, no rights to post: retrying cannot help
-                await self._failed(announcement_id, chat_id, error.message)
-                return
-            except NetworkError as error:  # 5xx and connection errors: worth a bounded retry
-                if attempts >= MAX_ATTEMPTS:
-                    await self._failed(announcement_id, chat_id, error.message)
-                    return
-            else:
-                await broadcasts.mark_delivery(
-                    announcement_id,
-                    chat_id,
-                    status=DeliveryStatus.SENT,
-                    message_id=message.message_id,
-                )
-                return
-            await asyncio.sleep(BACKOFF_SECONDS * attempts)
-
-    async def _failed(self, announcement_id: int, chat_id: ChatId, error: str) -> None:
-        await self.store.broadcasts.mark_delivery(
-            announcement_id, chat_id, status=DeliveryStatus.FAILED, error=error
-        )
+                await self.bot.send_message(to, text)
+            except TelegramError as error:
+                log.warning("report of broadcast %d not delivered to %s: %s", number, to, error)
+        await self.store.claims.reported(number)
 
 
 def format_report(report: DeliveryReport) -> str:
@@ -210,10 +240,20 @@ def format_report(report: DeliveryReport) -> str:
     ]
     lines += [
         f"  • {html.escape(str(chat))}: {html.escape(reason)}"
-        for chat, reason in report.failed[:20]
+        for chat, reason in report.failed[:REPORT_LIST]
     ]
-    if len(report.failed) > 20:
-        lines.append(f"  … and {len(report.failed) - 20} more")
+    if len(report.failed) > REPORT_LIST:
+        lines.append(f"  … and {len(report.failed) - REPORT_LIST} more")
     lines.append(f"Dropped (bot removed or blocked): {len(report.dropped)}")
-    lines += [f"  • {html.escape(str(chat))}" for chat in report.dropped[:20]]
+    lines += [f"  • {html.escape(str(chat))}" for chat in report.dropped[:REPORT_LIST]]
+    if report.unconfirmed:
+        lines.append(f"Unconfirmed (may or may not have arrived): {len(report.unconfirmed)}")
+        lines += _listed(report.unconfirmed, UNCONFIRMED_LIST)
     return "\n".join(lines)
+
+
+def _listed(chats: list[ChatId], limit: int) -> list[str]:
+    lines = [f"  • {html.escape(str(chat))}" for chat in chats[:limit]]
+    if len(chats) > limit:
+        lines.append(f"  … and {len(chats) - limit} more")
+    return lines

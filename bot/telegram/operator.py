@@ -22,7 +22,6 @@ from bot.kb.model import KnowledgeError
 from bot.limits import MAX_CALLBACK_ANSWER, MAX_TEXT, fit_html, fit_lines, shorten
 from bot.store.questions import unanswered_yaml
 from bot.store.records import AnnouncementOrigin, AnnouncementStatus
-from bot.telegram.digest import schedule_digest
 from bot.telegram.menu import set_commands
 from bot.telegram.privacy import pseudonym
 from bot.telegram.state import BotState, Context, Handler
@@ -200,7 +199,6 @@ async def digest(update: Update, context: Context, message: Message, state: BotS
     args = [a.lower() for a in (context.args or [])]
     if args[:1] == ["off"]:
         await state.store.digest.set_time(None)
-        schedule_digest(context.job_queue, None)
         await message.reply_text("Daily digest is off.")
         return
     if len(args) == 2 and args[0] == "on":
@@ -210,7 +208,6 @@ async def digest(update: Update, context: Context, message: Message, state: BotS
             await message.reply_text("Give the time as HH:MM (UTC), for example /digest on 09:30.")
             return
         await state.store.digest.set_time(hhmm)
-        schedule_digest(context.job_queue, hhmm)
         targets = len(await state.announcement_targets())
         await message.reply_text(f"Daily digest on at {hhmm} UTC to {targets} target chats.")
         return

@@ -5,6 +5,7 @@ and what survived in the database, never about internal calls."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import sqlite3
@@ -22,7 +23,7 @@ from telegram.ext import Application
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import broadcast, digest, groups, operator
+from bot.telegram import groups, operator, sending
 from bot.telegram.privacy import pseudonym
 from tests.support.fakeapi import Call, FakeBotAPI
 from tests.support.harness import ADMIN_ID, bot_settings, running_bot
@@ -67,7 +68,7 @@ def db(settings: Settings) -> Iterator[Store]:
 
 @pytest.fixture
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(broadcast, "BACKOFF_SECONDS", 0.05)
+    monkeypatch.setattr(sending, "BACKOFF_SECONDS", 0.05)
 
 
 def to_chat(chat_id: int | str) -> Callable[[Call], bool]:
@@ -227,7 +228,7 @@ async def test_operator_commands_refuse_everyone_else_and_log_it(
 ) -> None:
     commands = ("/announce exercises", "/digest on 07:30", "/stats", "/unanswered", "/reload")
     caplog.set_level(logging.WARNING, logger="bot.telegram.operator")
-    async with serving(api, engine, settings) as application:
+    async with serving(api, engine, settings):
         start = len(api.calls)
         for text in commands:
             [reply] = await say(api, text, user_id=STRANGER)
@@ -238,8 +239,6 @@ async def test_operator_commands_refuse_everyone_else_and_log_it(
         assert [c.method for c in api.calls[start:] if c.method == "setMyCommands"] == []
         assert await db.broadcasts.recent_announcements() == []
         assert await db.digest.time() is None
-        assert application.job_queue is not None
-        assert application.job_queue.get_jobs_by_name(digest.DIGEST_JOB) == ()
     warnings = [
         r.getMessage()
         for r in caplog.records
@@ -443,7 +442,7 @@ async def test_broadcast_faults(
             d.chat_id: (d.status, d.error) for d in await after.broadcasts.deliveries(number)
         }
         assert outcome[blocked][0] == "dropped"
-        assert outcome[slow] == ("failed", broadcast.UNSURE_TIMEOUT)
+        assert outcome[slow] == ("failed", sending.UNSURE_TIMEOUT)
         assert migrating not in outcome and outcome[moved_to][0] == "sent"
         assert {outcome[c][0] for c in (flooded, flaky, fine)} == {"sent"}
         chats = {c.chat_id: c.subscribed for c in await after.chats.known_chats()}
@@ -466,6 +465,28 @@ async def test_migration_to_a_chat_already_targeted_sends_once(
         text = await report(api, pressed)
     assert sends(api, ok=True, after=pressed) == Counter({new: 1, ADMIN_ID: 1})
     assert "Delivered: 1" in text and "Failed: 0" in text
+
+
+async def test_a_group_migrating_mid_broadcast_gets_it_once_under_its_new_id(
+    api: FakeBotAPI, engine: QAEngine, tmp_path: Path, db: Store
+) -> None:
+    """The migration message arrives before the group's turn: its pending delivery moves to
+    the new id, and the broadcast still reaches it there."""
+    chats = [-1005100000000 - n for n in range(12)]
+    old, new = -5107, -1005107
+    for chat in [*chats, old]:
+        await db.chats.set_subscribed(chat, True, chat_type="supergroup")
+    settings = bot_settings(api, tmp_path)
+    async with serving(api, engine, settings) as application:
+        application.bot_data.broadcaster.pacer.rate = 20.0
+        _, confirmation = await announce(api, "exercises")
+        pressed = await press(api, confirmation, "Send")
+        await api.wait_for("sendMessage", lambda c: c.params.get("chat_id") in chats, after=pressed)
+        api.migrate_message(old_chat_id=old, new_chat_id=new)
+        text = await report(api, pressed)
+    assert "Delivered: 13\nFailed: 0\n" in text
+    delivered = sends(api, ok=True, after=pressed)
+    assert delivered == Counter({**dict.fromkeys([*chats, new], 1), ADMIN_ID: 1})
 
 
 async def test_restart_mid_broadcast_resumes_without_gap_or_duplicate(
@@ -502,41 +523,59 @@ async def test_restart_mid_broadcast_resumes_without_gap_or_duplicate(
 # -- digest ------------------------------------------------------------------------------------
 
 
-def digest_times(application: Application) -> list[str]:
-    assert application.job_queue is not None
-    jobs = application.job_queue.get_jobs_by_name(digest.DIGEST_JOB)
-    return [job.next_t.strftime("%H:%M %Z") for job in jobs if job.next_t is not None]
+class Clock:
+    """The broadcaster's notion of now, for the digest's day (the lease keeps real time)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+DAY = 86400.0
+MONDAY_0605 = dt.datetime(2026, 3, 2, 6, 5, tzinfo=dt.UTC).timestamp()
 
 
 async def test_digest_schedule_survives_restart_and_rotates_facts(
     api: FakeBotAPI, engine: QAEngine, settings: Settings, db: Store
 ) -> None:
-    async with serving(api, engine, settings) as application:
+    async with serving(api, engine, settings):
         [reply] = await say(api, "/digest on 07:30")
         assert visible(reply) == "Daily digest on at 07:30 UTC to 2 target chats."
         assert await db.digest.time() == "07:30"
-        assert digest_times(application) == ["07:30 UTC"]
 
         [reply] = await say(api, "/digest on 25:00")
         assert "HH:MM" in visible(reply) and await db.digest.time() == "07:30"
 
         [reply] = await say(api, "/digest off")
         assert visible(reply) == "Daily digest is off."
-        assert await db.digest.time() is None and digest_times(application) == []
+        assert await db.digest.time() is None
 
         await say(api, "/digest on 6:05")
         assert await db.digest.time() == "06:05"
 
+    clock = Clock(MONDAY_0605 - 60)
     async with serving(api, engine, settings) as application:
-        assert digest_times(application) == ["06:05 UTC"]
+        broadcaster = application.bot_data.broadcaster
+        broadcaster.clock = clock
         [reply] = await say(api, "/digest")
         assert "Daily digest is on at 06:05 UTC" in visible(reply)
 
-        assert application.job_queue is not None
-        titles = []
-        for _ in range(3):
+        async def looks(now: float) -> Counter[int | str]:
+            """What the holder posts to the targets after a look at `now`."""
+            clock.now = now
             before = len(api.calls)
-            application.job_queue.run_once(digest.digest_job, 0.1)
+            broadcaster.wake()
+            await asyncio.sleep(0.3)
+            return sends(api, ok=True, after=before)
+
+        assert await looks(MONDAY_0605 - 60) == Counter()  # 06:04: not yet
+        titles = []
+        for day in range(3):
+            before = len(api.calls)
+            clock.now = MONDAY_0605 + day * DAY + 30 * day  # on time, or a little late
+            broadcaster.wake()
             calls = await api.wait_for(
                 "sendMessage",
                 lambda c: c.params.get("chat_id") in (FIXED_GROUP, FIXED_CHANNEL),
@@ -548,8 +587,14 @@ async def test_digest_schedule_survives_restart_and_rotates_facts(
             [text] = texts
             assert text.startswith("📌 Fact of the day\n\n")
             titles.append(text.split("\n")[2])
+            # Later the same day, the schedule moved to a later time: that day is done.
+            await say(api, "/digest on 06:30")
+            assert await looks(MONDAY_0605 + day * DAY + 30 * 60) == Counter()
+            await say(api, "/digest on 06:05")
         assert len(set(titles)) == 3, titles  # consecutive digests rotate through the facts
         assert titles == [t.title for t in engine.topics[:3]]
+        # More than an hour late (the bot was down): that day is skipped, not posted at noon.
+        assert await looks(MONDAY_0605 + 3 * DAY + 3601) == Counter()
         await asyncio.sleep(0.2)
     digests = [a for a in await db.broadcasts.recent_announcements(10) if a.origin == "digest"]
     assert len(digests) == 3 and {a.status for a in digests} == {"done"}
@@ -741,8 +786,9 @@ async def test_subscriptions_and_digest_survive_a_restart(
         await say(api, "/subscribe", user_id=GROUP_ADMIN, chat_id=group, chat_type="supergroup")
         await say(api, "/digest on 21:45")
 
-    async with serving(api, engine, settings) as application:
-        assert digest_times(application) == ["21:45 UTC"]
+    async with serving(api, engine, settings):
+        [reply] = await say(api, "/digest")
+        assert "Daily digest is on at 21:45 UTC" in visible(reply)
         _, confirmation = await announce(api, "exercises")
         assert "✅ Send to 3 chats" in buttons(confirmation)
         [reply] = await say(api, "/stats")

@@ -14,8 +14,9 @@ from telegram import Chat, Message, MessageEntity, User
 
 from bot.kb.rules import html_problems
 from bot.store.records import DeliveryReport
-from bot.telegram.broadcast import Pacer, format_report
+from bot.telegram.broadcast import format_report
 from bot.telegram.handlers import addressed_text, parse_command
+from bot.telegram.pacer import Pacer
 from bot.telegram.render import ask_data, card_data
 
 BOT = User(id=777, first_name="Bot", is_bot=True, username="ThisBot")
