@@ -24,12 +24,6 @@ NGINX_404 = (
 )
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-
-
 class _Page(tornado.web.RequestHandler):
     """What a web server that is not a Bot API answers: an HTML page."""
 

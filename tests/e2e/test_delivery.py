@@ -9,7 +9,6 @@ import asyncio
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,6 @@ from tests.support.harness import ADMIN_ID, AnyApplication, bot_settings, runnin
 
 CHATS = [-1008000000000 - n for n in range(30)]
 RATE = 40.0  # sends a second: a broadcast of CHATS takes under a second
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture

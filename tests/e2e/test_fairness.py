@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.engine import QAEngine
 from bot.telegram.app import TELEGRAM_OVERALL_RATE
@@ -19,12 +16,6 @@ from tests.support.harness import ADMIN_ID, bot_settings, reply_latency, running
 FLOODER = 910_001
 OTHERS = range(910_100, 910_110)
 QUESTION = "Which exercises were held?"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
 
 
 async def flood(api: FakeBotAPI, user: int, count: int, seconds: float, **chat: object) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pycountry
@@ -19,19 +19,13 @@ from bot.store import Store
 from bot.telegram import groups, operator
 from tests.support.checks import MAX_TEXT, utf16_len
 from tests.support.fakeapi import Call, FakeBotAPI
-from tests.support.harness import ADMIN_ID, bot_settings, running_bot
+from tests.support.harness import ADMIN_ID, bot_settings, running_bot, say
 
 EMOJI = "😀"  # outside the Basic Multilingual Plane: two UTF-16 code units, one code point
 TARGET_GROUP = -1001300000001
 GROUP = -1002300000001
 CHANNEL = -1002300000099
 STRANGER = 5550101
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture
@@ -46,31 +40,10 @@ def db(settings: Settings) -> Iterator[Store]:
     store.close()
 
 
-def to_chat(chat_id: int) -> Callable[[Call], bool]:
-    return lambda call: call.params.get("chat_id") == chat_id
-
-
 def shown(call: Call) -> str:
     """The text Telegram shows for a successful send: the fake stores the visible text."""
     assert call.ok, call.response
     return str(call.response["result"]["text"])
-
-
-async def say(
-    api: FakeBotAPI,
-    text: str,
-    *,
-    user_id: int = ADMIN_ID,
-    chat_id: int | None = None,
-    chat_type: str = "private",
-    replies: int = 1,
-    **options: object,
-) -> list[Call]:
-    """Send a message, wait for the bot's replies in that chat (answered, ok or not)."""
-    chat = user_id if chat_id is None else chat_id
-    before = len(api.calls)
-    api.send_text(text, chat_id=chat, user_id=user_id, chat_type=chat_type, **options)
-    return await api.wait_for("sendMessage", to_chat(chat), count=replies, after=before)
 
 
 # -- item 4: lengths in UTF-16 code units --------------------------------------------------------

@@ -26,7 +26,7 @@ from bot.store import Store
 from bot.telegram import groups, operator, sending
 from bot.telegram.privacy import pseudonym
 from tests.support.fakeapi import Call, FakeBotAPI
-from tests.support.harness import ADMIN_ID, bot_settings, running_bot
+from tests.support.harness import ADMIN_ID, bot_settings, running_bot, say, to_chat
 
 STRANGER = 5550001  # a user who is neither an operator nor a group administrator
 GROUP_ADMIN = 5550002
@@ -48,12 +48,6 @@ async def serving(
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 def settings(api: FakeBotAPI, tmp_path: Path) -> Settings:
     return bot_settings(api, tmp_path, announce_chat_ids=(FIXED_GROUP, FIXED_CHANNEL))
 
@@ -69,26 +63,6 @@ def db(settings: Settings) -> Iterator[Store]:
 @pytest.fixture
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sending, "BACKOFF_SECONDS", 0.05)
-
-
-def to_chat(chat_id: int | str) -> Callable[[Call], bool]:
-    return lambda call: call.params.get("chat_id") == chat_id
-
-
-async def say(
-    api: FakeBotAPI,
-    text: str,
-    *,
-    user_id: int = ADMIN_ID,
-    chat_id: int | None = None,
-    chat_type: str = "private",
-    replies: int = 1,
-) -> list[Call]:
-    """Send a message and wait for the bot's replies in that chat."""
-    chat = user_id if chat_id is None else chat_id
-    before = len(api.calls)
-    api.send_text(text, chat_id=chat, user_id=user_id, chat_type=chat_type, chat_title="Crew")
-    return await api.wait_for("sendMessage", to_chat(chat), count=replies, after=before)
 
 
 async def subscribed(store: Store) -> list[int]:

@@ -10,7 +10,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.storefaults import COULD_NOT_SAVE
 from tests.e2e import processes
 from tests.support.fakeapi import Call, FakeBotAPI
-from tests.support.harness import ADMIN_ID, AnyApplication, bot_settings, running_bot
+from tests.support.harness import ADMIN_ID, AnyApplication, bot_settings, running_bot, say
 
 GROUP = -1003000000001
 GROUP_ADMIN = 6660001
@@ -32,24 +32,14 @@ OTHER_UID = 65534  # "nobody": the owner of a volume the bot's user cannot write
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 def settings(api: FakeBotAPI, tmp_path: Path) -> Settings:
     return bot_settings(api, tmp_path)
 
 
-async def say(
+async def one_reply(
     api: FakeBotAPI, text: str, *, user_id: int, chat_id: int, chat_type: str = "private"
 ) -> Call:
-    before = len(api.calls)
-    api.send_text(text, chat_id=chat_id, user_id=user_id, chat_type=chat_type, chat_title="Crew")
-    [reply] = await api.wait_for(
-        "sendMessage", lambda c: c.params.get("chat_id") == chat_id, after=before
-    )
+    [reply] = await say(api, text, user_id=user_id, chat_id=chat_id, chat_type=chat_type)
     return reply
 
 
@@ -218,7 +208,9 @@ async def test_a_failed_write_is_told_logged_and_alerted_once_per_ten_minutes(
     api.set_chat_admins(GROUP, {GROUP_ADMIN})
     async with running_bot(api, engine, settings) as application:
         application.bot_data.alerts = OperatorAlerts(clock=clock)
-        preview = await say(api, "/announce Drill at noon", user_id=ADMIN_ID, chat_id=ADMIN_ID)
+        preview = await one_reply(
+            api, "/announce Drill at noon", user_id=ADMIN_ID, chat_id=ADMIN_ID
+        )
         assert "Drill at noon" in preview.params["text"]
         [confirmation] = await api.wait_for(
             "sendMessage", lambda c: "reply_markup" in c.params, after=api.calls.index(preview)
@@ -226,7 +218,7 @@ async def test_a_failed_write_is_told_logged_and_alerted_once_per_ten_minutes(
         await make_read_only(application)
 
         # /subscribe in a group: the user is told, the log has one line, the operators one alert.
-        reply = await say(
+        reply = await one_reply(
             api, "/subscribe", user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup"
         )
         assert reply.params["text"] == COULD_NOT_SAVE
@@ -240,11 +232,11 @@ async def test_a_failed_write_is_told_logged_and_alerted_once_per_ten_minutes(
 
         # Every other saving command meets the same reply; no second alert within 10 minutes.
         clock.now += 599
-        assert (await say(api, "/digest on 09:00", user_id=ADMIN_ID, chat_id=ADMIN_ID)).params[
-            "text"
-        ] == COULD_NOT_SAVE
         assert (
-            await say(
+            await one_reply(api, "/digest on 09:00", user_id=ADMIN_ID, chat_id=ADMIN_ID)
+        ).params["text"] == COULD_NOT_SAVE
+        assert (
+            await one_reply(
                 api, "/unsubscribe", user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup"
             )
         ).params["text"] == COULD_NOT_SAVE
@@ -259,7 +251,7 @@ async def test_a_failed_write_is_told_logged_and_alerted_once_per_ten_minutes(
 
         # Ten minutes after the first alert, the next failure alerts again.
         clock.now += 1
-        assert (await say(api, "/announce Again", user_id=ADMIN_ID, chat_id=ADMIN_ID)).params[
+        assert (await one_reply(api, "/announce Again", user_id=ADMIN_ID, chat_id=ADMIN_ID)).params[
             "text"
         ] == COULD_NOT_SAVE
         for _ in range(100):
@@ -271,7 +263,7 @@ async def test_a_failed_write_is_told_logged_and_alerted_once_per_ten_minutes(
         # Nothing reached the channel; once the disk is back, the same command works.
         assert api.sent_messages(-1003000000009) == []
         await make_read_only(application, False)
-        reply = await say(
+        reply = await one_reply(
             api, "/subscribe", user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup"
         )
         assert reply.params["text"] == "This group now receives announcements."
@@ -303,7 +295,7 @@ async def test_a_deleted_database_is_noticed_by_the_next_write(
     api.set_chat_admins(GROUP, {GROUP_ADMIN})
     async with running_bot(api, engine, settings) as application:
         settings.database_path.unlink()
-        reply = await say(
+        reply = await one_reply(
             api, "/subscribe", user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup"
         )
         assert reply.params["text"] == COULD_NOT_SAVE

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from itertools import count
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from bot.engine import QAEngine
 from bot.telegram.handlers import TEXT_ONLY_REPLY
 from bot.telegram.logs import REDACTED, configure_logging, install_record_scrubber
 from tests.support.fakeapi import Call, FakeBotAPI
-from tests.support.harness import bot_settings, running_bot
+from tests.support.harness import bot_settings, running_bot, to_chat
 
 _chat_ids = count(50_000)
 SILENCE_SECONDS = 0.4
@@ -44,12 +44,6 @@ REPLY_METHODS = ("sendMessage", "answerCallbackQuery", "answerInlineQuery", "set
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(api: FakeBotAPI, engine: QAEngine, tmp_path: Path) -> AsyncIterator[FakeBotAPI]:
     async with running_bot(api, engine, bot_settings(api, tmp_path)):
         yield api
@@ -67,10 +61,6 @@ def new_chat() -> int:
 def buttons(params: dict) -> list[dict]:
     markup = params.get("reply_markup") or {}
     return [button for row in markup.get("inline_keyboard", []) for button in row]
-
-
-def to_chat(chat_id: int) -> Callable[[Call], bool]:
-    return lambda call: call.params.get("chat_id") == chat_id
 
 
 async def replies(api: FakeBotAPI, chat_id: int, *, after: int, count: int = 1) -> list[Call]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +16,7 @@ from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.telegram.app import build_application
 from bot.telegram.request import AiohttpRequest
-from tests.support.fakeapi import FakeBotAPI
+from tests.support.fakeapi import Call, FakeBotAPI
 
 ADMIN_ID = 4242
 # The bot's Application with whatever context types build_application chose.
@@ -84,3 +84,26 @@ async def reply_latency(api: FakeBotAPI, user: int, text: str, *, delay: float =
         "sendMessage", lambda c: c.params.get("chat_id") == user, after=before, timeout=120
     )
     return reply.at - asked
+
+
+def to_chat(chat_id: int | str) -> Callable[[Call], bool]:
+    """Matches the bot's calls addressed to one chat."""
+    return lambda call: call.params.get("chat_id") == chat_id
+
+
+async def say(
+    api: FakeBotAPI,
+    text: str,
+    *,
+    user_id: int = ADMIN_ID,
+    chat_id: int | None = None,
+    chat_type: str = "private",
+    replies: int = 1,
+    **options: object,
+) -> list[Call]:
+    """Send a message (in the sender's private chat unless `chat_id` says otherwise) and wait
+    for the bot's replies in that chat, answered whether or not Telegram accepted them."""
+    chat = user_id if chat_id is None else chat_id
+    before = len(api.calls)
+    api.send_text(text, chat_id=chat, user_id=user_id, chat_type=chat_type, **options)  # type: ignore[arg-type]  # the fake's keyword options, checked there
+    return await api.wait_for("sendMessage", to_chat(chat), count=replies, after=before)
