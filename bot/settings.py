@@ -6,6 +6,9 @@ Settings object, so the bot, the console and every command agree on each value.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -18,6 +21,8 @@ from bot.kb.location import find_knowledge_dir
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE_PATH = Path("data/bot.sqlite3")
 DEFAULT_PORT = 8443
+# Loopback: a bare webhook port is never exposed by accident (the Docker image sets 0.0.0.0).
+DEFAULT_LISTEN_ADDRESS = "127.0.0.1"
 DEFAULT_LOG_LEVEL = "INFO"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -48,6 +53,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     port: int = DEFAULT_PORT
+    listen_address: str = DEFAULT_LISTEN_ADDRESS
     log_level: str = DEFAULT_LOG_LEVEL
 
     @property
@@ -70,7 +76,8 @@ class Settings:
             f"database_path={str(self.database_path)!r}, "
             f"knowledge_dir={None if self.knowledge_dir is None else str(self.knowledge_dir)!r}, "
             f"webhook_url={self.webhook_url!r}, webhook_secret={secret!r}, "
-            f"port={self.port!r}, log_level={self.log_level!r})"
+            f"port={self.port!r}, listen_address={self.listen_address!r}, "
+            f"log_level={self.log_level!r})"
         )
 
     __str__ = __repr__
@@ -111,16 +118,22 @@ def _scrub(message: str, token: str | None) -> str:
 
 
 def _settings(get: Callable[[str], str | None]) -> Settings:
+    token = _token(get("TELEGRAM_BOT_TOKEN"))
+    webhook_url = _webhook_url(get("WEBHOOK_URL"))
+    secret = _webhook_secret(get("WEBHOOK_SECRET"))
+    if secret is None and webhook_url is not None and token is not None:
+        secret = derived_webhook_secret(token)
     return Settings(
-        token=_token(get("TELEGRAM_BOT_TOKEN")),
+        token=token,
         api_base_url=_api_base_url(get("TELEGRAM_API_BASE_URL")),
         admin_user_ids=_admin_user_ids(get("ADMIN_USER_IDS")),
         announce_chat_ids=_announce_chat_ids(get("ANNOUNCE_CHAT_IDS")),
         database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
         knowledge_dir=_optional_path(get("KNOWLEDGE_DIR")),
-        webhook_url=_webhook_url(get("WEBHOOK_URL")),
-        webhook_secret=_webhook_secret(get("WEBHOOK_SECRET")),
+        webhook_url=webhook_url,
+        webhook_secret=secret,
         port=_port(get("PORT")),
+        listen_address=_listen_address(get("LISTEN_ADDRESS")),
         log_level=_log_level(get("LOG_LEVEL")),
     )
 
@@ -262,6 +275,24 @@ def _webhook_secret(value: str | None) -> str | None:
             "WEBHOOK_SECRET: must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"
         )
     return value
+
+
+def derived_webhook_secret(token: str) -> str:
+    """The webhook secret when WEBHOOK_SECRET is unset: stable across restarts and replicas,
+    unguessable without the token, and never the token itself (an HMAC of it)."""
+    return hmac.new(token.encode(), b"milcoop-bot webhook secret", hashlib.sha256).hexdigest()
+
+
+def _listen_address(value: str | None) -> str:
+    if value is None:
+        return DEFAULT_LISTEN_ADDRESS
+    try:
+        return str(ipaddress.ip_address(value.strip("[]")))
+    except ValueError:
+        raise SettingsError(
+            f"LISTEN_ADDRESS: {value!r} is not an IP address "
+            "(expected 127.0.0.1, 0.0.0.0, :: or one of this machine's addresses)"
+        ) from None
 
 
 def _port(value: str | None) -> int:

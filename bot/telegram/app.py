@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -35,6 +34,7 @@ from bot.telegram.menu import set_commands
 from bot.telegram.render import ASK_PREFIX, CARD_PREFIX
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.state import CONTEXT_TYPES, BotApplication, Context, Handler
+from bot.telegram.webhook import run_webhook
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +168,6 @@ async def _post_shutdown(application: BotApplication) -> None:
     state.store.close()
 
 
-def webhook_path(url: str) -> str:
-    """The path Telegram will post to, so a reverse proxy can forward it unchanged."""
-    return urlparse(url).path.lstrip("/") or "telegram"
-
-
 async def _check_bot_api(application: BotApplication) -> None:
     """Reach the Bot API once (getMe) and close cleanly, so a bad token or URL is reported in
     one line instead of a retry loop's traceback and unclosed connections."""
@@ -190,15 +185,8 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
     try:
         asyncio.run(_check_bot_api(application))
         if settings.webhook_url is not None:
-            log.info("starting webhook on port %d for %s", settings.port, settings.webhook_url)
-            application.run_webhook(
-                listen="0.0.0.0",  # all interfaces: the container port is the entry point
-                port=settings.port,
-                url_path=webhook_path(settings.webhook_url),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            log.info("starting webhook for %s", settings.webhook_url)
+            return run_webhook(application, settings)
         else:
             log.info("starting long polling")
             application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,72 +1,149 @@
-"""Webhook mode: Telegram's secret header is required, and an update with it is answered.
+"""Webhook mode: our aiohttp server judges each request on its headers before reading a byte of
+its body, caps bodies and concurrent requests, drops redelivered updates, and answers the rest.
 
-The real Application serves PTB's webhook server on 127.0.0.1 and registers itself with the
-fake Bot API (setWebhook); updates are POSTed to it with httpx, as Telegram would.
+The real Application runs with the same start and stop steps as `python -m bot run` (hooks
+included) against the fake Bot API; requests are POSTed to it as Telegram would, with httpx, or
+byte by byte over a socket where the test must control what is sent and when.
 """
 
 from __future__ import annotations
 
-import socket
+import asyncio
+import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.engine import QAEngine
-from bot.telegram.app import build_application, file_url, webhook_path
+from bot.telegram.app import build_application, file_url
+from bot.telegram.webhook import (
+    MAX_BODY,
+    MAX_CONCURRENT,
+    WebhookConfig,
+    WebhookServer,
+    start,
+    stop,
+    webhook_path,
+)
 from tests.support.fakeapi import FakeBotAPI
 from tests.support.harness import bot_settings, loopback_request
 
 SECRET = "s3cret-token"
 PUBLIC_URL = "https://example.invalid/telegram/hook"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
+HUNDRED_MB = 100 * 1024 * 1024
+JSON_HEADERS = {HEADER: SECRET, "Content-Type": "application/json"}
 
 
 @dataclass
 class Webhook:
     api: FakeBotAPI
-    url: str  # where the bot listens on loopback
+    port: int
+    path: str  # where the bot listens on loopback
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
 
     async def post(self, update: dict, headers: dict[str, str]) -> httpx.Response:
-        async with httpx.AsyncClient(timeout=5.0) as client:
+        async with httpx.AsyncClient(timeout=10.0) as client:
             return await client.post(self.url, json=update, headers=headers)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    async def raw(self, head: dict[str, str], body: bytes = b"", *, declared: int | None = None):
+        """Send a POST's headers and `body` (of a declared length), then read the answer."""
+        return await raw_post(self.port, self.path, head, body, declared=declared)
 
 
-@pytest.fixture
-async def webhook(engine: QAEngine, tmp_path: Path) -> AsyncIterator[Webhook]:
+@asynccontextmanager
+async def serving(engine: QAEngine, tmp_path: Path, **limits: object) -> AsyncIterator[Webhook]:
     async with FakeBotAPI() as api:
         settings = bot_settings(api, tmp_path, webhook_url=PUBLIC_URL, webhook_secret=SECRET)
         application = build_application(
             settings, engine, request=loopback_request(), get_updates_request=loopback_request()
         )
-        port = free_port()
-        path = webhook_path(PUBLIC_URL)
-        async with application:
-            assert application.updater is not None
-            await application.updater.start_webhook(
-                listen="127.0.0.1",
-                port=port,
-                url_path=path,
-                webhook_url=PUBLIC_URL,
-                secret_token=SECRET,
-            )
-            await application.start()
-            try:
-                yield Webhook(api, f"http://127.0.0.1:{port}/{path}")
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        config = replace(WebhookConfig.from_settings(settings), port=0, **limits)  # type: ignore[arg-type]
+        server = WebhookServer(config, application.bot, application.update_queue)
+        await start(application, server)
+        try:
+            yield Webhook(api, server.port, config.path)
+        finally:
+            await stop(application, server)
 
 
-def update(update_id: int, text: str, chat_id: int) -> dict:
+@pytest.fixture
+async def webhook(engine: QAEngine, tmp_path: Path) -> AsyncIterator[Webhook]:
+    async with serving(engine, tmp_path) as running:
+        yield running
+
+
+@dataclass
+class RawAnswer:
+    status: int
+    headers: str
+    closed: bool  # the server closed the connection after answering
+    seconds: float
+
+
+async def raw_post(
+    port: int,
+    path: str,
+    head: dict[str, str],
+    body: bytes = b"",
+    *,
+    declared: int | None = None,
+    chunked: bool = False,
+) -> RawAnswer:
+    """A POST written by hand: `declared` can promise far more body than is ever sent, and a
+    chunked body is framed here, so the test sees exactly how much the server waited for."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1"]
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+    else:
+        lines.append(f"Content-Length: {len(body) if declared is None else declared}")
+    lines += [f"{name}: {value}" for name, value in head.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    try:
+        if chunked:
+            for at in range(0, len(body), 65536):
+                piece = body[at : at + 65536]
+                writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                await writer.drain()
+            writer.write(b"0\r\n\r\n")
+        else:
+            writer.write(body)
+        await writer.drain()
+    except ConnectionError:
+        pass  # the server refused before the body was all sent: its answer is still there
+    try:
+        answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        length = int(_header(answer, "Content-Length") or 0)
+        await asyncio.wait_for(reader.readexactly(length), 10)
+        status = int(answer.split(b" ", 2)[1])
+        # A refusal closes the connection once the client stops sending (or after a second).
+        closed = status >= 400 and await asyncio.wait_for(reader.read(1), 10) == b""
+    except ConnectionResetError:
+        pytest.fail("the server reset the connection before answering")
+    finally:
+        writer.close()
+    return RawAnswer(status, answer.decode("latin-1"), closed, loop.time() - began)
+
+
+def _header(answer: bytes, name: str) -> str | None:
+    for line in answer.decode("latin-1").split("\r\n")[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower():
+            return value.strip()
+    return None
+
+
+def update(update_id: int, text: str, chat_id: int, **extra: object) -> dict:
     user = {"id": chat_id, "is_bot": False, "first_name": "Web"}
     return {
         "update_id": update_id,
@@ -77,7 +154,15 @@ def update(update_id: int, text: str, chat_id: int) -> dict:
             "from": user,
             "text": text,
         },
+        **extra,
     }
+
+
+async def answered_only(api: FakeBotAPI, chat_id: int, *, quiet: float = 0.5) -> list[dict]:
+    """The one reply to `chat_id`, after a quiet moment in which no second one arrived."""
+    await api.wait_for("sendMessage", lambda c: c.params["chat_id"] == chat_id, timeout=10)
+    await asyncio.sleep(quiet)
+    return api.sent_messages(chat_id)
 
 
 async def test_webhook_is_registered_with_the_secret(webhook: Webhook) -> None:
@@ -85,6 +170,8 @@ async def test_webhook_is_registered_with_the_secret(webhook: Webhook) -> None:
     assert len(calls) == 1 and calls[0].ok
     assert calls[0].params["url"] == PUBLIC_URL
     assert calls[0].params["secret_token"] == SECRET
+    assert int(calls[0].params["max_connections"]) == MAX_CONCURRENT
+    assert "callback_query" in calls[0].params["allowed_updates"]
     assert not webhook.api.calls_to("getUpdates")  # no polling alongside the webhook
 
 
@@ -110,22 +197,140 @@ async def test_update_with_the_secret_is_answered(webhook: Webhook) -> None:
     assert sent[0].params["parse_mode"] == "HTML"
 
 
-async def test_malformed_bodies_are_rejected_and_serving_goes_on(webhook: Webhook) -> None:
-    """Not JSON, or JSON that is no update: refused (PTB answers 500 and 400), no reply, and
-    the next genuine update is answered."""
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        for body in (b"not json", b'{"no": "update"}'):
-            response = await client.post(
-                webhook.url,
-                content=body,
-                headers={HEADER: SECRET, "Content-Type": "application/json"},
-            )
-            assert response.status_code in (400, 500)
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b'{"no": "update"}',
+        b'{"update_id": "5"}',
+        b"[1, 2]",
+        b'"text"',
+        b"\xff\xfe{}",
+        b'{"update_id": 5, "message": {"chat": "not a chat"}}',
+    ],
+)
+async def test_malformed_bodies_are_rejected_and_serving_goes_on(
+    webhook: Webhook, body: bytes
+) -> None:
+    """Not JSON, not an object, no integer update_id, or fields PTB cannot read: 400, no
+    reply, and the next genuine update is answered."""
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        response = await client.post(
+            webhook.url, content=body, headers={HEADER: SECRET, "Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
     ok = await webhook.post(update(4, "/exercises", chat_id=7004), {HEADER: SECRET})
     assert ok.status_code == 200
     sent = await webhook.api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 7004)
     assert "TURAZ Shahini" in sent[0].params["text"]
     assert len(webhook.api.calls_to("sendMessage")) == 1
+
+
+async def test_wrong_method_path_or_content_type_gets_the_right_error(webhook: Webhook) -> None:
+    good = json.dumps(update(6, "/exercises", chat_id=7006))
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        get = await client.get(webhook.url, headers={HEADER: SECRET})
+        elsewhere = await client.post(webhook.url + "x", content=good, headers=JSON_HEADERS)
+        form = await client.post(
+            webhook.url,
+            content=good,
+            headers={HEADER: SECRET, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        gzipped = await client.post(
+            webhook.url, content=good, headers=JSON_HEADERS | {"Content-Encoding": "gzip"}
+        )
+    assert (get.status_code, elsewhere.status_code) == (405, 404)
+    assert (form.status_code, gzipped.status_code) == (415, 415)
+    assert not webhook.api.calls_to("sendMessage")
+
+
+async def test_the_secret_is_checked_before_the_body_is_read(webhook: Webhook) -> None:
+    """A stranger promising 100 MB is answered 403 at once and the connection closed, though
+    only 64 KB were sent: the server never waited for (or read) the body."""
+    json_type = {"Content-Type": "application/json"}
+    answers = await asyncio.gather(
+        webhook.raw(json_type, b"x" * 65536, declared=HUNDRED_MB),
+        webhook.raw(json_type | {HEADER: "wrong"}, b"x" * 65536, declared=HUNDRED_MB),
+        # Expect: 100-continue gets no "continue" from a stranger: the refusal comes instead.
+        webhook.raw(json_type | {"Expect": "100-continue"}, declared=HUNDRED_MB),
+    )
+    assert [(a.status, a.closed) for a in answers] == [(403, True)] * 3
+    assert all(a.seconds < 5 for a in answers)
+    assert not webhook.api.calls_to("sendMessage")
+
+
+async def test_oversized_bodies_get_413_unread(webhook: Webhook) -> None:
+    """Over 1 MB, declared (refused before reading) or chunked (refused once 1 MB was read):
+    413, nothing handled; a large but allowed chunked update is still answered."""
+    big = json.dumps(update(7, "/exercises", chat_id=7007, pad="x" * (2 * MAX_BODY))).encode()
+    headers = JSON_HEADERS
+    declared = await webhook.raw(headers, big[:65536], declared=len(big))
+    assert declared.status == 413 and declared.closed and declared.seconds < 5
+    chunked = await raw_post(webhook.port, webhook.path, headers, big, chunked=True)
+    assert chunked.status == 413 and chunked.closed
+    with_continue = await webhook.raw(headers | {"Expect": "100-continue"}, declared=HUNDRED_MB)
+    assert with_continue.status == 413
+
+    allowed = json.dumps(update(8, "/exercises", chat_id=7008, pad="x" * (MAX_BODY // 2)))
+    ok = await raw_post(webhook.port, webhook.path, headers, allowed.encode(), chunked=True)
+    assert ok.status == 200
+    assert len(await answered_only(webhook.api, 7008)) == 1
+    assert [p["chat_id"] for p in webhook.api.sent_messages()] == [7008]
+
+
+async def test_a_redelivered_update_is_answered_once(webhook: Webhook) -> None:
+    """Telegram redelivers an update whose answer was slow: 200 each time (so it stops), one
+    reply. Concurrent copies too; a new update_id from the same chat is answered again."""
+    first = update(20, "Is Japan a partner?", chat_id=7020)
+    assert (await webhook.post(first, {HEADER: SECRET})).status_code == 200
+    await webhook.api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 7020)
+    assert (await webhook.post(first, {HEADER: SECRET})).status_code == 200
+
+    copies = update(21, "/exercises", chat_id=7021)
+    answers = await asyncio.gather(*(webhook.post(copies, {HEADER: SECRET}) for _ in range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+
+    again = update(22, "Is Japan a partner?", chat_id=7020)
+    assert (await webhook.post(again, {HEADER: SECRET})).status_code == 200
+    assert len(await answered_only(webhook.api, 7021)) == 1
+    await webhook.api.wait_for("sendMessage", lambda c: c.params["chat_id"] == 7020, count=2)
+    await asyncio.sleep(0.5)
+    assert len(webhook.api.sent_messages(7020)) == 2
+
+
+async def test_concurrent_requests_are_capped(engine: QAEngine, tmp_path: Path) -> None:
+    """Two requests trickling their bodies hold both slots: a third gets 503 with Retry-After
+    at once; when they finish, the next one is accepted. Strangers never take a slot."""
+    async with serving(engine, tmp_path, max_concurrent=2) as webhook:
+        head = (
+            f"POST {webhook.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n"
+            f"{HEADER}: {SECRET}\r\nContent-Type: application/json\r\n\r\n"
+        )
+        bodies = [
+            json.dumps(update(30 + n, "/exercises", chat_id=7030 + n)).encode() for n in (0, 1)
+        ]
+        slow = []
+        for body in bodies:
+            reader, writer = await asyncio.open_connection("127.0.0.1", webhook.port)
+            writer.write((head % len(body)).encode() + body[:10])
+            await writer.drain()
+            slow.append((reader, writer, body))
+        await asyncio.sleep(0.3)  # both requests are in the handler, waiting for their bodies
+
+        stranger = await webhook.post(update(39, "/exercises", chat_id=7039), {})
+        assert stranger.status_code == 403
+        third = await webhook.post(update(32, "/exercises", chat_id=7032), {HEADER: SECRET})
+        assert third.status_code == 503 and third.headers["Retry-After"] == "1"
+
+        for reader, writer, body in slow:
+            writer.write(body[10:])
+            await writer.drain()
+            assert (await asyncio.wait_for(reader.readline(), 10)).startswith(b"HTTP/1.1 200")
+            writer.close()
+        later = await webhook.post(update(33, "/exercises", chat_id=7033), {HEADER: SECRET})
+        assert later.status_code == 200
+        await webhook.api.wait_for("sendMessage", count=3, timeout=10)
+        assert sorted(p["chat_id"] for p in webhook.api.sent_messages()) == [7030, 7031, 7033]
 
 
 @pytest.mark.parametrize(
