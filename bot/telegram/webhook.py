@@ -26,7 +26,7 @@ import signal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import HttpVersion11, hdrs, web
@@ -247,29 +247,58 @@ def _refusal(request: web.Request, refused: _RefusedError) -> web.Response:
 
 def run_webhook(application: AnyApplication, settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM, with the application's hooks in the order PTB's
-    run_webhook runs them; like it, `application.stop_running()` stops the loop. Exit status:
+    run_webhook runs them; like it, `application.stop_running()` stops serving. Exit status:
     0, or 1 when the server cannot listen (one line says why)."""
     config = WebhookConfig.from_settings(settings)
     server = WebhookServer(config, application.bot, application.update_queue)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    stopper = _Stopper(loop)
     for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, _exit)
+        loop.add_signal_handler(number, stopper.request)
     try:
-        loop.run_until_complete(start(application, server))
-        log.info("webhook: listening on %s port %d", config.listen, server.port)
-        loop.run_forever()
-    except (KeyboardInterrupt, SystemExit):
+        stopper.starting = loop.create_task(start(application, server))
+        loop.run_until_complete(stopper.starting)
+        if not stopper.requested:
+            log.info("webhook: listening on %s port %d", config.listen, server.port)
+            stopper.serving = True
+            loop.run_forever()  # until a signal or stop_running() stops the loop
         log.info("webhook: stopping")
+    except asyncio.CancelledError:
+        log.info("webhook: stopped while starting")
     except ListenError as error:
         log.error("webhook: %s (LISTEN_ADDRESS, PORT)", error)
         return 1
     finally:
+        stopper.requested = True
         try:
             loop.run_until_complete(stop(application, server))
         finally:
             _close(loop)
     return 0
+
+
+class _Stopper:
+    """SIGINT/SIGTERM: cancel start-up while it runs, or stop serving; once.
+
+    The loop is stopped only while it serves: a stop() between start-up's end and serving
+    would also end the next run_until_complete (the shutdown) before its work is done."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.starting: asyncio.Task[None] | None = None
+        self.serving = False
+        self.requested = False
+
+    def request(self) -> None:
+        if self.requested:
+            log.info("webhook: already stopping")
+            return
+        self.requested = True
+        if self.serving:
+            self.loop.stop()
+        elif self.starting is not None and not self.starting.done():
+            self.starting.cancel()
 
 
 async def start(application: AnyApplication, server: WebhookServer) -> None:
@@ -301,11 +330,6 @@ async def stop(application: AnyApplication, server: WebhookServer) -> None:
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
-
-
-def _exit() -> NoReturn:
-    """Signal handler: unwinds run_forever or run_until_complete, as PTB's own does."""
-    raise SystemExit
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import socket
+import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -29,6 +34,7 @@ from bot.telegram.webhook import (
     stop,
     webhook_path,
 )
+from tests.conftest import ROOT
 from tests.support.fakeapi import FakeBotAPI
 from tests.support.harness import bot_settings, loopback_request
 
@@ -359,3 +365,116 @@ def test_webhook_path(url: str, path: str) -> None:
 )
 def test_file_url(base: str, files: str) -> None:
     assert file_url(base) == files
+
+
+# --- `python -m bot run` in webhook mode: where it listens, how it stops ---------------------
+
+
+def listening(port: int) -> set[str]:
+    """The IPv4 addresses a socket on this machine listens on at `port` (from /proc)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def bot_process(
+    api: FakeBotAPI, database: Path, port: int, **env: str
+) -> asyncio.subprocess.Process:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+    for name in ("LISTEN_ADDRESS", "PORT", "DATABASE_PATH", "DATABASE_URL", "LOG_LEVEL"):
+        keep.pop(name, None)
+    keep |= {
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "WEBHOOK_URL": PUBLIC_URL,
+        "WEBHOOK_SECRET": SECRET,
+        "PORT": str(port),
+        "DATABASE_PATH": str(database),
+    } | env
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=keep, stderr=asyncio.subprocess.PIPE
+    )
+
+
+async def test_run_listens_on_loopback_by_default_and_stops_cleanly_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    """No LISTEN_ADDRESS: 127.0.0.1 only (PTB's server bound every interface). An update is
+    answered; SIGTERM stops it with status 0, after post_stop flushed the question log."""
+    port = free_port()
+    async with FakeBotAPI() as api:
+        process = await bot_process(api, tmp_path / "bot.sqlite3", port)
+        try:
+            await api.wait_for("setWebhook", timeout=60)
+            assert listening(port) == {"127.0.0.1"}
+            posted = update(40, "Is Japan a partner?", chat_id=7040)
+            await Webhook(api, port, "/telegram/hook").post(posted, {HEADER: SECRET})
+            await api.wait_for("sendMessage", timeout=10)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), 60)
+    text = err.decode()
+    assert process.returncode == 0, text
+    assert "Traceback" not in text and api.token not in text and SECRET not in text
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        assert db.execute("SELECT text FROM questions").fetchall() == [("Is Japan a partner?",)]
+
+
+async def test_run_listens_where_listen_address_says(tmp_path: Path) -> None:
+    port = free_port()
+    async with FakeBotAPI() as api:
+        process = await bot_process(api, tmp_path / "bot.sqlite3", port, LISTEN_ADDRESS="127.0.0.2")
+        try:
+            await api.wait_for("setWebhook", timeout=60)
+            assert listening(port) == {"127.0.0.2"}
+            with pytest.raises(ConnectionRefusedError):
+                await asyncio.open_connection("127.0.0.1", port)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0
+
+
+async def test_run_says_in_one_line_when_it_cannot_listen(tmp_path: Path) -> None:
+    """The port is taken: one line naming address and port, exit 1, no webhook registered."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with FakeBotAPI() as api:
+            process = await bot_process(api, tmp_path / "bot.sqlite3", port)
+            _, err = await asyncio.wait_for(process.communicate(), 60)
+    text = err.decode()
+    assert process.returncode == 1, text
+    assert f"cannot listen on 127.0.0.1 port {port}" in text and "Traceback" not in text
+    assert not api.calls_to("setWebhook")
+
+
+@pytest.mark.parametrize("moment", ["while registering", "as soon as registered"])
+async def test_sigterm_during_start_up_stops_cleanly(tmp_path: Path, moment: str) -> None:
+    """A signal while setWebhook is pending cancels start-up; one just after it must not stop
+    the shutdown half-way (it did: "Event loop stopped before Future completed")."""
+    async with FakeBotAPI() as api:
+        if moment == "while registering":
+            api.fail_next("setWebhook", "timeout", delay=5)
+        process = await bot_process(api, tmp_path / "bot.sqlite3", free_port())
+        if moment == "while registering":
+            while not api.calls_to("setWebhook"):
+                await api.wait_changed(60)
+        else:
+            await api.wait_for("setWebhook", timeout=60)
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    text = err.decode()
+    assert process.returncode == 0, text
+    assert "Traceback" not in text and "Unclosed" not in text
