@@ -1,6 +1,6 @@
 """`make bench`: every figure the issues ask for, section by section.
 
-Usage: python tests/bench/run.py [core] [e2e] [broadcast]   (default: all sections)
+Usage: python tests/bench/run.py [core] [e2e] [broadcast] [webhook]   (default: all sections)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 # Run as a script, this folder would come first on sys.path; the project root must instead.
 sys.path[0] = str(Path(__file__).resolve().parents[2])
 
-SECTIONS = ("core", "e2e", "broadcast")
+SECTIONS = ("core", "e2e", "broadcast", "webhook")
 
 
 def main(argv: list[str]) -> None:
