@@ -22,6 +22,7 @@ import asyncio
 import hmac
 import json
 import logging
+import os
 import signal
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -127,6 +128,11 @@ class WebhookServer:
         self.app = app
 
     @property
+    def active(self) -> int:
+        """Accepted requests whose bodies are being read now (at most max_concurrent)."""
+        return self._active
+
+    @property
     def port(self) -> int:
         """The bound port (the configured one, or the one picked for port 0)."""
         if self._runner is None or not self._runner.addresses:
@@ -147,7 +153,8 @@ class WebhookServer:
         except OSError as error:
             await runner.cleanup()
             where = f"{self.config.listen} port {self.config.port}"
-            raise ListenError(f"cannot listen on {where}: {error.strerror or error}") from None
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise ListenError(f"cannot listen on {where}: {reason}") from None
         self._runner = runner
 
     async def stop(self) -> None:
@@ -340,3 +347,4 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
+    asyncio.set_event_loop(None)

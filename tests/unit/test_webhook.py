@@ -1,14 +1,16 @@
-"""Webhook configuration (LISTEN_ADDRESS, the secret) and the record of handled update ids."""
+"""Webhook mode's parts: configuration (LISTEN_ADDRESS, the secret), the record of handled
+update ids, and how a stop signal is taken at each stage."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
 
 from bot.settings import Settings, SettingsError, derived_webhook_secret, load_settings
 from bot.telegram.redelivery import RecentUpdates
-from bot.telegram.webhook import WebhookConfig
+from bot.telegram.webhook import WebhookConfig, _Stopper
 from tests.conftest import ROOT
 
 # Assembled at run time so that no token-like literal is committed (secret scanners flag them).
@@ -102,3 +104,37 @@ def test_the_image_listens_on_every_interface_of_its_container() -> None:
     """Inside the container the published port is the entry point; elsewhere loopback is."""
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^\s+LISTEN_ADDRESS=0\.0\.0\.0\s*$", dockerfile, flags=re.MULTILINE)
+
+
+def test_a_signal_between_start_up_and_serving_does_not_cut_the_shutdown_short() -> None:
+    """Start-up has finished but serving has not begun: stopping the loop then would also end
+    the next run_until_complete, the shutdown, half-way (seen as "Event loop stopped before
+    Future completed" and unclosed sessions). The request is only recorded."""
+    loop = asyncio.new_event_loop()
+    try:
+        stopper = _Stopper(loop)
+        stopper.starting = loop.create_task(asyncio.sleep(0))
+        loop.run_until_complete(stopper.starting)
+        stopper.request()
+        assert stopper.requested
+        assert loop.run_until_complete(asyncio.sleep(0.01, result="shut down")) == "shut down"
+    finally:
+        loop.close()
+
+
+def test_a_signal_during_start_up_cancels_it_and_while_serving_stops_the_loop() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        stopper = _Stopper(loop)
+        stopper.starting = loop.create_task(asyncio.sleep(60))
+        loop.call_later(0.01, stopper.request)
+        with pytest.raises(asyncio.CancelledError):
+            loop.run_until_complete(stopper.starting)
+        serving = _Stopper(loop)
+        serving.serving = True
+        loop.call_later(0.01, serving.request)
+        loop.run_forever()  # returns: the request stopped the loop
+        serving.request()  # a second signal while stopping changes nothing
+        assert serving.requested
+    finally:
+        loop.close()
