@@ -6,7 +6,7 @@ the secret (compared in constant time), the content type and the declared length
 from anyone but Telegram is refused before a byte of its body is read. The body of an accepted
 request is read up to MAX_BODY, whatever its framing (Content-Length or chunked).
 
-At most MAX_CONCURRENT accepted requests are read at once; one more gets 503 with Retry-After
+At most MAX_CONCURRENT accepted requests are handled at once; one more gets 503 with Retry-After
 at once rather than waiting (Telegram retries it, and setWebhook's max_connections keeps
 Telegram itself within the cap). A refused body is never stored: after the answer, what the
 client still sends is discarded for at most LINGER_SECONDS, then the connection is closed (a
@@ -129,7 +129,7 @@ class WebhookServer:
 
     @property
     def active(self) -> int:
-        """Accepted requests whose bodies are being read now (at most max_concurrent)."""
+        """Accepted requests being read and queued now (at most max_concurrent)."""
         return self._active
 
     @property
@@ -183,17 +183,21 @@ class WebhookServer:
                 raise _RefusedError(HTTPStatus.SERVICE_UNAVAILABLE, "too many requests at once")
             self._active += 1
             try:
-                body = await self._read(request)
+                await self._accept(request)
             finally:
                 self._active -= 1
-            update = self._parse(body)
         except _RefusedError as refused:
             return _refusal(request, refused)
-        if not await self._ledger.claim(update.update_id):
-            log.info("update %d was delivered again: dropped", update.update_id)
-            return web.Response()
-        await self._queue.put(update)
         return web.Response()
+
+    async def _accept(self, request: web.Request) -> None:
+        """Read, decode, and queue the update unless its id was already claimed (200 either
+        way: a redelivery answered with an error would only be delivered again)."""
+        update = self._parse(await self._read(request))
+        if await self._ledger.claim(update.update_id):
+            await self._queue.put(update)
+        else:
+            log.info("update %d was delivered again: dropped", update.update_id)
 
     def _check_headers(self, request: web.Request) -> None:
         """Everything that can be judged before the body: the secret first."""
