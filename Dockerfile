@@ -1,5 +1,7 @@
 # The bot in a slim image: knowledge base inside, non-root, polling by default,
-# webhook mode when WEBHOOK_URL is set (listens on PORT, 8443 by default).
+# webhook mode when WEBHOOK_URL is set (listens on PORT, 8443 by default, on every interface of
+# the container: outside it the default is 127.0.0.1). Publish that port only to a TLS reverse
+# proxy, never bare to the internet.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

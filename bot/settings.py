@@ -6,6 +6,8 @@ Settings object, so the bot, the console and every command agree on each value.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import os
 import re
@@ -29,7 +31,6 @@ _TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
 _USER_ID = re.compile(r"\+?\d{1,20}")
 _CHAT_ID = re.compile(r"[-+]?\d{1,20}")
 _CHANNEL_USERNAME = re.compile(r"@[A-Za-z0-9_]{5,32}")
-_HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TELEGRAM_API_HOST = "api.telegram.org"
@@ -119,15 +120,20 @@ def _scrub(message: str, token: str | None) -> str:
 
 def _settings(get: Callable[[str], str | None]) -> Settings:
     api_base_url = _api_base_url(get("TELEGRAM_API_BASE_URL"))
+    token = _token(get("TELEGRAM_BOT_TOKEN"))
+    webhook_url = _webhook_url(get("WEBHOOK_URL"), api_base_url)
+    secret = _webhook_secret(get("WEBHOOK_SECRET"))
+    if secret is None and webhook_url is not None and token is not None:
+        secret = derived_webhook_secret(token)
     return Settings(
-        token=_token(get("TELEGRAM_BOT_TOKEN")),
+        token=token,
         api_base_url=api_base_url,
         admin_user_ids=_admin_user_ids(get("ADMIN_USER_IDS")),
         announce_chat_ids=_announce_chat_ids(get("ANNOUNCE_CHAT_IDS")),
         database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
         knowledge_dir=_optional_path(get("KNOWLEDGE_DIR")),
-        webhook_url=_webhook_url(get("WEBHOOK_URL"), api_base_url),
-        webhook_secret=_webhook_secret(get("WEBHOOK_SECRET")),
+        webhook_url=webhook_url,
+        webhook_secret=secret,
         port=_port(get("PORT")),
         listen_address=_listen_address(get("LISTEN_ADDRESS")),
         log_level=_log_level(get("LOG_LEVEL")),
@@ -295,27 +301,30 @@ def _webhook_secret(value: str | None) -> str | None:
     return value
 
 
-def _port(value: str | None) -> int:
-    if value is None:
-        return DEFAULT_PORT
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
-        raise SettingsError(f"PORT: {value!r} is not a port number (expected 1-65535)")
-    return int(value)
+def derived_webhook_secret(token: str) -> str:
+    """The webhook secret when WEBHOOK_SECRET is unset: stable across restarts and replicas,
+    unguessable without the token, and never the token itself (an HMAC of it)."""
+    return hmac.new(token.encode(), b"milcoop-bot webhook secret", hashlib.sha256).hexdigest()
 
 
 def _listen_address(value: str | None) -> str:
     if value is None:
         return DEFAULT_LISTEN_ADDRESS
     try:
-        return str(ipaddress.ip_address(value))
+        return str(ipaddress.ip_address(value.strip("[]")))
     except ValueError:
-        pass
-    if value == "localhost" or _HOSTNAME.fullmatch(value):
-        return value
-    raise SettingsError(
-        f"LISTEN_ADDRESS: {value!r} is not an address to listen on "
-        "(expected an IP address such as 127.0.0.1, 0.0.0.0 or ::, or a host name)"
-    )
+        raise SettingsError(
+            f"LISTEN_ADDRESS: {value!r} is not an IP address "
+            "(expected 127.0.0.1, 0.0.0.0, :: or one of this machine's addresses)"
+        ) from None
+
+
+def _port(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_PORT
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"PORT: {value!r} is not a port number (expected 1-65535)")
+    return int(value)
 
 
 def _log_level(value: str | None) -> str:

@@ -205,8 +205,10 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
     fatal.stop = application.stop_running
     try:
         if settings.webhook_url is not None:
-            log.info("starting webhook on port %d for %s", settings.port, settings.webhook_url)
-            run_webhook(application, settings)
+            log.info("starting webhook for %s", settings.webhook_url)
+            status = run_webhook(application, settings)
+            if status:
+                return status
         else:
             log.info("starting long polling")
             application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,240 +1,354 @@
-"""Webhook mode on our own aiohttp server (PTB's `examples/customwebhookbot` pattern).
+"""Webhook mode: our own small aiohttp server in front of the Application's update queue.
 
-PTB's built-in server reads a whole request body before it looks at Telegram's secret header
-and has no limit on body size or on requests in flight, so anyone who can reach the port can
-make the bot buffer hundreds of megabytes. Here a request is judged on its headers first: the
-secret (a constant-time compare), the path, the method, the content type and the declared
-length. Only then is the body read, at most MAX_BODY_BYTES of it, chunked or not; a refused
-request closes its connection instead of draining what the client still sends.
+PTB's built-in server (tornado) reads a whole body before it looks at the secret header, has no
+body limit and no cap on concurrent requests. Here every request is judged on its headers first:
+the secret (compared in constant time), the content type and the declared length, so a request
+from anyone but Telegram is refused before a byte of its body is read. The body of an accepted
+request is read up to MAX_BODY, whatever its framing (Content-Length or chunked).
 
-An update Telegram delivers again (it does when a reply was slow) is dropped by its update_id.
+At most MAX_CONCURRENT accepted requests are handled at once; one more gets 503 with Retry-After
+at once rather than waiting (Telegram retries it, and setWebhook's max_connections keeps
+Telegram itself within the cap). A refused body is never stored: after the answer, what the
+client still sends is discarded for at most LINGER_SECONDS, then the connection is closed (a
+close with unread data would reset the connection and could lose the answer on its way).
+
+The server is an aiohttp application, so issue 13's /healthz, /readyz and /metrics can be
+added beside the webhook path on the same port (`routes=`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
+import os
 import signal
-from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlparse
 
-from aiohttp import web
-from telegram import Update
+from aiohttp import HttpVersion11, hdrs, web
+from telegram import Bot, Update
+from telegram.ext import Application
 
-from bot.settings import Settings
-from bot.telegram.state import BotApplication
+from bot.settings import Settings, derived_webhook_secret
+from bot.telegram.redelivery import RecentUpdates, UpdateLedger
 
 log = logging.getLogger(__name__)
 
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Telegram's updates are a few kilobytes; a megabyte is generous.
-MAX_BODY_BYTES = 1024 * 1024
-# Telegram opens at most this many connections to a webhook (setWebhook's max_connections).
+# Telegram's updates are a few KB; a message with the longest text and entities stays far below.
+MAX_BODY = 1024 * 1024
+# Also given to setWebhook as max_connections (Telegram's default is 40).
 MAX_CONCURRENT = 40
-BODY_SECONDS = 10.0  # to send a body of at most MAX_BODY_BYTES: a slow sender is cut off
-RECENT_UPDATES = 10_000
-DEFAULT_PATH = "telegram"
-
-
-class SeenUpdates(Protocol):
-    """Which update ids were handled already. In memory for one process; a shared store
-    (INSERT … ON CONFLICT DO NOTHING on update_id, with expiry) serves several replicas."""
-
-    async def first_time(self, update_id: int) -> bool: ...
-
-
-class RecentUpdates:
-    """The last `size` update ids seen, in memory."""
-
-    def __init__(self, size: int = RECENT_UPDATES) -> None:
-        self.size = size
-        self._ids: OrderedDict[int, None] = OrderedDict()
-
-    async def first_time(self, update_id: int) -> bool:
-        if update_id in self._ids:
-            return False
-        self._ids[update_id] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return True
+# An accepted request that trickles its body in holds a slot; it gets this long, then 408.
+BODY_SECONDS = 10.0
+# In-flight requests get this long to finish when the server stops.
+SHUTDOWN_SECONDS = 5.0
+# After refusing a request, discard (never keep) the rest of its body this long, then close.
+LINGER_SECONDS = 1.0
+RETRY_AFTER_SECONDS = 1
 
 
 @dataclass(frozen=True)
 class WebhookConfig:
-    """Where and how the webhook listens."""
+    """Where to listen and what to register with Telegram."""
 
-    path: str  # without the leading slash
-    secret: str | None
-    listen: str
-    port: int
-    max_body: int = MAX_BODY_BYTES
+    url: str  # the public https URL Telegram posts to
+    secret: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    max_body: int = MAX_BODY
     max_concurrent: int = MAX_CONCURRENT
+    body_seconds: float = BODY_SECONDS
+
+    @property
+    def path(self) -> str:
+        return "/" + webhook_path(self.url)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebhookConfig:
+        if settings.webhook_url is None or settings.token is None:
+            raise ValueError("webhook mode needs WEBHOOK_URL and TELEGRAM_BOT_TOKEN")
+        return cls(
+            url=settings.webhook_url,
+            secret=settings.webhook_secret or derived_webhook_secret(settings.token),
+            listen=settings.listen_address,
+            port=settings.port,
+        )
 
 
 def webhook_path(url: str) -> str:
     """The path Telegram will post to, so a reverse proxy can forward it unchanged."""
-    return urlparse(url).path.lstrip("/") or DEFAULT_PATH
+    return urlparse(url).path.lstrip("/") or "telegram"
 
 
-def _refuse(status: int, reason: str) -> web.Response:
-    """A refusal that closes the connection, so what the client still sends is never read."""
-    response = web.Response(status=status, text=reason)
-    response.force_close()
-    return response
+class ListenError(OSError):
+    """The server cannot listen where it was told to; the message says where and why."""
+
+
+class _RefusedError(Exception):
+    """A request answered with `status` before (or while) its body was read."""
+
+    def __init__(self, status: HTTPStatus, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 class WebhookServer:
-    """Accepts Telegram's POSTs and hands each new update to the application's queue."""
+    """Receives Telegram's POSTs and puts each new update on the Application's queue."""
 
     def __init__(
-        self, application: BotApplication, config: WebhookConfig, seen: SeenUpdates | None = None
+        self,
+        config: WebhookConfig,
+        bot: Bot,
+        queue: asyncio.Queue[object],
+        *,
+        ledger: UpdateLedger | None = None,
+        routes: Iterable[web.RouteDef] = (),
     ) -> None:
-        self.application = application
         self.config = config
-        self.seen: SeenUpdates = seen or RecentUpdates()
-        self._slots = asyncio.Semaphore(config.max_concurrent)
-        web_app = web.Application(client_max_size=config.max_body)
-        web_app.router.add_post(f"/{config.path}", self._receive)
-        self._runner = web.AppRunner(web_app, handle_signals=False, access_log=None)
-        self._site: web.TCPSite | None = None
+        self._queue = queue
+        self._bot = bot
+        self._ledger: UpdateLedger = ledger or RecentUpdates()
+        self._secret = config.secret.encode()
+        self._active = 0
+        self._runner: web.AppRunner | None = None
+        app = web.Application(client_max_size=config.max_body)
+        app.router.add_route(
+            hdrs.METH_POST, config.path, self._receive, expect_handler=self._expect
+        )
+        app.router.add_routes(list(routes))
+        self.app = app
 
     @property
-    def address(self) -> tuple[str, int]:
-        """The host and port actually bound (the system picks the port for 0)."""
-        if not self._runner.addresses:
+    def active(self) -> int:
+        """Accepted requests being read and queued now (at most max_concurrent)."""
+        return self._active
+
+    @property
+    def port(self) -> int:
+        """The bound port (the configured one, or the one picked for port 0)."""
+        if self._runner is None or not self._runner.addresses:
             raise RuntimeError("the webhook server is not listening")
-        host, port = self._runner.addresses[0][:2]
-        return str(host), int(port)
+        return int(self._runner.addresses[0][1])
 
     async def start(self) -> None:
-        await self._runner.setup()
-        self._site = web.TCPSite(self._runner, self.config.listen, self.config.port)
-        await self._site.start()
-        host, port = self.address
-        log.info("webhook listening on %s:%d/%s", host, port, self.config.path)
+        """Listen on the configured address and port; OSError when that is impossible."""
+        runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            lingering_time=LINGER_SECONDS,
+            shutdown_timeout=SHUTDOWN_SECONDS,
+        )
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.config.listen, self.config.port).start()
+        except OSError as error:
+            await runner.cleanup()
+            where = f"{self.config.listen} port {self.config.port}"
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise ListenError(f"cannot listen on {where}: {reason}") from None
+        self._runner = runner
 
     async def stop(self) -> None:
-        await self._runner.cleanup()
+        """Stop listening and let requests in flight finish."""
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
 
-    async def _receive(self, request: web.Request) -> web.Response:
-        refusal = self._check_headers(request)
-        if refusal is not None:
-            return refusal
-        if self._slots.locked():
-            return _refuse(503, "too many requests in flight")
-        async with self._slots:
-            try:
-                async with asyncio.timeout(BODY_SECONDS):
-                    body = await self._read_body(request)
-            except TimeoutError:
-                return _refuse(408, "the body took too long")
-            if body is None:
-                return _refuse(413, "body too large")
-            return await self._accept(body)
-
-    def _check_headers(self, request: web.Request) -> web.Response | None:
-        """Everything that can be judged before reading a byte of the body."""
-        secret = self.config.secret
-        if secret is not None:
-            given = request.headers.get(SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), secret.encode()):
-                return _refuse(403, "wrong or missing secret token")
-        if request.content_type != "application/json":
-            return _refuse(415, "expected application/json")
-        length = request.content_length
-        if length is not None and length > self.config.max_body:
-            return _refuse(413, "body too large")
+    async def _expect(self, request: web.Request) -> web.StreamResponse | None:
+        """`Expect: 100-continue`: invite the body only when the headers pass."""
+        try:
+            self._check_headers(request)
+        except _RefusedError as refused:
+            return _refusal(request, refused)
+        if request.version == HttpVersion11:
+            if request.headers.get(hdrs.EXPECT, "").lower() != "100-continue":
+                raise web.HTTPExpectationFailed(text="unknown Expect header\n")
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0
         return None
 
-    async def _read_body(self, request: web.Request) -> bytes | None:
-        """The body, or None as soon as it passes the limit (chunked bodies declare none)."""
-        limit = self.config.max_body
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await request.content.read(64 * 1024):
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    async def _accept(self, body: bytes) -> web.Response:
+    async def _receive(self, request: web.Request) -> web.StreamResponse:
         try:
-            data: Any = json.loads(body)
-            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError):
-            update = None
-        if update is None:
-            return web.Response(status=400, text="not a Telegram update")
-        if await self.seen.first_time(update.update_id):
-            await self.application.update_queue.put(update)
-        else:
-            log.info("update %d delivered again: dropped", update.update_id)
-        return web.Response(text="ok")
-
-
-def config_of(settings: Settings) -> WebhookConfig:
-    if settings.webhook_url is None:
-        raise ValueError("webhook mode needs WEBHOOK_URL")
-    return WebhookConfig(
-        path=webhook_path(settings.webhook_url),
-        secret=settings.webhook_secret,
-        listen=settings.listen_address,
-        port=settings.port,
-    )
-
-
-@contextlib.asynccontextmanager
-async def serving(
-    application: BotApplication, settings: Settings, config: WebhookConfig
-) -> AsyncIterator[WebhookServer]:
-    """The application running in webhook mode, as PTB's run_webhook runs it: initialised,
-    post_init, listening before Telegram is told where (setWebhook with the secret), started;
-    then stopped, post_stop, shut down, post_shutdown."""
-    server = WebhookServer(application, config)
-    await application.initialize()
-    try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await server.start()
-        try:
-            await application.bot.set_webhook(
-                url=settings.webhook_url or "",
-                secret_token=config.secret,
-                allowed_updates=Update.ALL_TYPES,
-                max_connections=config.max_concurrent,
-            )
-            await application.start()
+            self._check_headers(request)
+            if self._active >= self.config.max_concurrent:
+                raise _RefusedError(HTTPStatus.SERVICE_UNAVAILABLE, "too many requests at once")
+            self._active += 1
             try:
-                yield server
+                await self._accept(request)
             finally:
-                await application.stop()
-                if application.post_stop is not None:
-                    await application.post_stop(application)
-        finally:
-            await server.stop()
+                self._active -= 1
+        except _RefusedError as refused:
+            return _refusal(request, refused)
+        return web.Response()
+
+    async def _accept(self, request: web.Request) -> None:
+        """Read, decode, and queue the update unless its id was already claimed (200 either
+        way: a redelivery answered with an error would only be delivered again)."""
+        update = self._parse(await self._read(request))
+        if await self._ledger.claim(update.update_id):
+            await self._queue.put(update)
+        else:
+            log.info("update %d was delivered again: dropped", update.update_id)
+
+    def _check_headers(self, request: web.Request) -> None:
+        """Everything that can be judged before the body: the secret first."""
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, self._secret):
+            log.debug("webhook request without the right secret refused")
+            raise _RefusedError(HTTPStatus.FORBIDDEN, "forbidden")
+        if request.content_type != "application/json":
+            raise _RefusedError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "expected application/json")
+        if request.headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity":
+            raise _RefusedError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "compressed bodies are refused")
+        length = request.content_length
+        if length is not None and length > self.config.max_body:
+            raise _RefusedError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+
+    async def _read(self, request: web.Request) -> bytes:
+        """The body, chunk by chunk, refused as soon as it passes the limit."""
+        body = bytearray()
+        try:
+            async with asyncio.timeout(self.config.body_seconds):
+                while chunk := await request.content.readany():
+                    body += chunk
+                    if len(body) > self.config.max_body:
+                        raise _RefusedError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+        except TimeoutError:
+            raise _RefusedError(HTTPStatus.REQUEST_TIMEOUT, "body too slow") from None
+        return bytes(body)
+
+    def _parse(self, body: bytes) -> Update:
+        """An Update, or 400: Telegram never sends anything else, so say so in the log."""
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            log.warning("webhook body of %d bytes is not a Telegram update: refused", len(body))
+            raise _RefusedError(HTTPStatus.BAD_REQUEST, "not a Telegram update")
+        try:
+            return Update.de_json(data, self._bot)
+        except Exception as error:  # PTB raises whatever a malformed field makes it raise
+            log.warning(
+                "update %d could not be decoded (%s): refused",
+                data["update_id"],
+                type(error).__name__,
+            )
+            raise _RefusedError(HTTPStatus.BAD_REQUEST, "not a Telegram update") from None
+
+
+def _refusal(request: web.Request, refused: _RefusedError) -> web.Response:
+    headers = {}
+    if refused.status == HTTPStatus.SERVICE_UNAVAILABLE:
+        headers[hdrs.RETRY_AFTER] = str(RETRY_AFTER_SECONDS)
+    response = web.Response(status=refused.status, text=refused.reason + "\n", headers=headers)
+    if not request.content.is_eof():
+        response.force_close()  # the rest of the body is not read: say the connection ends
+    return response
+
+
+def run_webhook(application: AnyApplication, settings: Settings) -> int:
+    """Serve until SIGINT or SIGTERM, with the application's hooks in the order PTB's
+    run_webhook runs them; like it, `application.stop_running()` stops serving. Exit status:
+    0, or 1 when the server cannot listen (one line says why)."""
+    config = WebhookConfig.from_settings(settings)
+    server = WebhookServer(config, application.bot, application.update_queue)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    stopper = _Stopper(loop)
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stopper.request)
+    try:
+        stopper.starting = loop.create_task(start(application, server))
+        loop.run_until_complete(stopper.starting)
+        if not stopper.requested:
+            log.info("webhook: listening on %s port %d", config.listen, server.port)
+            stopper.serving = True
+            loop.run_forever()  # until a signal or stop_running() stops the loop
+        log.info("webhook: stopping")
+    except asyncio.CancelledError:
+        log.info("webhook: stopped while starting")
+    except ListenError as error:
+        log.error("webhook: %s (LISTEN_ADDRESS, PORT)", error)
+        return 1
     finally:
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        stopper.requested = True
+        try:
+            loop.run_until_complete(stop(application, server))
+        finally:
+            _close(loop)
+    return 0
 
 
-def run_webhook(application: BotApplication, settings: Settings) -> None:
-    """Serve until SIGINT or SIGTERM, or until the bot stops itself (a fatal fault)."""
+class _Stopper:
+    """SIGINT/SIGTERM: cancel start-up while it runs, or stop serving; once.
 
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        application.bot_data.fatal.stop = stop.set
-        async with serving(application, settings, config_of(settings)):
-            await stop.wait()
+    The loop is stopped only while it serves: a stop() between start-up's end and serving
+    would also end the next run_until_complete (the shutdown) before its work is done."""
 
-    asyncio.run(main())
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.starting: asyncio.Task[None] | None = None
+        self.serving = False
+        self.requested = False
+
+    def request(self) -> None:
+        if self.requested:
+            log.info("webhook: already stopping")
+            return
+        self.requested = True
+        if self.serving:
+            self.loop.stop()
+        elif self.starting is not None and not self.starting.done():
+            self.starting.cancel()
+
+
+async def start(application: AnyApplication, server: WebhookServer) -> None:
+    """Initialise, post_init, listen, register with Telegram, start handling updates.
+
+    Listening comes before setWebhook, so Telegram's first POST finds the port open and a port
+    that cannot be bound does not leave Telegram posting to nothing."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await server.start()
+    config = server.config
+    await application.bot.set_webhook(
+        url=config.url,
+        secret_token=config.secret,
+        allowed_updates=Update.ALL_TYPES,
+        max_connections=config.max_concurrent,
+    )
+    await application.start()
+
+
+async def stop(application: AnyApplication, server: WebhookServer) -> None:
+    """The reverse of `start`, with post_stop and post_shutdown, whatever stage it reached."""
+    await server.stop()
+    if application.running:
+        await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a signal interrupted (a start-up step), then close the loop."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    asyncio.set_event_loop(None)
