@@ -31,6 +31,7 @@ from bot.store.lease import Owner
 from bot.store.records import Announcement, ChatId, Claim, DeliveryReport
 from bot.telegram.leader import LeaseKeeper
 from bot.telegram.pacer import MESSAGES_PER_SECOND, Pacer
+from bot.telegram.privacy import chat_ref
 from bot.telegram.sending import ChatSender
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class Broadcaster:
             log.warning(
                 "shutdown: the send to %s was still in flight after %.0f s; recorded as "
                 "unconfirmed, never to be resent",
-                ", ".join(str(chat) for chat in chats) or "nobody",
+                ", ".join(chat_ref(chat) for chat in chats) or "nobody",
                 waited,
             )
 
@@ -227,7 +228,9 @@ class Broadcaster:
             try:
                 await self.bot.send_message(to, text)
             except TelegramError as error:
-                log.warning("report of broadcast %d not delivered to %s: %s", number, to, error)
+                log.warning(
+                    "report of broadcast %d not delivered to %s: %s", number, chat_ref(to), error
+                )
         await self.store.claims.reported(number)
 
 

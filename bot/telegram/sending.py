@@ -26,6 +26,7 @@ from telegram.error import (
 from bot.store import Store
 from bot.store.records import ChatId, Claim, DeliveryStatus
 from bot.telegram.pacer import Pacer
+from bot.telegram.privacy import chat_ref
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,11 @@ class ChatSender:
             except RetryAfter as error:
                 wait = error.retry_after
                 seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-                log.warning("flood limit for %s: waiting %.0f s as Telegram asks", chat_id, seconds)
+                log.warning(
+                    "flood limit for %s: waiting %.0f s as Telegram asks",
+                    chat_ref(chat_id),
+                    seconds,
+                )
                 await asyncio.sleep(seconds)
                 if attempts < MAX_ATTEMPTS + 2:
                     continue
@@ -86,7 +91,7 @@ class ChatSender:
                 )
                 return
             except Forbidden as error:
-                log.info("dropping chat %s: %s", chat_id, error.message)
+                log.info("dropping chat %s: %s", chat_ref(chat_id), error.message)
                 if isinstance(chat_id, int):
                     await self.store.chats.remove_chat(chat_id)
                 await self._record(announcement_id, chat_id, DeliveryStatus.DROPPED, error.message)
@@ -132,7 +137,7 @@ class ChatSender:
     async def _follow(self, announcement_id: int, old_id: ChatId, new_id: int) -> bool:
         """The group became a supergroup: the chat's record and this delivery move to the new
         id, claimed again; False when there is nothing left to send there."""
-        log.info("chat %s migrated to %s", old_id, new_id)
+        log.info("chat %s migrated to %s", chat_ref(old_id), chat_ref(new_id))
         if isinstance(old_id, int):
             await self.store.chats.migrate_chat(old_id, new_id)
         await self.store.broadcasts.move_delivery(announcement_id, old_id, new_id)
