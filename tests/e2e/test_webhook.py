@@ -75,6 +75,7 @@ async def serving(engine: QAEngine, tmp_path: Path, **limits: object) -> AsyncIt
         application = build_application(
             settings, engine, request=loopback_request(), get_updates_request=loopback_request()
         )
+        # mypy cannot match **limits against WebhookConfig's fields; replace() checks them.
         config = replace(WebhookConfig.from_settings(settings), port=0, **limits)  # type: ignore[arg-type]
         server = WebhookServer(config, application.bot, application.update_queue)
         await start(application, server)
