@@ -13,6 +13,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -41,18 +42,24 @@ class Findings:
         self.examples.setdefault(kind, repr(question[:80]))
 
 
-def fuzz_engine(engine: QAEngine, tags: frozenset[str], count: int) -> Findings:
-    """`count` generated questions, each through what the bot does with one: the answer, its
-    message, its inline card, its JSON line."""
-    findings = Findings()
-
-    @settings(
+def generation(count: int) -> Any:
+    """Hypothesis run as a generator only: `count` examples, no shrinking, no example database
+    (a figure counts what it finds; it does not stop at the first)."""
+    return settings(
         max_examples=count,
         deadline=None,
         database=None,
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
+
+
+def fuzz_engine(engine: QAEngine, tags: frozenset[str], count: int) -> Findings:
+    """`count` generated questions, each through what the bot does with one: the answer, its
+    message, its inline card, its JSON line."""
+    findings = Findings()
+
+    @generation(count)
     @given(questions)
     def one(question: str) -> None:
         findings.questions += 1
@@ -80,13 +87,7 @@ def fuzz_cli(count: int) -> tuple[Findings, float]:
     to one `python -m bot ask --json` as bytes: lone surrogates make invalid UTF-8 on purpose."""
     generated: list[str] = []
 
-    @settings(
-        max_examples=count,
-        deadline=None,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @generation(count)
     @given(questions)
     def collect(question: str) -> None:
         generated.append(question)
