@@ -12,6 +12,7 @@ from bot.text import collapse_whitespace, plain_text
 FALLBACK_HTML = "I could not find that in the document I answer from, so I would rather not guess."
 FALLBACK_OFFER = "Perhaps one of these topics helps:"
 FALLBACK_HINT = "Try rephrasing, or send /help to see what I can answer."
+NOT_IN_DOCUMENT = "the document does not say."  # one unanswered part of a longer message
 REPLY_LANGUAGE = "en"  # every reply is in English, the document's language
 # Plain text quotes a longer source as its opening and its end around an ellipsis; Telegram
 # shows it whole in an expandable quote, folded to a few lines until tapped.
@@ -49,6 +50,38 @@ class Answer:
     sources: tuple[str, ...] = ()
     related: tuple[Topic, ...] = ()
     suggestions: tuple[Topic, ...] = ()
+    # The card this answer is, or belongs to (a slot answer's card): a button can reopen it.
+    card: Topic | None = None
+    # What the answer is about, (category, key) pairs: a follow-up resolves against them.
+    entities: tuple[tuple[str, str], ...] = ()
+    # A message that asked two or three things gets one answer made of one part each.
+    parts: tuple[Answer, ...] = ()
+
+    @classmethod
+    def combined(cls, question: str, parts: tuple[Answer, ...]) -> Answer:
+        """One reply to a message that asked several things, in the order asked; its buttons
+        open the cards involved."""
+        answered = [part for part in parts if part.matched]
+        first = answered[0] if answered else parts[0]
+        outcomes = {part.outcome for part in parts}
+        outcome = next(o for o in Outcome if o in outcomes)  # FACT, else SMALLTALK, else FALLBACK
+        related: list[Topic] = []
+        for part in parts:
+            cards = (part.card,) if part.card is not None else ()
+            for topic in (*cards, *part.related):
+                if all(topic.fact_id != seen.fact_id for seen in related):
+                    related.append(topic)
+        return cls(
+            question=question,
+            outcome=outcome,
+            fact_id=first.fact_id,
+            confidence=first.confidence,
+            title="",
+            body="",
+            related=tuple(related),
+            entities=tuple(e for part in parts for e in part.entities),
+            parts=parts,
+        )
 
     @property
     def matched(self) -> bool:
@@ -62,7 +95,9 @@ class Answer:
 
     @property
     def main_html(self) -> str:
-        """The reply without its source."""
+        """The reply without its source (a combined answer: every part with its own)."""
+        if self.parts:
+            return "\n\n".join(part.part_html for part in self.parts)
         parts = []
         if self.title and self.outcome is Outcome.FACT:
             parts.append(f"<b>{html.escape(self.title)}</b>")
@@ -71,6 +106,13 @@ class Answer:
             lines = "\n".join(f"• {html.escape(topic.title)}" for topic in self.suggestions)
             parts.append(f"{FALLBACK_OFFER}\n{lines}")
         return "\n\n".join(parts)
+
+    @property
+    def part_html(self) -> str:
+        """This answer as one part of a combined reply."""
+        if self.outcome is Outcome.FALLBACK:
+            return f"<i>{html.escape(self.question)}</i>: {NOT_IN_DOCUMENT}"
+        return self.html
 
     @property
     def source_html(self) -> str:
@@ -95,6 +137,13 @@ class Answer:
     @property
     def text(self) -> str:
         """Plain text for terminals and JSON: no markup, a long source quoted in part."""
+        if self.parts:
+            return "\n\n".join(
+                f"{part.question}: {NOT_IN_DOCUMENT}"
+                if part.outcome is Outcome.FALLBACK
+                else part.text
+                for part in self.parts
+            )
         parts = []
         if self.title and self.outcome is Outcome.FACT:
             parts.append(self.title)

@@ -1,18 +1,27 @@
-"""The one function every front end calls: a question in, an Answer out."""
+"""The one function every front end calls: a message in, an Answer out.
+
+A message is cleaned and split into clauses (bot/message.py); the clauses that ask are read one
+by one (bot/dialogue.py), each in the light of the conversation and of the clauses before it;
+the reply answers every part that asked something the document answers, in order, up to three.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from bot.answers import FALLBACK_HINT, FALLBACK_HTML, Answer, Outcome, Topic
-from bot.entities import Mention, describe
+from bot.answers import Answer, Outcome, Topic
+from bot.cards import Cards
+from bot.dialogue import Context, Reader, Reading
 from bot.kb.loader import load_knowledge
-from bot.kb.model import Category, Fact, FactKind, KnowledgeBase
+from bot.kb.model import KnowledgeBase
 from bot.matcher import Match, Matcher
+from bot.message import Splitter, clean
 
-DEFAULT_SUGGESTIONS = 3
 EXAMPLE_QUESTIONS = 4
+MAX_PARTS = 3  # a reply answers at most three questions of one message
+MAX_CLAUSES_READ = 6  # a pasted essay is not read clause by clause to its end
 
 
 class QAEngine:
@@ -21,30 +30,17 @@ class QAEngine:
     def __init__(self, kb: KnowledgeBase, matcher: Matcher | None = None) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
-        openable = [fact for fact in kb.facts if fact.states_document_fact and not fact.slot]
-        # Every card a user can open, commands first, in knowledge-base order.
-        openable.sort(key=lambda fact: fact.command is None)
-        self.topics: tuple[Topic, ...] = tuple(_topic(fact) for fact in openable)
+        self.cards = Cards(kb)
+        self.topics: tuple[Topic, ...] = self.cards.topics
+        lexicon = kb.lexicon
+        self.splitter = Splitter(
+            lexicon.question_words, lexicon.ask_phrases, lexicon.joiners, lexicon.wh_words
+        )
+        self.reader = Reader(kb, self.matcher, self.cards, self.splitter.asks)
 
     @classmethod
     def load(cls, directory: Path | str) -> QAEngine:
         return cls(load_knowledge(directory))
-
-    def _buttons(self, fact_ids: Sequence[str], exclude: str | None) -> tuple[Topic, ...]:
-        """Topics for buttons: a slot fact is shown through the card it belongs to."""
-        topics: list[Topic] = []
-        for fact_id in fact_ids:
-            fact = self.kb.get(fact_id)
-            if fact is None or not fact.states_document_fact:
-                continue
-            if fact.slot:
-                fact = next(
-                    (self.kb.fact(r) for r in fact.related if not self.kb.fact(r).slot), None
-                )
-            if fact is None or fact.id == exclude or any(t.fact_id == fact.id for t in topics):
-                continue
-            topics.append(_topic(fact))
-        return tuple(topics)
 
     def examples(
         self, count: int = EXAMPLE_QUESTIONS, fits: Callable[[str], bool] = lambda _: True
@@ -62,22 +58,49 @@ class QAEngine:
 
     # -- answering ---------------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
-        """Answer a free-text question, or fall back honestly with the nearest topics."""
-        match = self.matcher.match(question)
-        if match.fact_id is None:
-            return self.fallback(question, match)
-        fact = self.kb.fact(match.fact_id)
-        if fact.slot:
-            return self._slot_answer(question, fact, match.mentions, match.confidence)
-        return self._card(fact, question=question, confidence=match.confidence)
+    def ask(self, question: str, context: Context | None = None) -> Answer:
+        """Answer a message, or fall back honestly with the nearest topics. `context` is what
+        the conversation was last about (`Context.after` the previous answer)."""
+        clauses = self.splitter.split(clean(question))
+        if not clauses:
+            return self.cards.fallback(question, self.matcher.match(question))
+        asking = [clause for clause in clauses if clause.asks] or clauses
+        readings: list[Reading] = []
+        running = context
+        said = ""  # the statements before a question, which it may lean on ("Is that true?")
+        for clause in clauses[:MAX_CLAUSES_READ]:
+            if clause not in asking:
+                said = f"{said} {clause.text}"
+                continue
+            reading = self.reader.read(clause.text, running, said.strip())
+            readings.append(reading)
+            running = Context.after(reading.answer, running)
+        facts = [r for r in readings if r.answer.outcome is Outcome.FACT]
+        # A question the document does not answer vetoes small talk; a stray statement does not.
+        questions_asked = any(clause.asks for clause in clauses)
+        unanswered = [r for r in readings if r.stray and not r.answer.matched and questions_asked]
+        if not facts and not unanswered and len(asking) < len(clauses):
+            # The asking clauses were only courtesy ("can you help?"): a statement may hold
+            # the topic ("I'm interested in the trilateral meetings.").
+            statements = [self.reader.read(c.text, context) for c in clauses if not c.asks]
+            facts = [r for r in statements if r.answer.outcome is Outcome.FACT][:1]
+        if not facts:
+            smalltalk = [r for r in readings if r.answer.outcome is Outcome.SMALLTALK]
+            if smalltalk and not unanswered:
+                return _asked(smalltalk[0].answer, question)
+            return self.cards.fallback(question, _nearest(readings))
+        parts = [r.answer for r in readings if r in facts or r in unanswered]
+        parts = _distinct(parts)[:MAX_PARTS] if len(facts) > 1 or unanswered else [facts[0].answer]
+        if len(parts) == 1:
+            return _asked(parts[0], question)
+        return Answer.combined(question, tuple(parts))
 
     def card(self, fact_id: str, *, question: str = "") -> Answer | None:
         """A topic's card by fact id (buttons, deep links, announcements)."""
         fact = self.kb.get(fact_id)
         if fact is None or fact.slot:
             return None
-        return self._card(fact, question=question or fact.title, confidence=1.0)
+        return self.cards.card(fact, question=question or fact.title, confidence=1.0)
 
     def command(self, name: str, argument: str = "") -> Answer | None:
         """`/partners`, `/partners Japan`, `/exercises EFES`: a card, or the per-name answer."""
@@ -92,77 +115,34 @@ class QAEngine:
                     continue
                 wanted = [m for m in analysis.mentions if m.category == slot_fact.slot]
                 if wanted:
-                    return self._slot_answer(argument, slot_fact, tuple(wanted), 1.0)
-        return self._card(fact, question=f"/{fact.command} {argument}".strip(), confidence=1.0)
+                    return self.cards.slot_answer(argument, slot_fact, tuple(wanted), 1.0)
+        return self.cards.card(fact, question=f"/{fact.command} {argument}".strip(), confidence=1.0)
 
     def fallback(self, question: str, match: Match | None = None) -> Answer:
         """The honest reply: no document fact, the nearest topics offered."""
-        ranked = [c.fact_id for c in (*match.candidates, *match.nearest)] if match else []
-        suggestions = list(self._buttons(ranked, exclude=None))
-        for topic in self.topics:
-            if len(suggestions) >= DEFAULT_SUGGESTIONS:
-                break
-            if all(topic.fact_id != s.fact_id for s in suggestions):
-                suggestions.append(topic)
-        return Answer(
-            question=question,
-            outcome=Outcome.FALLBACK,
-            fact_id=None,
-            confidence=match.confidence if match else 0.0,
-            title="",
-            body=f"{FALLBACK_HTML}\n{FALLBACK_HINT}",
-            suggestions=tuple(suggestions[:DEFAULT_SUGGESTIONS]),
-        )
-
-    def _card(self, fact: Fact, *, question: str, confidence: float) -> Answer:
-        outcome = Outcome.FACT if fact.kind is FactKind.FACT else Outcome.SMALLTALK
-        return Answer(
-            question=question,
-            outcome=outcome,
-            fact_id=fact.id,
-            confidence=confidence,
-            title=fact.title,
-            body=fact.answer,
-            sources=fact.sources,
-            related=self._buttons(fact.related, exclude=fact.id),
-        )
-
-    def _slot_answer(
-        self, question: str, fact: Fact, mentions: tuple[Mention, ...], confidence: float
-    ) -> Answer:
-        """One paragraph per country or training named, from the fact's answer templates."""
-        seen: list[Mention] = []
-        for mention in mentions:
-            if mention.category == fact.slot and all(m.key != mention.key for m in seen):
-                seen.append(mention)
-        paragraphs = [self._fill(fact, mention) for mention in seen]
-        title = seen[0].key if len(seen) == 1 else fact.title
-        return Answer(
-            question=question,
-            outcome=Outcome.FACT,
-            fact_id=fact.id,
-            confidence=confidence,
-            title=title,
-            body="\n\n".join(paragraphs),
-            sources=fact.sources,
-            related=self._buttons(fact.related, exclude=fact.id),
-        )
-
-    def _fill(self, fact: Fact, mention: Mention) -> str:
-        entity = mention.entity
-        if fact.slot is Category.COUNTRY:
-            if not entity.listed:
-                template = fact.answers["not_listed"]
-            elif entity.spelling and entity.spelling != entity.key:
-                template = fact.answers["listed_spelling"]
-            else:
-                template = fact.answers["listed"]
-            return template.format(name=entity.key, spelling=entity.spelling)
-        if fact.slot is Category.EXERCISE:
-            others = [e.name for e in self.kb.exercises if e.name != entity.key]
-            return fact.answers["held"].format(name=entity.key, others=describe(others))
-        raise ValueError(f"no answer template for slot {fact.slot!r}")
+        return self.cards.fallback(question, match)
 
 
-def _topic(fact: Fact) -> Topic:
-    return Topic(fact.id, fact.title, fact.command)
+def _asked(answer: Answer, question: str) -> Answer:
+    """The answer to one clause, as the reply to the whole message it came from."""
+    return replace(answer, question=question)
+
+
+def _distinct(answers: list[Answer]) -> list[Answer]:
+    """Each thing once: two clauses that asked the same get one part; every unanswered
+    clause keeps its own."""
+    kept: list[Answer] = []
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    for answer in answers:
+        if answer.fact_id is not None:
+            key = (answer.fact_id, answer.entities)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(answer)
+    return kept
+
+
+def _nearest(readings: list[Reading]) -> Match | None:
+    """The clause reading that came closest, for the fallback's suggestions."""
+    return max((r.match for r in readings), key=lambda match: match.confidence, default=None)

@@ -88,7 +88,8 @@ class EntityRecogniser:
         for display, names in _pycountry_names():
             self._add(names, Entity(Category.COUNTRY, display), common)
         self._longest = max(len(key) for key in self._names)
-        self._known_words = frozenset(known_words) | {w for key in self._names for w in key}
+        self.name_words = frozenset(w for key in self._names for w in key)
+        self._known_words = frozenset(known_words) | self.name_words
         # A typo is read as a one-word name; the first entity registered under a key (partners
         # come first) is the one meant.
         self._by_key: dict[str, Entity] = {}

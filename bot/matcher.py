@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 from bot.entities import EntityRecogniser, Mention
 from bot.fuzzy import TypoCorrector
 from bot.kb.model import Category, Fact, KnowledgeBase
-from bot.text import normalise, plain_text, spoken_years, stem
+from bot.text import normalise, plain_text, shortened_runs, singular, spoken_numbers, stem
 
 MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
 PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
@@ -66,6 +66,8 @@ class Match:
     candidates: tuple[Candidate, ...]
     mentions: tuple[Mention, ...]
     nearest: tuple[Candidate, ...] = ()
+    terms: tuple[str, ...] = ()  # what the matcher read from the question
+    unknown: tuple[str, ...] = ()  # terms no phrasing uses: what the knowledge cannot explain
 
     @property
     def matched(self) -> bool:
@@ -98,11 +100,16 @@ class Analyser:
         lexicon = kb.lexicon
         self._phrases: dict[tuple[str, ...], str | None] = {}
         for variant, canonical in lexicon.synonyms.items():
-            self._phrases[tuple(variant.split())] = self._term(canonical)
+            self._phrases[_key(variant)] = self._term(canonical)
         for canonical in set(lexicon.synonyms.values()):
-            self._phrases.setdefault(tuple(canonical.split()), self._term(canonical))
+            self._phrases.setdefault(_key(canonical), self._term(canonical))
         for word in lexicon.stopwords:
-            self._phrases.setdefault(tuple(word.split()), None)
+            self._phrases.setdefault(_key(word), None)
+        # The same phrases in the singular, so "buddies" reads as "buddy" and "three-country"
+        # as "three countries".
+        self._singular_phrases: dict[tuple[str, ...], str | None] = {}
+        for key, value in self._phrases.items():
+            self._singular_phrases.setdefault(tuple(singular(word) for word in key), value)
         self._longest = max((len(key) for key in self._phrases), default=1)
         self.weak_terms = frozenset(self._term(word) for word in lexicon.weak_words)
         phrasing_words = {
@@ -133,7 +140,7 @@ class Analyser:
         if "{" in raw:
             for marker, word in _SLOT_MARKERS.items():
                 raw = raw.replace(marker, word)
-        words = spoken_years(normalise(raw).split())
+        words = spoken_numbers(normalise(raw).split())
         mentions = self.recogniser.find(words, raw)
         spans = {m.start: m for m in mentions}
         terms: list[str] = []
@@ -156,7 +163,7 @@ class Analyser:
                 terms.append(_MARKER_TERMS[word])
                 continue
             if correct and word not in self.known_words:
-                fixed = self._correct(word)
+                fixed = self._unstretch(word) or self._correct(word)
                 if fixed is not None:
                     length, term = self._phrase_at([fixed], 0)
                     if length:
@@ -172,7 +179,14 @@ class Analyser:
             key = tuple(words[position : position + length])
             if key in self._phrases:
                 return length, self._phrases[key]
+            singular_key = tuple(singular(word) for word in key)
+            if singular_key != key and singular_key in self._singular_phrases:
+                return length, self._singular_phrases[singular_key]
         return 0, None
+
+    def _unstretch(self, word: str) -> str | None:
+        """'hellooo', 'pleeease': a letter held down, read as the known word it stretches."""
+        return next((w for w in shortened_runs(word) if w in self.known_words), None)
 
 
 class Matcher:
@@ -208,6 +222,22 @@ class Matcher:
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
+        # The document's own words: a message that uses one is about the document, and a
+        # greeting or a "see you" around it does not make it small talk.
+        document_terms = {
+            term
+            for fact in self._facts
+            for source in fact.sources
+            for term in self.analyser.analyse(source, correct=False).terms
+        }
+        chat_terms = {
+            term
+            for index, fact in enumerate(self._facts)
+            if not fact.states_document_fact
+            for item in analysed[index]
+            for term in item.terms
+        }
+        self._topic_terms = frozenset(document_terms - chat_terms - self.analyser.weak_terms)
 
     def _add_phrasing(self, fact: int, terms: frozenset[str], factor: float) -> None:
         if not terms or (fact, terms) in self._seen:
@@ -263,8 +293,10 @@ class Matcher:
             found |= {(m.category, m.key) for m in mentions}
         return frozenset(found)
 
-    def _allowed(self, index: int, mentions: Sequence[Mention]) -> bool:
+    def _allowed(self, index: int, mentions: Sequence[Mention], topical: bool) -> bool:
         fact = self._facts[index]
+        if topical and not fact.states_document_fact:
+            return False
         scope = self._scope[index]
         if fact.slot and not any(m.category == fact.slot for m in mentions):
             return False
@@ -275,8 +307,10 @@ class Matcher:
         analysis = self.analyser.analyse(question)
         mentions = analysis.mentions
         query = frozenset(analysis.terms)
+        terms = analysis.terms
+        unknown = tuple(t for t in query if t not in self._weights)
         if not query:
-            return Match(question, None, 0.0, (), mentions)
+            return Match(question, None, 0.0, (), mentions, terms=terms, unknown=unknown)
         query_weight = self._weigh(query)
         overlap: dict[int, float] = defaultdict(float)
         for term in query:
@@ -300,7 +334,8 @@ class Matcher:
             ratio = fuzz.token_sort_ratio(query_text, phrasing.text) / 100.0
             blended = (1 - RATIO_SHARE) * score + RATIO_SHARE * ratio * min(score * 2, 1.0)
             raw[phrasing.fact] = max(raw[phrasing.fact], blended)
-        best = {fact: score for fact, score in raw.items() if self._allowed(fact, mentions)}
+        topical = bool(query & self._topic_terms)
+        best = {f: score for f, score in raw.items() if self._allowed(f, mentions, topical)}
         candidates = tuple(
             Candidate(self._facts[i].id, round(s, 4))
             for i, s in sorted(best.items(), key=lambda item: -item[1])[:5]
@@ -309,15 +344,23 @@ class Matcher:
             Candidate(self._facts[i].id, round(s, 4))
             for i, s in sorted(nearest.items(), key=lambda item: -item[1])[:5]
         )
-        if not candidates:
-            return Match(question, None, 0.0, (), mentions, near)
-        top = candidates[0]
-        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        if top.score < self.threshold:
-            return Match(question, None, top.score, candidates, mentions, near)
-        if top.score - runner_up < self.margin and not self._siblings(top, candidates[1]):
-            return Match(question, None, top.score, candidates, mentions, near)
-        return Match(question, top.fact_id, top.score, candidates, mentions, near)
+        fact_id: str | None = None
+        confidence = candidates[0].score if candidates else 0.0
+        if candidates and confidence >= self.threshold:
+            top = candidates[0]
+            runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+            if top.score - runner_up >= self.margin or self._siblings(top, candidates[1]):
+                fact_id = top.fact_id
+        return Match(
+            question,
+            fact_id,
+            confidence,
+            candidates,
+            mentions,
+            near,
+            terms=terms,
+            unknown=unknown,
+        )
 
     def _siblings(self, first: Candidate, second: Candidate) -> bool:
         """Related facts of one topic: a near tie between them still answers, buttons show both."""
@@ -334,3 +377,8 @@ class Matcher:
 
 
 __all__ = ["Analyser", "Analysis", "Candidate", "Match", "Matcher"]
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    """A lexicon phrase as the words a question is read into (figures as digits)."""
+    return tuple(spoken_numbers(phrase.split()))

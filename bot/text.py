@@ -72,6 +72,11 @@ _SPOKEN = {word: value for value, word in enumerate(_UNITS[1:], start=1)}
 _SPOKEN |= {word: value for value, word in enumerate(_TEENS, start=10)}
 
 
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_ELONGATED = re.compile(r"(.)\1{2,}")
+
+
 def spoken_years(words: list[str]) -> list[str]:
     """'twenty sixteen' and 'two thousand sixteen' as '2016', so years match however typed."""
     out: list[str] = []
@@ -79,7 +84,7 @@ def spoken_years(words: list[str]) -> list[str]:
     while position < len(words):
         word = words[position]
         following = words[position + 1 : position + 4]
-        if word == "twenty" and following and following[0] in _SPOKEN:
+        if word == "twenty" and following and 10 <= _SPOKEN.get(following[0], 0) <= 19:
             out.append(str(2000 + _SPOKEN[following[0]]))
             position += 2
             continue
@@ -92,3 +97,49 @@ def spoken_years(words: list[str]) -> list[str]:
         out.append(word)
         position += 1
     return out
+
+
+def spoken_numbers(words: list[str]) -> list[str]:
+    """Years as `spoken_years` reads them, then 'seven' as '7' and 'thirty four' as '34', so a
+    figure matches however typed ("3-way" and "three-way" alike). "one" stays a word: it is
+    more often a pronoun than a figure."""
+    words = spoken_years(words)
+    out: list[str] = []
+    position = 0
+    while position < len(words):
+        word = words[position]
+        if word in _TENS:
+            value = _TENS[word]
+            unit = words[position + 1] if position + 1 < len(words) else ""
+            if 1 <= _SPOKEN.get(unit, 0) <= 9:
+                out.append(str(value + _SPOKEN[unit]))
+                position += 2
+                continue
+            out.append(str(value))
+        elif word in _SPOKEN and word != "one":
+            out.append(str(_SPOKEN[word]))
+        else:
+            out.append(word)
+        position += 1
+    return out
+
+
+def singular(word: str) -> str:
+    """An English plural's singular, by spelling alone: 'countries' → 'country', 'buddies' →
+    'buddy', 'americans' → 'american'; other words unchanged."""
+    if len(word) <= 3 or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def shortened_runs(word: str) -> list[str]:
+    """'hellooo' → ['helo', 'helloo']: a letter typed three or more times, once and twice."""
+    if not _ELONGATED.search(word):
+        return []
+    return [_ELONGATED.sub(r"\1", word), _ELONGATED.sub(r"\1\1", word)]

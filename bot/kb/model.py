@@ -85,11 +85,20 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Words the matcher treats as equal (synonyms) or as carrying no meaning (stopwords)."""
+    """Words the matcher treats as equal (synonyms) or as carrying no meaning (stopwords), and
+    the words that shape a message: what starts a question, what joins two, what refers back to
+    the conversation."""
 
     synonyms: Mapping[str, str]
     stopwords: frozenset[str]
     weak_words: frozenset[str]
+    question_words: frozenset[str] = frozenset()  # a clause starting so asks ("how", "is" …)
+    ask_phrases: frozenset[str] = frozenset()  # requests that ask ("tell me", "list" …)
+    joiners: frozenset[str] = frozenset()  # words that join two questions ("and", "also" …)
+    wh_words: frozenset[str] = frozenset()  # open a question mid-sentence ("how", "which" …)
+    followup_phrases: frozenset[str] = frozenset()  # "and", "what about" …: refers back
+    anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
+    more_phrases: frozenset[str] = frozenset()  # "tell me more": the next related card
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,13 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         synonyms=_synonyms(log, name, data),
         stopwords=_word_set(log, name, data, "stopwords"),
         weak_words=_word_set(log, name, data, "weak_words"),
+        question_words=_word_set(log, name, data, "question_words"),
+        ask_phrases=_word_set(log, name, data, "ask_phrases"),
+        joiners=_word_set(log, name, data, "joiners"),
+        wh_words=_word_set(log, name, data, "wh_words"),
+        followup_phrases=_word_set(log, name, data, "followup_phrases"),
+        anaphora=_word_set(log, name, data, "anaphora"),
+        more_phrases=_word_set(log, name, data, "more_phrases"),
     )
 
 

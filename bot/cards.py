@@ -1,0 +1,134 @@
+"""Answers built from the knowledge base: a fact's card, a per-country or per-training answer
+from its templates, and the honest fallback with the nearest topics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.answers import FALLBACK_HINT, FALLBACK_HTML, Answer, Outcome, Topic
+from bot.entities import Mention, describe
+from bot.kb.model import Category, Fact, FactKind, KnowledgeBase
+from bot.matcher import Match
+
+DEFAULT_SUGGESTIONS = 3
+
+
+def topic_of(fact: Fact) -> Topic:
+    return Topic(fact.id, fact.title, fact.command)
+
+
+class Cards:
+    """Turns facts into answers; the knowledge base carries every word of them."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        openable = [fact for fact in kb.facts if fact.states_document_fact and not fact.slot]
+        # Every card a user can open, commands first, in knowledge-base order.
+        openable.sort(key=lambda fact: fact.command is None)
+        self.topics: tuple[Topic, ...] = tuple(topic_of(fact) for fact in openable)
+
+    def buttons(self, fact_ids: Sequence[str], exclude: str | None = None) -> tuple[Topic, ...]:
+        """Topics for buttons: a slot fact is shown through the card it belongs to."""
+        topics: list[Topic] = []
+        for fact_id in fact_ids:
+            fact = self.kb.get(fact_id)
+            if fact is None or not fact.states_document_fact:
+                continue
+            if fact.slot:
+                fact = next(
+                    (self.kb.fact(r) for r in fact.related if not self.kb.fact(r).slot), None
+                )
+            if fact is None or fact.id == exclude or any(t.fact_id == fact.id for t in topics):
+                continue
+            topics.append(topic_of(fact))
+        return tuple(topics)
+
+    def answer(self, question: str, match: Match) -> Answer:
+        """The answer a match stands for: a card, a per-name answer, or the fallback."""
+        if match.fact_id is None:
+            return self.fallback(question, match)
+        fact = self.kb.fact(match.fact_id)
+        if fact.slot:
+            return self.slot_answer(question, fact, match.mentions, match.confidence)
+        entities = tuple((m.category.value, m.key) for m in match.mentions)
+        return self.card(fact, question=question, confidence=match.confidence, entities=entities)
+
+    def card(
+        self,
+        fact: Fact,
+        *,
+        question: str,
+        confidence: float,
+        entities: tuple[tuple[str, str], ...] = (),
+    ) -> Answer:
+        outcome = Outcome.FACT if fact.kind is FactKind.FACT else Outcome.SMALLTALK
+        return Answer(
+            question=question,
+            outcome=outcome,
+            fact_id=fact.id,
+            confidence=confidence,
+            title=fact.title,
+            body=fact.answer,
+            sources=fact.sources,
+            related=self.buttons(fact.related, exclude=fact.id),
+            card=topic_of(fact) if outcome is Outcome.FACT else None,
+            entities=entities,
+        )
+
+    def slot_answer(
+        self, question: str, fact: Fact, mentions: Sequence[Mention], confidence: float
+    ) -> Answer:
+        """One paragraph per country or training named, from the fact's answer templates."""
+        seen: list[Mention] = []
+        for mention in mentions:
+            if mention.category == fact.slot and all(m.key != mention.key for m in seen):
+                seen.append(mention)
+        paragraphs = [self._fill(fact, mention) for mention in seen]
+        title = seen[0].key if len(seen) == 1 else fact.title
+        cards = self.buttons([fact.id])
+        return Answer(
+            question=question,
+            outcome=Outcome.FACT,
+            fact_id=fact.id,
+            confidence=confidence,
+            title=title,
+            body="\n\n".join(paragraphs),
+            sources=fact.sources,
+            related=self.buttons(fact.related, exclude=fact.id),
+            card=cards[0] if cards else None,
+            entities=tuple((m.category.value, m.key) for m in seen),
+        )
+
+    def fallback(self, question: str, match: Match | None = None) -> Answer:
+        """The honest reply: no document fact, the nearest topics offered."""
+        ranked = [c.fact_id for c in (*match.candidates, *match.nearest)] if match else []
+        suggestions = list(self.buttons(ranked))
+        for topic in self.topics:
+            if len(suggestions) >= DEFAULT_SUGGESTIONS:
+                break
+            if all(topic.fact_id != s.fact_id for s in suggestions):
+                suggestions.append(topic)
+        return Answer(
+            question=question,
+            outcome=Outcome.FALLBACK,
+            fact_id=None,
+            confidence=match.confidence if match else 0.0,
+            title="",
+            body=f"{FALLBACK_HTML}\n{FALLBACK_HINT}",
+            suggestions=tuple(suggestions[:DEFAULT_SUGGESTIONS]),
+        )
+
+    def _fill(self, fact: Fact, mention: Mention) -> str:
+        entity = mention.entity
+        if fact.slot is Category.COUNTRY:
+            if not entity.listed:
+                template = fact.answers["not_listed"]
+            elif entity.spelling and entity.spelling != entity.key:
+                template = fact.answers["listed_spelling"]
+            else:
+                template = fact.answers["listed"]
+            return template.format(name=entity.key, spelling=entity.spelling)
+        if fact.slot is Category.EXERCISE:
+            others = [e.name for e in self.kb.exercises if e.name != entity.key]
+            return fact.answers["held"].format(name=entity.key, others=describe(others))
+        raise ValueError(f"no answer template for slot {fact.slot!r}")

@@ -1,0 +1,129 @@
+"""A chat message as people type it, turned into the clauses worth scoring.
+
+People wrap a question in context ("my grandfather was an officer and I'm curious: …"), add
+politeness and noise (emoji, a link, an @mention, typed markup, "???"), and ask two things at
+once. Scoring the whole message lets every word of the wrapping count against the question, so
+the message is cleaned and split first, and each clause is scored on its own: the unknown-word
+guard then applies to the clause that asks, where it belongs.
+
+The words that mark a question are data (the lexicon's `question_words` and `ask_phrases`), so
+another language brings its own.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+_MENTION = re.compile(r"(?<![\w@])@\w{2,}")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,80}>")
+# Markdown people type around words: *bold*, _italic_, ~strike~, `code`.
+_MARKDOWN = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
+_REPEATED = re.compile(r"([?!.,;:])[?!.,;:\s]*\1+")
+# Sentence ends: the punctuation, then space or the end of the message.
+_SENTENCE_END = re.compile(r"[.!?;:…]+(?=\s|$)|\n+")
+# A full stop after an abbreviation ends nothing: "U.S.", "e.g.", a single letter.
+_ABBREVIATION = re.compile(r"(?:\b[^\W\d_]\.)*\b[^\W\d_]$")
+_SPACE = re.compile(r"\s+")
+# Emoji and other symbols, their modifiers, surrogates, private and unassigned code points.
+_NOISE = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def clean(text: str) -> str:
+    """The message without what carries no question: links, @mentions, typed markup,
+    emoji and symbols, repeated punctuation."""
+    text = html.unescape(_TAG.sub(" ", text))
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = _MARKDOWN.sub(" ", text)
+    text = "".join(" " if unicodedata.category(ch) in _NOISE else ch for ch in text)
+    text = text.replace("\u200d", "").replace("\ufe0f", "")
+    text = _REPEATED.sub(r"\1", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A piece of a message that may hold one question."""
+
+    text: str
+    asks: bool  # a question mark, a question word first, or a request ("tell me …")
+
+
+def _first_words(text: str, count: int) -> str:
+    return " ".join(word.lower() for word in _WORD.findall(text)[:count])
+
+
+class Splitter:
+    """Splits a cleaned message into clauses: at sentence ends, and where a conjunction or a
+    comma starts a new question ("Is Croatia a partner, and how many deals are pending?")."""
+
+    def __init__(
+        self,
+        question_words: Collection[str],
+        ask_phrases: Collection[str],
+        joiners: Collection[str],
+        wh_words: Collection[str] = (),
+    ) -> None:
+        self.question_words = frozenset(word.lower() for word in question_words)
+        self.ask_phrases = tuple(sorted({p.lower() for p in ask_phrases}, key=len, reverse=True))
+        asking = _alternatives(self.question_words)
+        opening = _alternatives(word.lower() for word in wh_words)
+        glue = _alternatives(joiners)
+        # A new question starts at a joiner before a question word (", and how …", " and is
+        # …") or at a comma before a wh-word (", which …"); a bare ", is …" is more often
+        # the same question going on ("how is it going, is it growing?").
+        patterns = []
+        if asking and glue:
+            patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+(?:{asking})\b)")
+        if opening:
+            patterns.append(rf",\s*(?=(?:{opening})\b)")
+        self._new_question = re.compile("(?i)" + "|".join(patterns)) if patterns else None
+
+    def split(self, message: str) -> list[Clause]:
+        clauses: list[Clause] = []
+        for sentence, ended_by in _sentences(message):
+            parts = self._new_question.split(sentence) if self._new_question else [sentence]
+            for number, part in enumerate(parts):
+                part = part.strip(" ,;")
+                if not _WORD.search(part):
+                    continue
+                questioned = number == len(parts) - 1 and "?" in ended_by
+                clauses.append(Clause(part, questioned or self.asks(part)))
+        return clauses
+
+    def asks(self, clause: str) -> bool:
+        """A question word or a request at the start (after "and", "so", "also" …)."""
+        words = _first_words(clause, 6)
+        for skip in ("and ", "so ", "also ", "plus ", "but ", "then ", "ok ", "okay "):
+            if words.startswith(skip):
+                words = words[len(skip) :]
+        first = words.split(" ", 1)[0] if words else ""
+        if first in self.question_words:
+            return True
+        return any(words == phrase or words.startswith(phrase + " ") for phrase in self.ask_phrases)
+
+
+def _sentences(message: str) -> list[tuple[str, str]]:
+    """(sentence, the punctuation that ended it) pairs, in order."""
+    found: list[tuple[str, str]] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(message):
+        mark = end.group()
+        before = message[start : end.start()]
+        if mark == "." and _ABBREVIATION.search(before):
+            continue
+        found.append((before.strip(), mark))
+        start = end.end()
+    found.append((message[start:].strip(), ""))
+    return [(text, mark) for text, mark in found if _WORD.search(text)]
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A regex alternation of the words, longest first."""
+    return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
