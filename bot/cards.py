@@ -11,6 +11,7 @@ from bot.kb.model import Category, Fact, FactKind, KnowledgeBase
 from bot.matcher import Match
 
 DEFAULT_SUGGESTIONS = 3
+NEAR = 0.2  # a topic scoring less shares too little with the question to be offered
 
 
 def topic_of(fact: Fact) -> Topic:
@@ -101,13 +102,11 @@ class Cards:
 
     def fallback(self, question: str, match: Match | None = None) -> Answer:
         """The honest reply: no document fact, the nearest topics offered."""
-        ranked = [c.fact_id for c in (*match.candidates, *match.nearest)] if match else []
-        suggestions = list(self.buttons(ranked))
-        for topic in self.topics:
-            if len(suggestions) >= DEFAULT_SUGGESTIONS:
-                break
-            if all(topic.fact_id != s.fact_id for s in suggestions):
-                suggestions.append(topic)
+        # The topics nearest to the question; only when nothing is near at all, the first
+        # topics, so that a newcomer still sees where to start.
+        near = [*match.candidates, *match.nearest] if match else []
+        ranked = [c.fact_id for c in sorted(near, key=lambda c: -c.score) if c.score >= NEAR]
+        suggestions = list(self.buttons(ranked)) or list(self.topics)
         return Answer(
             question=question,
             outcome=Outcome.FALLBACK,

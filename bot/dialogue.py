@@ -11,7 +11,7 @@ after "Is Italy a partner?" is still refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answers import Answer, Outcome
 from bot.cards import Cards
@@ -49,6 +49,7 @@ class Reading:
     answer: Answer
     stray: bool  # it uses words no phrasing knows: a question the document does not answer
     match: Match  # the clause read on its own, for the fallback's nearest topics
+    leans: bool = False  # it points back at what came before ("and Spain?", "when?")
 
 
 class Reader:
@@ -72,35 +73,50 @@ class Reader:
         """The clause's answer; `said` is what the same message stated before it."""
         match = self.matcher.match(text)
         stray = bool(match.unknown)
+        leans = self._leans_on_context(text, match)
         if said and not stray:
             # "I read that the army chiefs of three countries meet. Which countries are they?"
             # The question read with what the message said before it, its known words only,
             # wins when it leans on them or is surer than the question alone.
             within = self.matcher.match(f"{text} {self._known_words(said)}")
-            leans = self._leans_on_context(text, match)
-            if within.fact_id is not None and (leans or within.confidence > match.confidence):
-                return Reading(self.cards.answer(text, within), False, match)
+            # Unless the question points back at it, the statement may only make the question's
+            # own best guess surer: a country named in passing ("I study in Germany. How many
+            # soldiers…?") must not turn the question into one about that country.
+            confirms = bool(match.candidates) and within.fact_id == match.candidates[0].fact_id
+            surer = confirms and within.confidence > match.confidence
+            if within.fact_id is not None and (leans or surer):
+                return Reading(self.cards.answer(text, within), False, match, leans)
+        if match.fact_id is not None and (not leans or self._complete(match)):
+            # A question complete on its own ("Who said the army is a pillar?", "thx!") is a
+            # new question, whatever came before: it replaces the context.
+            return Reading(self.cards.answer(text, match), stray, match, leans)
         if context is not None and not stray:
-            if normalise(text) in self._more:
+            if self._asks_more(text):
                 more = self._more_about(text, context)
                 if more is not None:
-                    return Reading(more, False, match)
-            if self._leans_on_context(text, match):
-                resolved = self._resolve(text, match, context)
-                if resolved is not None:
-                    return Reading(resolved, False, match)
+                    return Reading(more, False, match, True)
+            resolved = self._resolve(text, match, context)
+            if resolved is not None:
+                return Reading(resolved, False, match, True)
         if match.fact_id is not None:
-            return Reading(self.cards.answer(text, match), stray, match)
+            return Reading(self.cards.answer(text, match), stray, match, leans)
         inner = self._inner_question(text)
         if inner is not None:
             reading = self.read(inner, context, said)
             if reading.answer.matched:
                 return reading
-        if context is not None and not stray:
-            resolved = self._resolve(text, match, context)
-            if resolved is not None:
-                return Reading(resolved, False, match)
-        return Reading(self.cards.fallback(text, match), stray, match)
+        return Reading(self.cards.fallback(text, match), stray, match, leans)
+
+    def elliptical(self, text: str) -> bool:
+        """ "also Belarus", "and 2016": no question word, yet a question about a new name."""
+        if not self._starts_followup(text):
+            return False
+        match = self.matcher.match(text)
+        return bool(match.mentions) and not match.unknown and self._leans_on_context(text, match)
+
+    def _starts_followup(self, text: str) -> bool:
+        joined = " ".join(normalise(text).split())
+        return any(joined == f or joined.startswith(f + " ") for f in self._followups)
 
     # -- follow-ups --------------------------------------------------------------------------
 
@@ -114,13 +130,29 @@ class Reader:
         """A follow-up marker first ("and", "what about"), a word that points back ("them",
         "there"), or nothing of its own beyond a name or a question word ("when?", "2016?")."""
         words = normalise(text).split()
-        joined = " ".join(words)
-        if any(joined == f or joined.startswith(f + " ") for f in self._followups):
+        if self._starts_followup(text):
             return True
         if any(word in self._anaphora for word in words):
             return True
         own = [t for t in match.terms if t not in self._weak and not t.startswith("<")]
         return len(own) <= MAX_CONTENT_OF_ELLIPSIS
+
+    def _complete(self, match: Match) -> bool:
+        """Two content words or more of its own, or small talk: it needs no context."""
+        fact = self.kb.get(match.fact_id or "")
+        if fact is not None and not fact.states_document_fact:
+            return True
+        return len(self._own_terms(match)) > MAX_CONTENT_OF_ELLIPSIS + 1
+
+    def _own_terms(self, match: Match) -> list[str]:
+        return [t for t in match.terms if t not in self._weak and not t.startswith("<")]
+
+    def _asks_more(self, text: str) -> bool:
+        """ "tell me more", "ok tell me more pls": the phrase, courtesy aside."""
+        stop = self.kb.lexicon.stopwords
+        words = normalise(text).split()
+        kept = " ".join(w for w in words if w not in stop or w in {"more", "else", "tell", "me"})
+        return normalise(text) in self._more or kept in self._more
 
     def _resolve(self, text: str, match: Match, context: Context) -> Answer | None:
         fact = self.kb.get(context.fact_id)
@@ -129,11 +161,21 @@ class Reader:
         # The same question about another name: "Is Chile a partner?" … "and Spain?"
         if fact.slot and any(m.category is fact.slot for m in match.mentions):
             return self.cards.slot_answer(text, fact, match.mentions, match.confidence or 1.0)
-        # Otherwise the clause read together with what the conversation was about.
+        # Otherwise the clause read together with what the conversation was about, answered by
+        # the last card or one related to it: a follow-up does not leave the topic.
+        topic = {fact.id, *fact.related}
         expanded = self.matcher.match(f"{text} {self._about(context, match.mentions)}")
-        if expanded.fact_id is None:
+        alone = {c.fact_id: c.score for c in match.nearest}
+        ranked = sorted(
+            (c for c in expanded.candidates if c.fact_id in topic),
+            key=lambda c: c.score + alone.get(c.fact_id, 0.0),
+            reverse=True,
+        )
+        if not ranked or ranked[0].score < self.matcher.threshold:
             return None
-        answer = self.cards.answer(text, expanded)
+        best = ranked[0]
+        chosen = replace(expanded, fact_id=best.fact_id, confidence=best.score)
+        answer = self.cards.answer(text, chosen)
         return answer if answer.outcome is Outcome.FACT else None
 
     def _about(self, context: Context, mentions: Sequence[Mention]) -> str:

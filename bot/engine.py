@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.answers import Answer, Outcome, Topic
 from bot.cards import Cards
 from bot.dialogue import Context, Reader, Reading
+from bot.fallback import Fallbacks
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeBase
 from bot.matcher import Match, Matcher
@@ -37,6 +38,7 @@ class QAEngine:
             lexicon.question_words, lexicon.ask_phrases, lexicon.joiners, lexicon.wh_words
         )
         self.reader = Reader(kb, self.matcher, self.cards, self.splitter.asks)
+        self.fallbacks = Fallbacks(kb, self.matcher, self.cards)
 
     @classmethod
     def load(cls, directory: Path | str) -> QAEngine:
@@ -61,10 +63,11 @@ class QAEngine:
     def ask(self, question: str, context: Context | None = None) -> Answer:
         """Answer a message, or fall back honestly with the nearest topics. `context` is what
         the conversation was last about (`Context.after` the previous answer)."""
-        clauses = self.splitter.split(clean(question))
+        cleaned = clean(question)
+        clauses = self.splitter.split(cleaned)
         if not clauses:
-            return self.cards.fallback(question, self.matcher.match(question))
-        asking = [clause for clause in clauses if clause.asks] or clauses
+            return self.fallback(question)
+        asking = [c for c in clauses if c.asks or self.reader.elliptical(c.text)] or clauses
         readings: list[Reading] = []
         running = context
         said = ""  # the statements before a question, which it may lean on ("Is that true?")
@@ -76,6 +79,10 @@ class QAEngine:
             readings.append(reading)
             running = Context.after(reading.answer, running)
         facts = [r for r in readings if r.answer.outcome is Outcome.FACT]
+        if facts or len(readings) > 1:
+            # "who are you and what can you do?", "what can you do? also is Germany a partner":
+            # small talk that was asked is a part of the reply like any other.
+            facts = [r for r in readings if r.answer.matched]
         # A question the document does not answer vetoes small talk; a stray statement does not.
         questions_asked = any(clause.asks for clause in clauses)
         unanswered = [r for r in readings if r.stray and not r.answer.matched and questions_asked]
@@ -88,7 +95,7 @@ class QAEngine:
             smalltalk = [r for r in readings if r.answer.outcome is Outcome.SMALLTALK]
             if smalltalk and not unanswered:
                 return _asked(smalltalk[0].answer, question)
-            return self.cards.fallback(question, _nearest(readings))
+            return self.fallbacks.answer(question, _nearest(readings), cleaned)
         parts = [r.answer for r in readings if r in facts or r in unanswered]
         parts = _distinct(parts)[:MAX_PARTS] if len(facts) > 1 or unanswered else [facts[0].answer]
         if len(parts) == 1:
@@ -120,7 +127,7 @@ class QAEngine:
 
     def fallback(self, question: str, match: Match | None = None) -> Answer:
         """The honest reply: no document fact, the nearest topics offered."""
-        return self.cards.fallback(question, match)
+        return self.fallbacks.answer(question, match or self.matcher.match(question))
 
 
 def _asked(answer: Answer, question: str) -> Answer:

@@ -110,6 +110,10 @@ class EntityRecogniser:
             variants = [key]
             if key[0] == "the" and len(key) > 1 and " ".join(key[1:]) not in common:
                 variants.append(key[1:])
+            # People are named in the plural: "the Americans", "the Turks", "Brits".
+            last = variants[-1][-1]
+            if last.isalpha() and len(last) > 3 and not last.endswith("s"):
+                variants += [(*v[:-1], last + "s") for v in variants]
             for variant in variants:
                 if variant in self._names:
                     continue

@@ -135,6 +135,8 @@ class Analyser:
         """Multi-word canonical forms stay whole; single words are stemmed."""
         return canonical if " " in canonical else stem(canonical)
 
+    term_of = _term
+
     def analyse(self, text: str, *, correct: bool = True) -> Analysis:
         raw = _MARKUP.sub(" ", text[:MAX_QUESTION_CHARS])
         if "{" in raw:
@@ -239,6 +241,11 @@ class Matcher:
         }
         self._topic_terms = frozenset(document_terms - chat_terms - self.analyser.weak_terms)
 
+    @property
+    def topic_terms(self) -> frozenset[str]:
+        """Terms of the document's own sentences (not of small talk)."""
+        return self._topic_terms
+
     def _add_phrasing(self, fact: int, terms: frozenset[str], factor: float) -> None:
         if not terms or (fact, terms) in self._seen:
             return
@@ -308,7 +315,9 @@ class Matcher:
         mentions = analysis.mentions
         query = frozenset(analysis.terms)
         terms = analysis.terms
-        unknown = tuple(t for t in query if t not in self._weights)
+        # A weak word ("u", "hi") is lexicon, not knowledge the document lacks.
+        weak = self.analyser.weak_terms
+        unknown = tuple(t for t in query if t not in self._weights and t not in weak)
         if not query:
             return Match(question, None, 0.0, (), mentions, terms=terms, unknown=unknown)
         query_weight = self._weigh(query)

@@ -115,6 +115,7 @@ def own_tags(engine: QAEngine) -> frozenset[str]:
     """Every tag the bot writes itself: in its cards, its fallback and its slot answers."""
     answers = [engine.card(topic.fact_id) for topic in engine.topics]
     answers += [engine.fallback("x"), engine.ask("Is Japan a partner?"), engine.ask("Is Iraq?")]
+    answers += [engine.ask("What is the population of Turkey?")]  # a fallback that quotes
     answers += [engine.ask(q) for fact in engine.kb.facts for q in fact.questions[:1]]
     return frozenset(tag for a in answers if a is not None for tag in _TAG.findall(a.html))
 

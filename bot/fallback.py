@@ -1,0 +1,126 @@
+"""The honest fallback, made useful: what was recognised, and what the document says of it.
+
+When the document does not answer a question, the reply still states no fact of its own. It
+names what it did recognise ("I see you asked about Japan and exercises"), quotes verbatim the
+document sentences that mention a name the question used ("It mentions Georgia here: …"), and
+offers the topics nearest to the question. Quoting is truthful by construction: the sentences
+are the knowledge base's verbatim sources, and the reply stays a fallback (`matched` is false).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from bot.answers import FALLBACK_HINT, Answer, Outcome
+from bot.cards import Cards
+from bot.entities import Mention, describe
+from bot.kb.model import Category, KnowledgeBase
+from bot.matcher import Match, Matcher
+from bot.text import collapse_whitespace, normalise
+
+MAX_RECOGNISED = 4  # names and topic words echoed back; more reads as a transcript
+MAX_QUOTES = 2  # sentences quoted per reply; the rest are a button away
+_NAMED = (Category.COUNTRY, Category.EXERCISE, Category.YEAR)
+
+
+class Fallbacks:
+    """Builds fallback replies; reads no file, only the knowledge base and the matcher."""
+
+    def __init__(self, kb: KnowledgeBase, matcher: Matcher, cards: Cards) -> None:
+        self.matcher = matcher
+        self.cards = cards
+        analyser = matcher.analyser
+        # What a person can be told they asked about: the words of the topics' titles.
+        self._topic_terms = frozenset(
+            term
+            for fact in kb.facts
+            if fact.states_document_fact
+            for term in analyser.analyse(fact.title, correct=False).terms
+            if term in matcher.topic_terms and not term.startswith("<") and not term.isdigit()
+        )
+        self._stopwords = kb.lexicon.stopwords
+        # The document's sentences, once each and in knowledge-base order.
+        sentences: dict[str, None] = {}
+        for fact in kb.facts:
+            if fact.states_document_fact:
+                for source in fact.sources:
+                    sentences.setdefault(collapse_whitespace(source), None)
+        self._sentences = tuple(sentences)
+
+    def answer(self, question: str, match: Match | None, text: str | None = None) -> Answer:
+        """The fallback for `question`; `text` is its cleaned form, which is what is read."""
+        read = text if text is not None else question
+        analysis = self.matcher.analyser.analyse(read)
+        mentions = [m for m in analysis.mentions if m.category in _NAMED]
+        recognised = _unique([m.entity.key for m in mentions] + self._topic_words(read))
+        base = self.cards.fallback(question, match)
+        if not recognised:
+            return base
+        lines = [
+            f"I see you asked about {html.escape(describe(recognised[:MAX_RECOGNISED]))}, but "
+            "the document I answer from does not say that, so I would rather not guess."
+        ]
+        for mention, sentence in self._quotes(mentions):
+            lines.append(
+                f"It mentions {html.escape(mention.entity.key)} here:\n"
+                f"<blockquote>“{html.escape(sentence)}”</blockquote>"
+            )
+        lines.append(FALLBACK_HINT)
+        return Answer(
+            question=question,
+            outcome=Outcome.FALLBACK,
+            fact_id=None,
+            confidence=base.confidence,
+            title="",
+            body="\n".join(lines),
+            suggestions=base.suggestions,
+        )
+
+    def _topic_words(self, text: str) -> list[str]:
+        """The question's words that are the document's own, as the lexicon names them."""
+        words: list[str] = []
+        for word in normalise(text).split():
+            if word in self._stopwords or word.endswith("ed"):
+                continue  # "held", "happened" describe; they are not what was asked about
+            terms = self.matcher.analyser.analyse(word, correct=False).terms
+            if any(term in self._topic_terms for term in terms):
+                words.append(word)  # the person's own word: "drills", not "exercise"
+        return words
+
+    def _quotes(self, mentions: Sequence[Mention]) -> list[tuple[Mention, str]]:
+        """Verbatim sentences naming what the question named, at most one per name."""
+        found: list[tuple[Mention, str]] = []
+        used: set[str] = set()
+        named = [_spellings(m) for m in mentions]
+        for mention, spellings in zip(mentions, named, strict=True):
+            entity = mention.entity
+            if entity.category is Category.COUNTRY and not entity.listed:
+                continue  # a country the document never names has nothing to quote
+            if any(_names(sentence, spellings) for _, sentence in found):
+                continue  # a sentence already quoted names it too
+            naming = [s for s in self._sentences if s not in used and _names(s, spellings)]
+            if not naming:
+                continue
+            # The sentence that names most of what was asked, then the shortest.
+            best = max(naming, key=lambda s: (sum(_names(s, n) for n in named), -len(s)))
+            found.append((mention, best))
+            used.add(best)
+            if len(found) >= MAX_QUOTES:
+                break
+        return found
+
+
+def _spellings(mention: Mention) -> set[str]:
+    return {mention.entity.key, mention.entity.spelling} - {""}
+
+
+def _names(sentence: str, spellings: set[str]) -> bool:
+    return any(spelling in sentence for spelling in spellings)
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+__all__ = ["Fallbacks"]
