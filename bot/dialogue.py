@@ -64,6 +64,7 @@ class Reader:
         lexicon = kb.lexicon
         self._followups = tuple(sorted(lexicon.followup_phrases, key=len, reverse=True))
         self._anaphora = lexicon.anaphora
+        self._year_anaphora = lexicon.year_anaphora
         self._more = lexicon.more_phrases
         self._wh_words = lexicon.wh_words
         self._asks: Callable[[str], bool] = asks
@@ -71,6 +72,7 @@ class Reader:
 
     def read(self, text: str, context: Context | None, said: str = "") -> Reading:
         """The clause's answer; `said` is what the same message stated before it."""
+        text = self._with_year(text, context)
         match = self.matcher.match(text)
         stray = bool(match.unknown)
         leans = self._leans_on_context(text, match)
@@ -138,11 +140,24 @@ class Reader:
         return len(own) <= MAX_CONTENT_OF_ELLIPSIS
 
     def _complete(self, match: Match) -> bool:
-        """Two content words or more of its own, or small talk: it needs no context."""
+        """Two things of its own (content words, or a country or training it names), or small
+        talk: it needs no context. A year alone does not make it complete ("and in 2016?")."""
         fact = self.kb.get(match.fact_id or "")
         if fact is not None and not fact.states_document_fact:
             return True
-        return len(self._own_terms(match)) > MAX_CONTENT_OF_ELLIPSIS + 1
+        own = [t for t in self._own_terms(match) if not t.isdigit()]
+        names = [m for m in match.mentions if m.category is not Category.YEAR]
+        return len(own) + len(names) > MAX_CONTENT_OF_ELLIPSIS
+
+    def _with_year(self, text: str, context: Context | None) -> str:
+        """ "that year" read as the year the conversation was about."""
+        if context is None or not self._year_anaphora:
+            return text
+        years = [key for category, key in context.entities if category == Category.YEAR.value]
+        words = f" {' '.join(normalise(text).split())} "
+        if years and any(f" {phrase} " in words for phrase in self._year_anaphora):
+            return f"{text} {years[-1]}"
+        return text
 
     def _own_terms(self, match: Match) -> list[str]:
         return [t for t in match.terms if t not in self._weak and not t.startswith("<")]

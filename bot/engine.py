@@ -67,7 +67,10 @@ class QAEngine:
         clauses = self.splitter.split(cleaned)
         if not clauses:
             return self.fallback(question)
-        asking = [c for c in clauses if c.asks or self.reader.elliptical(c.text)] or clauses
+        # "also Belarus" after a question asks about Belarus; as the first clause it asks nothing.
+        asking = [
+            c for n, c in enumerate(clauses) if c.asks or (n and self.reader.elliptical(c.text))
+        ] or clauses
         readings: list[Reading] = []
         running = context
         said = ""  # the statements before a question, which it may lean on ("Is that true?")

@@ -98,6 +98,7 @@ class Lexicon:
     wh_words: frozenset[str] = frozenset()  # open a question mid-sentence ("how", "which" …)
     followup_phrases: frozenset[str] = frozenset()  # "and", "what about" …: refers back
     anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
+    year_anaphora: frozenset[str] = frozenset()  # "that year": the year talked about
     more_phrases: frozenset[str] = frozenset()  # "tell me more": the next related card
 
 

@@ -94,6 +94,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         wh_words=_word_set(log, name, data, "wh_words"),
         followup_phrases=_word_set(log, name, data, "followup_phrases"),
         anaphora=_word_set(log, name, data, "anaphora"),
+        year_anaphora=_word_set(log, name, data, "year_anaphora"),
         more_phrases=_word_set(log, name, data, "more_phrases"),
     )
 
