@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.dialogue import Context
 from bot.engine import QAEngine
 from bot.kb.model import KnowledgeError, Problem
 from bot.settings import Settings, SettingsError, load_settings
@@ -63,12 +64,19 @@ def json_line(obj: object) -> str:
 def command_ask(
     args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
 ) -> int:
+    """One answer per question, in order. With --conversation the questions are successive
+    messages of one chat, each read in the context the answers before left; without it each
+    stands alone. A blank line is still answered (the fallback), so that output line n always
+    answers input line n."""
     engine = _engine(settings, stderr)
     if engine is None:
         return 1
     first = True
+    context: Context | None = None
     for question in _questions(args.question, sys.stdin.buffer):
-        answer = engine.ask(question)
+        answer = engine.ask(question, context)
+        if args.conversation:
+            context = Context.after(answer, context)
         if args.json:
             stdout.write(json_line(answer.as_json()) + "\n")
         else:
@@ -190,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     ask = sub.add_parser("ask", help="answer questions (arguments, or one per line on stdin)")
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.add_argument(
+        "--conversation",
+        action="store_true",
+        help="the questions are successive messages of one chat: follow-ups such as "
+        "'and Spain?' resolve against the earlier ones (default: each stands alone)",
+    )
     ask.add_argument("question", nargs="*", help="questions; read stdin when none")
     ask.set_defaults(handler=command_ask)
     sub.add_parser("chat", help="console conversation").set_defaults(handler=command_chat)

@@ -52,6 +52,19 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+# Characters that show as nothing: zero-width and format characters (Cf), and the fillers
+# people send to post a message that looks empty.
+_INVISIBLE_FILLERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def is_blank(text: str) -> bool:
+    """Whether a message shows nothing at all (empty, spaces, zero-width characters): it asks
+    nothing and says nothing, so it gets no reply, unlike emoji or a sticker."""
+    return all(
+        ch.isspace() or ch in _INVISIBLE_FILLERS or unicodedata.category(ch) == "Cf" for ch in text
+    )
+
+
 def collapse_whitespace(text: str) -> str:
     """One space per whitespace run: how sources are compared with the document."""
     return " ".join(text.split())

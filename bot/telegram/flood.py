@@ -13,6 +13,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.fairness import Budgets
 from bot.telegram.handlers import addressed_text, parse_command
 from bot.telegram.state import Context
+from bot.text import is_blank
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +22,15 @@ SLOW_DOWN = "You are sending messages faster than I can answer everyone. Please 
 
 def _costs_a_reply(update: Update, context: Context) -> bool:
     """Whether the bot would answer this update: private messages, buttons, inline queries,
-    and group messages addressed to it (a command for it, a mention, a reply to it)."""
+    and group messages addressed to it (a command for it, a mention, a reply to it); never a
+    message that shows nothing, which gets no reply."""
     if update.callback_query is not None or update.inline_query is not None:
         return True
     message = update.message or update.edited_message
     chat = update.effective_chat
     if message is None or chat is None:
+        return False
+    if message.text is not None and is_blank(message.text):
         return False
     if chat.type == ChatType.PRIVATE:
         return True

@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.answers import Answer, Outcome
 from bot.commands import Audience, commands_for
+from bot.conversations import ConversationKey, conversation_key
 from bot.limits import shorten
 from bot.store import StoreError
 from bot.store.records import AskedQuestion
@@ -31,6 +32,7 @@ from bot.telegram.render import (
 )
 from bot.telegram.state import BotState, Context
 from bot.telegram.storefaults import report_store_error
+from bot.text import is_blank
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,16 @@ def _is_group(update: Update) -> bool:
     return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
+def conversation_of(update: Update) -> ConversationKey | None:
+    """The sender's conversation: the chat in private; in groups the member, or the chat a
+    message was sent on behalf of (an anonymous administrator, a channel)."""
+    chat = update.effective_chat
+    sender = update.effective_sender
+    if chat is None:
+        return None
+    return conversation_key(chat.type, chat.id, sender.id if sender is not None else None)
+
+
 async def send_answer(
     update: Update,
     context: Context,
@@ -65,11 +77,13 @@ async def send_answer(
     match_seconds: float = 0.0,
     log_question: bool = True,
 ) -> None:
-    """Reply with a card (replying to the question in groups), then log one line."""
+    """Reply with a card (replying to the question in groups), then log one line. The card
+    is what the sender's conversation is about now, so a follow-up resolves against it."""
     chat = update.effective_chat
     message = update.effective_message
     if chat is None:
         return
+    context.bot_data.conversations.remember(conversation_of(update), answer)
     reply_to = None
     if message is not None and _is_group(update):
         reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True)
@@ -102,8 +116,10 @@ async def send_answer(
 
 
 async def answer_question(update: Update, context: Context, question: str) -> None:
+    """A question read in the light of what the sender's conversation was last about."""
     started = time.perf_counter()
-    answer = context.bot_data.engine.ask(question)
+    state = context.bot_data
+    answer = state.engine.ask(question, state.conversations.get(conversation_of(update)))
     await send_answer(
         update, context, answer, started=started, match_seconds=time.perf_counter() - started
     )
@@ -237,9 +253,10 @@ def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | No
 
 
 async def text_message(update: Update, context: Context) -> None:
-    """Private chats: every text is a question. Groups: only text addressed to us."""
+    """Private chats: every text is a question. Groups: only text addressed to us. A message
+    that shows nothing (spaces, zero-width characters) asks nothing: no reply."""
     message = update.effective_message
-    if message is None or message.text is None:
+    if message is None or message.text is None or is_blank(message.text):
         return
     question = message.text
     if _is_group(update):
@@ -253,9 +270,10 @@ async def text_message(update: Update, context: Context) -> None:
 
 
 async def non_text_message(update: Update, context: Context) -> None:
-    """Stickers, photos, voice in a private chat: ask for text instead."""
+    """Stickers, photos, voice in a private chat: ask for text instead. An empty text (no
+    text filter passes it) is silence, like a blank one."""
     message = update.effective_message
-    if message is None:
+    if message is None or (message.text is not None and is_blank(message.text)):
         return
     await message.reply_text(TEXT_ONLY_REPLY)
     log.info("update chat=%s non_text", _chat_type(update))
@@ -270,13 +288,14 @@ async def button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
-    engine = context.bot_data.engine
+    state = context.bot_data
     data = query.data or ""
     answer: Answer | None = None
     if data.startswith(CARD_PREFIX):
-        answer = engine.card(data.removeprefix(CARD_PREFIX))
+        answer = state.engine.card(data.removeprefix(CARD_PREFIX))
     elif data.startswith(ASK_PREFIX):
-        answer = engine.ask(data.removeprefix(ASK_PREFIX))
+        conversation = state.conversations.get(conversation_of(update))
+        answer = state.engine.ask(data.removeprefix(ASK_PREFIX), conversation)
     if answer is None or query.message is None:
         await query.answer("That topic is no longer available. Type /help.", show_alert=False)
         return

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.audience import audience
+from bot.conversations import Conversations
 from bot.engine import QAEngine
 from bot.fairness import FairShare
 from bot.settings import Settings
@@ -21,7 +22,8 @@ from bot.telegram.fatal import FatalStop
 
 
 class BotState:
-    """Engine (swapped by /reload), settings, store and broadcaster; one per application.
+    """Engine (swapped by /reload), settings, store and broadcaster, and what each
+    conversation was last about (in memory only); one per application.
 
     PTB instantiates it without arguments, so the services are attributes assigned once by
     `build_application`, not constructor parameters."""
@@ -36,6 +38,7 @@ class BotState:
     def __init__(self) -> None:
         self.pending_logs: list[AskedQuestion] = []
         self.fair_share = FairShare()
+        self.conversations = Conversations()
 
     async def flush_question_log(self) -> None:
         """Write the buffered question log in one transaction, off the event loop."""

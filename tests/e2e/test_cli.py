@@ -103,6 +103,72 @@ def test_chat_answers_questions_and_commands() -> None:
     assert "Unknown command /nonsense" in result.stdout
 
 
+CONVERSATION = [
+    "Is Italy a partner?",
+    "and Spain?",
+    "and its capital?",  # about Italy, but not in the document: refused, context kept
+    "",  # a blank line still gets its line, the fallback, and changes nothing
+    "How many agreements were signed?",
+    "and in 2016?",  # alone, the 2016 trainings; after the agreements, 2016's agreements
+    "Which exercises were held?",
+    "when?",  # alone, nothing; after the exercises, their card
+    "Is Chile a partner? And Poland?",
+    "and Spain?",
+]
+
+
+def ask_json(*flags: str) -> list[dict]:
+    result = run_bot("ask", "--json", *flags, stdin="\n".join(CONVERSATION) + "\n")
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [obj["question"] for obj in objects] == CONVERSATION
+    assert all(set(obj) == JSON_KEYS for obj in objects)
+    return objects
+
+
+def test_ask_conversation_carries_context_from_line_to_line() -> None:
+    objects = ask_json("--conversation")
+    intents = [obj["intent"] for obj in objects]
+    assert intents == [
+        "partner_check",
+        "partner_check",
+        None,
+        None,
+        "agreements_signed",
+        "agreements_2016",
+        "exercises_2016",
+        "exercises_2016",
+        "partner_check",
+        "partner_check",
+    ]
+    assert "Yes. Spain is among" in objects[1]["text"]
+    assert objects[2]["matched"] is False and objects[3]["matched"] is False
+    assert "7 countries" in objects[5]["text"]
+    assert "TURAZ Shahini" in objects[7]["text"]
+    both = objects[8]["text"]
+    assert "No. Chile is not among" in both and "Yes. Poland is among" in both
+
+
+def test_ask_without_conversation_reads_every_line_alone() -> None:
+    alone = ask_json()
+    assert alone[5]["intent"] == "exercises_2016"  # "and in 2016?" with nothing before it
+    assert alone[7]["matched"] is False and alone[7]["intent"] is None  # "when?"
+
+
+def test_ask_conversation_takes_arguments_as_the_messages() -> None:
+    result = run_bot("ask", "--conversation", "Which exercises were held?", "when?")
+    assert result.returncode == 0, result.stderr
+    answers = result.stdout.split("\n\nTrainings held in the first half of 2016\n")
+    assert len(answers) == 2 and "TURAZ Shahini" in answers[1]
+
+
+def test_chat_carries_context_and_ignores_blank_lines() -> None:
+    result = run_bot("chat", stdin="How many agreements were signed?\n\n   \nand in 2016?\n")
+    assert result.returncode == 0, result.stderr
+    assert "Agreements signed in 2016" in result.stdout and "7 countries" in result.stdout
+    assert "could not find" not in result.stdout
+
+
 def test_no_command_without_token_opens_the_chat() -> None:
     result = run_bot(stdin="hello\n")
     assert result.returncode == 0

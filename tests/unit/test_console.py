@@ -1,8 +1,13 @@
-"""The console chat's replies: sources without markup, and /start's example questions."""
+"""The console chat's replies: sources without markup, /start's example questions, and a
+conversation carried from line to line."""
 
 from __future__ import annotations
 
-from bot.console import reply_to_console
+import io
+
+import pytest
+
+from bot.console import GREETING, ConsoleChat, chat, reply_to_console
 from bot.engine import QAEngine
 
 
@@ -39,3 +44,47 @@ def test_start_lists_the_example_questions_and_each_is_answered(engine: QAEngine
 def test_start_with_a_topic_opens_its_card_like_a_deep_link(engine: QAEngine) -> None:
     assert reply_to_console(engine, "/start exercises") == reply_to_console(engine, "/exercises")
     assert "Try one of these:" in reply_to_console(engine, "/start nonsense")
+
+
+def test_the_console_chat_carries_the_conversation(engine: QAEngine) -> None:
+    """A follow-up that means nothing on its own ("when?") is answered from the card before
+    it; the same line in a fresh chat is not."""
+    chat = ConsoleChat(engine)
+    chat.reply("/exercises")
+    followup = chat.reply("when?")
+    assert followup is not None and "TURAZ Shahini" in followup
+    assert "could not find that" in reply_to_console(engine, "when?")
+
+
+def test_the_console_chat_resolves_a_year_against_the_last_topic(engine: QAEngine) -> None:
+    chat = ConsoleChat(engine)
+    chat.reply("How many agreements were signed?")
+    reply = chat.reply("and in 2016?")
+    assert reply is not None and reply.startswith("Agreements signed in 2016")
+    assert not reply_to_console(engine, "and in 2016?").startswith("Agreements signed in 2016")
+
+
+def test_the_context_is_kept_past_a_refusal(engine: QAEngine) -> None:
+    chat = ConsoleChat(engine)
+    assert "Yes. Italy" in (chat.reply("Is Italy a partner?") or "")
+    assert "could not find that" in (chat.reply("and its capital?") or "")
+    assert "Yes. Spain" in (chat.reply("and Spain?") or "")
+
+
+@pytest.mark.parametrize("line", ["", "   ", "\t", "\u200b"])
+def test_a_blank_line_gets_no_reply_and_changes_nothing(engine: QAEngine, line: str) -> None:
+    chat = ConsoleChat(engine)
+    chat.reply("/exercises")
+    context = chat.context
+    assert chat.reply(line) is None
+    assert chat.context == context
+
+
+def test_the_chat_loop_prints_nothing_for_blank_lines(engine: QAEngine) -> None:
+    lines = iter(["/exercises", "", "   ", "when?", "/quit"])
+    out = io.StringIO()
+    assert chat(engine, out, lambda _prompt: next(lines)) == 0
+    replies = out.getvalue().removeprefix(GREETING).split("\n\n")
+    titles = [reply for reply in replies if reply.startswith("Trainings held in the first half")]
+    assert len(titles) == 2  # the card, then the answer to "when?"
+    assert "could not find" not in out.getvalue()

@@ -1,0 +1,106 @@
+"""What each conversation was last about, kept briefly in memory so follow-ups ("and Spain?",
+"when?") resolve against it.
+
+Only a `bot.dialogue.Context` is kept (a fact id and the names it concerned), never the text
+of a message, and never on disk: a restart forgets every conversation. An entry lives
+TTL_SECONDS after the answer that set it; at most MAX_CONVERSATIONS are kept, the least
+recently answered forgotten first, so memory stays bounded whoever writes to the bot.
+
+A private chat is one conversation. In a group each member has their own: two people asking at
+once must not answer each other's follow-ups.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.answers import Answer
+from bot.dialogue import Context
+
+TTL_SECONDS = 5 * 60.0  # a follow-up comes within minutes; later, a question stands alone
+MAX_CONVERSATIONS = 10_000  # a few MB at most: a Context is a fact id and a few names
+PRIVATE = "private"
+GROUP_TYPES = frozenset({"group", "supergroup"})
+
+# (chat id, sender id): the sender is None in a private chat, where the chat is the person.
+ConversationKey = tuple[int, int | None]
+
+
+def conversation_key(
+    chat_type: str | None, chat_id: int, sender_id: int | None
+) -> ConversationKey | None:
+    """The conversation a message belongs to: the chat in private, (chat, sender) in groups;
+    None where there is no conversation to carry (channels, inline mode, an unknown sender)."""
+    if chat_type == PRIVATE:
+        return (chat_id, None)
+    if chat_type in GROUP_TYPES and sender_id is not None:
+        return (chat_id, sender_id)
+    return None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    context: Context
+    expires: float
+
+
+class Conversations:
+    """Key → Context with a time limit and a size bound.
+
+    Entries are ordered by when they were last written; every write refreshes the time limit,
+    so the oldest entry is also the first to expire, and both clean-ups work from the front."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = TTL_SECONDS,
+        max_entries: int = MAX_CONVERSATIONS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[ConversationKey, _Entry] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: ConversationKey | None) -> Context | None:
+        """What the conversation was last about, unless it has gone quiet for too long."""
+        if key is None:
+            return None
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry.expires <= self._clock():
+            del self._entries[key]
+            return None
+        return entry.context
+
+    def put(self, key: ConversationKey | None, context: Context | None) -> None:
+        """Set (or, with None, forget) a conversation's context, restarting its time limit."""
+        if key is None:
+            return
+        now = self._clock()
+        self._entries.pop(key, None)
+        if context is not None:
+            self._entries[key] = _Entry(context, now + self.ttl)
+        self._prune(now)
+
+    def remember(self, key: ConversationKey | None, answer: Answer) -> Context | None:
+        """Move the conversation on to `answer` (a reply or a card shown); a reply that
+        states no fact keeps what it was about before."""
+        context = Context.after(answer, self.get(key))
+        self.put(key, context)
+        return context
+
+    def _prune(self, now: float) -> None:
+        """Drop expired entries, then the least recently answered beyond the bound."""
+        while self._entries:
+            oldest = next(iter(self._entries.values()))
+            if oldest.expires > now and len(self._entries) <= self.max_entries:
+                break
+            self._entries.popitem(last=False)
