@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.limits import MAX_TEXT, fit_html, visible_len
@@ -97,7 +97,13 @@ class Answer:
     def main_html(self) -> str:
         """The reply without its source (a combined answer: every part with its own)."""
         if self.parts:
-            return "\n\n".join(part.part_html for part in self.parts)
+            shown: list[str] = []
+            for number, part in enumerate(self.parts):
+                # Two parts citing one sentence ("Is Chile a partner? And Poland?") cite it once.
+                earlier = {s for p in self.parts[:number] for s in p.sources}
+                fresh = part.sources and not set(part.sources) <= earlier
+                shown.append(part.part_html if fresh or not part.sources else part.main_html)
+            return "\n\n".join(shown)
         parts = []
         if self.title and self.outcome is Outcome.FACT:
             parts.append(f"<b>{html.escape(self.title)}</b>")
@@ -138,12 +144,16 @@ class Answer:
     def text(self) -> str:
         """Plain text for terminals and JSON: no markup, a long source quoted in part."""
         if self.parts:
-            return "\n\n".join(
-                f"{part.question}: {NOT_IN_DOCUMENT}"
-                if part.outcome is Outcome.FALLBACK
-                else part.text
-                for part in self.parts
-            )
+            texts = []
+            for number, part in enumerate(self.parts):
+                earlier = {s for p in self.parts[:number] for s in p.sources}
+                if part.outcome is Outcome.FALLBACK:
+                    texts.append(f"{part.question}: {NOT_IN_DOCUMENT}")
+                elif part.sources and set(part.sources) <= earlier:
+                    texts.append(replace(part, sources=()).text)
+                else:
+                    texts.append(part.text)
+            return "\n\n".join(texts)
         parts = []
         if self.title and self.outcome is Outcome.FACT:
             parts.append(self.title)

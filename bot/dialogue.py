@@ -100,6 +100,11 @@ class Reader:
             resolved = self._resolve(text, match, context)
             if resolved is not None:
                 return Reading(resolved, False, match, True)
+            if leans and not self._complete(match):
+                # "and in 2017?" after the agreements: it asks about the agreements, which the
+                # document does not give for 2017; the 2017 exercises would answer another
+                # question than the one asked.
+                return Reading(self.cards.fallback(text, match), True, match, leans)
         if match.fact_id is not None:
             return Reading(self.cards.answer(text, match), stray, match, leans)
         inner = self._inner_question(text)
