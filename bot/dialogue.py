@@ -80,7 +80,7 @@ class Reader:
             # "I read that the army chiefs of three countries meet. Which countries are they?"
             # The question read with what the message said before it, its known words only,
             # wins when it leans on them or is surer than the question alone.
-            within = self.matcher.match(f"{text} {self._known_words(said)}")
+            within = self.matcher.match(f"{text} {self._known_words(said, names=leans)}")
             # Unless the question points back at it, the statement may only make the question's
             # own best guess surer: a country named in passing ("I study in Germany. How many
             # soldiers…?") must not turn the question into one about that country.
@@ -127,11 +127,19 @@ class Reader:
 
     # -- follow-ups --------------------------------------------------------------------------
 
-    def _known_words(self, text: str) -> str:
+    def _known_words(self, text: str, *, names: bool) -> str:
         """The words of `text` the knowledge base knows: the rest of a statement ("my brother
-        mentioned …") is no evidence either way."""
-        known = self.matcher.analyser.known_words | self.matcher.analyser.recogniser.name_words
-        return " ".join(word for word in normalise(text).split() if word in known)
+        mentioned …") is no evidence either way. A country or training named in passing counts
+        only when the question points back at it (`names`): "I'm from Austria. Is my country a
+        partner?", not "I study in Germany. How many soldiers does Azerbaijan have?"."""
+        analyser = self.matcher.analyser
+        known = analyser.known_words | analyser.recogniser.name_words
+        words = normalise(text).split()
+        if not names:
+            for mention in analyser.recogniser.find(words, text):
+                if mention.category is not Category.YEAR:
+                    words[mention.start : mention.end] = [""] * (mention.end - mention.start)
+        return " ".join(word for word in words if word and word in known)
 
     def _leans_on_context(self, text: str, match: Match) -> bool:
         """A follow-up marker first ("and", "what about"), a word that points back ("them",

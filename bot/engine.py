@@ -35,7 +35,11 @@ class QAEngine:
         self.topics: tuple[Topic, ...] = self.cards.topics
         lexicon = kb.lexicon
         self.splitter = Splitter(
-            lexicon.question_words, lexicon.ask_phrases, lexicon.joiners, lexicon.wh_words
+            lexicon.question_words,
+            lexicon.ask_phrases,
+            lexicon.joiners,
+            lexicon.wh_words,
+            lexicon.embedding_verbs,
         )
         self.reader = Reader(kb, self.matcher, self.cards, self.splitter.asks)
         self.fallbacks = Fallbacks(kb, self.matcher, self.cards)
@@ -79,6 +83,21 @@ class QAEngine:
                 said = f"{said} {clause.text}"
                 continue
             reading = self.reader.read(clause.text, running, said.strip())
+            if (
+                reading.leans
+                and reading.answer.outcome is Outcome.FACT
+                and readings
+                and readings[-1].stray
+                and not readings[-1].answer.matched
+            ):
+                # "What tanks does the army use? Any Russian ones?": it points back at a question
+                # the document does not answer, so it is not answered either.
+                reading = Reading(
+                    self.cards.fallback(clause.text, reading.match),
+                    True,
+                    reading.match,
+                    True,
+                )
             readings.append(reading)
             running = Context.after(reading.answer, running)
         facts = [r for r in readings if r.answer.outcome is Outcome.FACT]

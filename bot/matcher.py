@@ -1,10 +1,8 @@
 """Matching a question to a fact, preferring an honest fallback to a confident wrong answer.
 
-A question and every knowledge-base phrasing go through the same analysis: normalised tokens,
-names replaced by placeholders (<country>, <exercise>), lexicon synonyms and stopwords applied,
-English stems, typos of known words corrected with rapidfuzz. Each phrasing then scores by a
-weighted F-measure of the words both share: rare words weigh more, and a word the knowledge base
-has never seen weighs a lot, so "the population of Turkey" cannot ride on "Turkey" alone. A
+A question and every knowledge-base phrasing go through the same analysis (bot/analysis.py).
+Each phrasing then scores by a weighted F-measure of the words both share: rare words weigh
+more, and a word the knowledge base has never seen weighs a lot, so "the population of Turkey" cannot ride on "Turkey" alone. A
 rapidfuzz token-sort ratio over the analysed words breaks near ties by word order. Entity
 constraints come last: a fact cannot answer about a country, training or year its own text does
 not name, and a per-country or per-training fact needs one named.
@@ -14,38 +12,25 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from bot.entities import EntityRecogniser, Mention
-from bot.fuzzy import TypoCorrector
+from bot.analysis import Analyser, Analysis
+from bot.entities import Mention
 from bot.kb.model import Category, Fact, KnowledgeBase
-from bot.text import normalise, plain_text, shortened_runs, singular, spoken_numbers, stem
+from bot.text import plain_text
 
-MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
-PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
-# A slot phrasing such as "Is {country} a partner?" reads its slot as the placeholder itself.
-_SLOT_MARKERS = {f"{{{slot}}}": f" slotmarker{slot} " for slot in PLACEHOLDERS}
-_MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,80}>")  # typed HTML tags are not words of a question
-_MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items()}
 WEAK_WEIGHT = 0.25
-UNKNOWN_WEIGHT_FACTOR = 2.0
+UNKNOWN_WEIGHT_FACTOR = 1.5
+# A name the knowledge base has never seen ("NATO", "Pentagon") is what the question is about,
+# more surely than an unknown lower-case word ("tie in", "busy"): it weighs more.
+UNKNOWN_NAME_FACTOR = 2.0
 ANSWER_FACTOR = 0.85
 RATIO_SHARE = 0.15
 RERANK = 8
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What the matcher reads from one text."""
-
-    terms: tuple[str, ...]
-    mentions: tuple[Mention, ...]
 
 
 @dataclass(frozen=True)
@@ -91,104 +76,6 @@ class Collision:
     first_question: str
     second: Fact
     second_question: str
-
-
-class Analyser:
-    """Turns text into comparable terms; the same code reads the knowledge base and questions."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        lexicon = kb.lexicon
-        self._phrases: dict[tuple[str, ...], str | None] = {}
-        for variant, canonical in lexicon.synonyms.items():
-            self._phrases[_key(variant)] = self._term(canonical)
-        for canonical in set(lexicon.synonyms.values()):
-            self._phrases.setdefault(_key(canonical), self._term(canonical))
-        for word in lexicon.stopwords:
-            self._phrases.setdefault(_key(word), None)
-        # The same phrases in the singular, so "buddies" reads as "buddy" and "three-country"
-        # as "three countries".
-        self._singular_phrases: dict[tuple[str, ...], str | None] = {}
-        for key, value in self._phrases.items():
-            self._singular_phrases.setdefault(tuple(singular(word) for word in key), value)
-        self._longest = max((len(key) for key in self._phrases), default=1)
-        self.weak_terms = frozenset(self._term(word) for word in lexicon.weak_words)
-        phrasing_words = {
-            word
-            for fact in kb.facts
-            for question in fact.questions
-            for word in normalise(question).split()
-        }
-        lexicon_words = {word for key in self._phrases for word in key}
-        self.known_words = frozenset(phrasing_words | lexicon_words)
-        self.recogniser = EntityRecogniser(kb, known_words=self.known_words)
-        # Any known word but a stopword can be what a typo meant; a word of four letters is
-        # one edit from a five-letter typo ("armys").
-        meanings = {
-            word: self._phrase_at([word], 0)[1] or stem(word)
-            for word in self.known_words
-            if not word.isdigit() and self._phrases.get((word,), "") is not None
-        }
-        self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
-
-    @staticmethod
-    def _term(canonical: str) -> str:
-        """Multi-word canonical forms stay whole; single words are stemmed."""
-        return canonical if " " in canonical else stem(canonical)
-
-    term_of = _term
-
-    def analyse(self, text: str, *, correct: bool = True) -> Analysis:
-        raw = _MARKUP.sub(" ", text[:MAX_QUESTION_CHARS])
-        if "{" in raw:
-            for marker, word in _SLOT_MARKERS.items():
-                raw = raw.replace(marker, word)
-        words = spoken_numbers(normalise(raw).split())
-        mentions = self.recogniser.find(words, raw)
-        spans = {m.start: m for m in mentions}
-        terms: list[str] = []
-        position = 0
-        while position < len(words):
-            mention = spans.get(position)
-            if mention is not None:
-                terms.append(PLACEHOLDERS.get(mention.category, mention.key))
-                position = mention.end
-                continue
-            length, term = self._phrase_at(words, position)
-            if length:
-                if term is not None:
-                    terms.append(term)
-                position += length
-                continue
-            word = words[position]
-            position += 1
-            if word in _MARKER_TERMS:
-                terms.append(_MARKER_TERMS[word])
-                continue
-            if correct and word not in self.known_words:
-                fixed = self._unstretch(word) or self._correct(word)
-                if fixed is not None:
-                    length, term = self._phrase_at([fixed], 0)
-                    if length:
-                        if term is not None:
-                            terms.append(term)
-                        continue
-                    word = fixed
-            terms.append(stem(word))
-        return Analysis(tuple(terms), tuple(mentions))
-
-    def _phrase_at(self, words: Sequence[str], position: int) -> tuple[int, str | None]:
-        for length in range(min(self._longest, len(words) - position), 0, -1):
-            key = tuple(words[position : position + length])
-            if key in self._phrases:
-                return length, self._phrases[key]
-            singular_key = tuple(singular(word) for word in key)
-            if singular_key != key and singular_key in self._singular_phrases:
-                return length, self._singular_phrases[singular_key]
-        return 0, None
-
-    def _unstretch(self, word: str) -> str | None:
-        """'hellooo', 'pleeease': a letter held down, read as the known word it stretches."""
-        return next((w for w in shortened_runs(word) if w in self.known_words), None)
 
 
 class Matcher:
@@ -321,6 +208,8 @@ class Matcher:
         if not query:
             return Match(question, None, 0.0, (), mentions, terms=terms, unknown=unknown)
         query_weight = self._weigh(query)
+        surplus = (UNKNOWN_NAME_FACTOR - UNKNOWN_WEIGHT_FACTOR) / UNKNOWN_WEIGHT_FACTOR
+        query_weight += sum(self.weight(t) * surplus for t in unknown if t in analysis.names)
         overlap: dict[int, float] = defaultdict(float)
         for term in query:
             weight = self.weight(term)
@@ -386,8 +275,3 @@ class Matcher:
 
 
 __all__ = ["Analyser", "Analysis", "Candidate", "Match", "Matcher"]
-
-
-def _key(phrase: str) -> tuple[str, ...]:
-    """A lexicon phrase as the words a question is read into (figures as digits)."""
-    return tuple(spoken_numbers(phrase.split()))

@@ -31,6 +31,7 @@ _ABBREVIATION = re.compile(r"(?:\b[^\W\d_]\.)*\b[^\W\d_]$")
 _SPACE = re.compile(r"\s+")
 # Emoji and other symbols, their modifiers, surrogates, private and unassigned code points.
 _NOISE = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
+_EMOJI_BREAK = re.compile(r"(?<=\w)\s*[\U0001F000-\U0001FAFF\u2600-\u27BF]+\s+(?=[A-Z])")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
@@ -38,6 +39,8 @@ def clean(text: str) -> str:
     """The message without what carries no question: links, @mentions, typed markup,
     emoji and symbols, repeated punctuation."""
     text = html.unescape(_TAG.sub(" ", text))
+    # An emoji before a capital often ends a sentence: "so helpful 🙏 My teacher will…".
+    text = _EMOJI_BREAK.sub(". ", text)
     text = _URL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _MARKDOWN.sub(" ", text)
@@ -69,6 +72,7 @@ class Splitter:
         ask_phrases: Collection[str],
         joiners: Collection[str],
         wh_words: Collection[str] = (),
+        embedding_verbs: Collection[str] = (),
     ) -> None:
         self.question_words = frozenset(word.lower() for word in question_words)
         self.ask_phrases = tuple(sorted({p.lower() for p in ask_phrases}, key=len, reverse=True))
@@ -84,11 +88,21 @@ class Splitter:
         if opening:
             patterns.append(rf",\s*(?=(?:{opening})\b)")
         self._new_question = re.compile("(?i)" + "|".join(patterns)) if patterns else None
+        # "… and he keeps asking me how many …": the question starts at the wh-word.
+        embedding = _alternatives(embedding_verbs)
+        self._embedded = (
+            re.compile(
+                rf"(?i)\b(?:{embedding})(?:\s+(?:me|us|him|her|them|you))?\s+(?=(?:{opening})\b)"
+            )
+            if embedding and opening
+            else None
+        )
 
     def split(self, message: str) -> list[Clause]:
         clauses: list[Clause] = []
         for sentence, ended_by in _sentences(message):
             parts = self._new_question.split(sentence) if self._new_question else [sentence]
+            parts = [piece for part in parts for piece in self._unembed(part)]
             for number, part in enumerate(parts):
                 part = part.strip(" ,;")
                 if not _WORD.search(part):
@@ -96,6 +110,16 @@ class Splitter:
                 questioned = number == len(parts) - 1 and "?" in ended_by
                 clauses.append(Clause(part, questioned or self.asks(part)))
         return clauses
+
+    def _unembed(self, part: str) -> list[str]:
+        """A statement holding a question after an asking verb, as the two: the statement
+        keeps no question of its own, the question is scored alone."""
+        if self._embedded is None or self.asks(part):
+            return [part]
+        found = self._embedded.search(part)
+        if found is None or found.start() == 0:
+            return [part]
+        return [part[: found.end()], part[found.end() :]]
 
     def asks(self, clause: str) -> bool:
         """A question word or a request at the start (after "and", "so", "also" …)."""

@@ -96,6 +96,8 @@ class Lexicon:
     ask_phrases: frozenset[str] = frozenset()  # requests that ask ("tell me", "list" …)
     joiners: frozenset[str] = frozenset()  # words that join two questions ("and", "also" …)
     wh_words: frozenset[str] = frozenset()  # open a question mid-sentence ("how", "which" …)
+    # "he keeps asking me | how many …": verbs after which a wh-word opens the real question
+    embedding_verbs: frozenset[str] = frozenset()
     followup_phrases: frozenset[str] = frozenset()  # "and", "what about" …: refers back
     anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
     year_anaphora: frozenset[str] = frozenset()  # "that year": the year talked about

@@ -92,6 +92,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         ask_phrases=_word_set(log, name, data, "ask_phrases"),
         joiners=_word_set(log, name, data, "joiners"),
         wh_words=_word_set(log, name, data, "wh_words"),
+        embedding_verbs=_word_set(log, name, data, "embedding_verbs"),
         followup_phrases=_word_set(log, name, data, "followup_phrases"),
         anaphora=_word_set(log, name, data, "anaphora"),
         year_anaphora=_word_set(log, name, data, "year_anaphora"),

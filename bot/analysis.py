@@ -1,0 +1,141 @@
+"""Reading text into comparable terms: the same code reads the knowledge base and questions.
+
+Normalised tokens, names replaced by placeholders (<country>, <exercise>), lexicon synonyms and
+stopwords applied, English stems, typos of known words corrected with rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.entities import EntityRecogniser, Mention
+from bot.fuzzy import TypoCorrector
+from bot.kb.model import Category, KnowledgeBase
+from bot.text import normalise, shortened_runs, singular, spoken_numbers, stem
+
+MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
+PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
+# A slot phrasing such as "Is {country} a partner?" reads its slot as the placeholder itself.
+_SLOT_MARKERS = {f"{{{slot}}}": f" slotmarker{slot} " for slot in PLACEHOLDERS}
+_MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,80}>")  # typed HTML tags are not words of a question
+_MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items()}
+# Capitalised mid-sentence, or an acronym: how a name is written.
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<![.!?])\b(?:[A-Z]{2,}|[A-Z][a-z]+)\b")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the matcher reads from one text."""
+
+    terms: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+    names: frozenset[str] = frozenset()  # terms of words written as names
+
+
+class Analyser:
+    """Turns text into comparable terms; the same code reads the knowledge base and questions."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        lexicon = kb.lexicon
+        self._phrases: dict[tuple[str, ...], str | None] = {}
+        for variant, canonical in lexicon.synonyms.items():
+            self._phrases[_key(variant)] = self._term(canonical)
+        for canonical in set(lexicon.synonyms.values()):
+            self._phrases.setdefault(_key(canonical), self._term(canonical))
+        for word in lexicon.stopwords:
+            self._phrases.setdefault(_key(word), None)
+        # The same phrases in the singular, so "buddies" reads as "buddy" and "three-country"
+        # as "three countries".
+        self._singular_phrases: dict[tuple[str, ...], str | None] = {}
+        for key, value in self._phrases.items():
+            self._singular_phrases.setdefault(tuple(singular(word) for word in key), value)
+        self._longest = max((len(key) for key in self._phrases), default=1)
+        self.weak_terms = frozenset(self._term(word) for word in lexicon.weak_words)
+        phrasing_words = {
+            word
+            for fact in kb.facts
+            for question in fact.questions
+            for word in normalise(question).split()
+        }
+        lexicon_words = {word for key in self._phrases for word in key}
+        self.known_words = frozenset(phrasing_words | lexicon_words)
+        self.recogniser = EntityRecogniser(kb, known_words=self.known_words)
+        # Any known word but a stopword can be what a typo meant; a word of four letters is
+        # one edit from a five-letter typo ("armys").
+        meanings = {
+            word: self._phrase_at([word], 0)[1] or stem(word)
+            for word in self.known_words
+            if not word.isdigit() and self._phrases.get((word,), "") is not None
+        }
+        self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
+
+    @staticmethod
+    def _term(canonical: str) -> str:
+        """Multi-word canonical forms stay whole; single words are stemmed."""
+        return canonical if " " in canonical else stem(canonical)
+
+    term_of = _term
+
+    def analyse(self, text: str, *, correct: bool = True) -> Analysis:
+        raw = _MARKUP.sub(" ", text[:MAX_QUESTION_CHARS])
+        if "{" in raw:
+            for marker, word in _SLOT_MARKERS.items():
+                raw = raw.replace(marker, word)
+        words = spoken_numbers(normalise(raw).split())
+        mentions = self.recogniser.find(words, raw)
+        spans = {m.start: m for m in mentions}
+        terms: list[str] = []
+        position = 0
+        while position < len(words):
+            mention = spans.get(position)
+            if mention is not None:
+                terms.append(PLACEHOLDERS.get(mention.category, mention.key))
+                position = mention.end
+                continue
+            length, term = self._phrase_at(words, position)
+            if length:
+                if term is not None:
+                    terms.append(term)
+                position += length
+                continue
+            word = words[position]
+            position += 1
+            if word in _MARKER_TERMS:
+                terms.append(_MARKER_TERMS[word])
+                continue
+            if correct and word not in self.known_words:
+                fixed = self._unstretch(word) or self._correct(word)
+                if fixed is not None and word.endswith("est") and not fixed.endswith("est"):
+                    fixed = None  # "strongest" is a superlative the document never uses, no typo
+                if fixed is not None:
+                    length, term = self._phrase_at([fixed], 0)
+                    if length:
+                        if term is not None:
+                            terms.append(term)
+                        continue
+                    word = fixed
+            terms.append(stem(word))
+        names = frozenset(stem(w) for w in normalise(" ".join(_NAME.findall(raw))).split())
+        return Analysis(tuple(terms), tuple(mentions), names)
+
+    def _phrase_at(self, words: Sequence[str], position: int) -> tuple[int, str | None]:
+        for length in range(min(self._longest, len(words) - position), 0, -1):
+            key = tuple(words[position : position + length])
+            if key in self._phrases:
+                return length, self._phrases[key]
+            singular_key = tuple(singular(word) for word in key)
+            if singular_key != key and singular_key in self._singular_phrases:
+                return length, self._singular_phrases[singular_key]
+        return 0, None
+
+    def _unstretch(self, word: str) -> str | None:
+        """'hellooo', 'pleeease': a letter held down, read as the known word it stretches."""
+        return next((w for w in shortened_runs(word) if w in self.known_words), None)
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    """A lexicon phrase as the words a question is read into (figures as digits)."""
+    return tuple(spoken_numbers(phrase.split()))
