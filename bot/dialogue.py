@@ -81,11 +81,9 @@ class Reader:
             # The question read with what the message said before it, its known words only,
             # wins when it leans on them or is surer than the question alone.
             within = self.matcher.match(f"{text} {self._known_words(said, names=leans)}")
-            # Unless the question points back at it, the statement may only make the question's
-            # own best guess surer: a country named in passing ("I study in Germany. How many
-            # soldiers…?") must not turn the question into one about that country.
-            confirms = bool(match.candidates) and within.fact_id == match.candidates[0].fact_id
-            surer = confirms and within.confidence > match.confidence
+            # A country named in passing counts only when the question points back at it
+            # (`_known_words`): "I study in Germany. How many soldiers…?" is not about Germany.
+            surer = within.confidence > match.confidence
             if within.fact_id is not None and (leans or surer):
                 return Reading(self.cards.answer(text, within), False, match, leans)
         if match.fact_id is not None and (not leans or self._complete(match)):
