@@ -69,6 +69,10 @@ class Reader:
         self._wh_words = lexicon.wh_words
         self._asks: Callable[[str], bool] = asks
         self._weak = matcher.analyser.weak_terms
+        analyse = matcher.analyser.analyse
+        self._asking_terms = frozenset(
+            term for phrase in lexicon.question_words for term in analyse(phrase).terms
+        )
 
     def read(self, text: str, context: Context | None, said: str = "") -> Reading:
         """The clause's answer; `said` is what the same message stated before it."""
@@ -171,7 +175,9 @@ class Reader:
         return text
 
     def _own_terms(self, match: Match) -> list[str]:
-        return [t for t in match.terms if t not in self._weak and not t.startswith("<")]
+        """Content words: no question words ("how many" included), no placeholders."""
+        skip = self._weak | self._asking_terms
+        return [t for t in match.terms if t not in skip and not t.startswith("<")]
 
     def _asks_more(self, text: str) -> bool:
         """ "tell me more", "ok tell me more pls": the phrase, courtesy aside."""
@@ -191,16 +197,21 @@ class Reader:
         # the last card or one related to it: a follow-up does not leave the topic.
         topic = {fact.id, *fact.related}
         expanded = self.matcher.match(f"{text} {self._about(context, match.mentions)}")
-        alone = {c.fact_id: c.score for c in match.nearest}
-        ranked = sorted(
-            (c for c in expanded.candidates if c.fact_id in topic),
-            key=lambda c: c.score + alone.get(c.fact_id, 0.0),
-            reverse=True,
-        )
-        if not ranked or ranked[0].score < self.matcher.threshold:
+        # Ranked by both readings; the clause alone may name the topic better ("and where will
+        # English be taught?" after the French courses: the context's France does not fit).
+        with_context = {c.fact_id: c.score for c in expanded.candidates}
+        allowed = {c.fact_id: c.score for c in match.candidates}
+        near = {c.fact_id: c.score for c in match.nearest}
+        pool = [f for f in (*with_context, *allowed) if f in topic]
+        if not pool:
             return None
-        best = ranked[0]
-        chosen = replace(expanded, fact_id=best.fact_id, confidence=best.score)
+        best = max(pool, key=lambda f: with_context.get(f, 0.0) + near.get(f, 0.0))
+        score = max(with_context.get(best, 0.0), allowed.get(best, 0.0))
+        if score < self.matcher.threshold:
+            return None
+        chosen = replace(expanded, fact_id=best, confidence=score)
+        if best not in with_context:
+            chosen = replace(match, fact_id=best, confidence=score)
         answer = self.cards.answer(text, chosen)
         return answer if answer.outcome is Outcome.FACT else None
 

@@ -32,6 +32,7 @@ _SPACE = re.compile(r"\s+")
 # Emoji and other symbols, their modifiers, surrogates, private and unassigned code points.
 _NOISE = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
 _EMOJI_BREAK = re.compile(r"(?<=\w)\s*[\U0001F000-\U0001FAFF\u2600-\u27BF]+\s+(?=[A-Z])")
+_AMPERSAND = re.compile(r"\s[+&]\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
@@ -47,6 +48,7 @@ def clean(text: str) -> str:
     text = "".join(" " if unicodedata.category(ch) in _NOISE else ch for ch in text)
     text = text.replace("\u200d", "").replace("\ufe0f", "")
     text = _REPEATED.sub(r"\1", text)
+    text = _AMPERSAND.sub(" and ", text)  # "where are the courses + who runs them"
     return _SPACE.sub(" ", text).strip()
 
 
@@ -84,7 +86,9 @@ class Splitter:
         # the same question going on ("how is it going, is it growing?").
         patterns = []
         if asking and glue:
-            patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+(?:{asking})\b)")
+            # "…, and with whom …": a preposition may come before the question word.
+            preposition = r"(?:(?:with|for|in|at|from|to|by|about|of|on)\s+)?"
+            patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+{preposition}(?:{asking})\b)")
         if opening:
             patterns.append(rf",\s*(?=(?:{opening})\b)")
         self._new_question = re.compile("(?i)" + "|".join(patterns)) if patterns else None
