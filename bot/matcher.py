@@ -2,8 +2,9 @@
 
 A question and every knowledge-base phrasing go through the same analysis (bot/analysis.py).
 Each phrasing then scores by a weighted F-measure of the words both share: rare words weigh
-more, and a word the knowledge base has never seen weighs a lot, so "the population of Turkey" cannot ride on "Turkey" alone. A
-rapidfuzz token-sort ratio over the analysed words breaks near ties by word order. Entity
+more, and a word the knowledge base has never seen weighs a lot, so "the population of Turkey"
+cannot ride on "Turkey" alone. A rapidfuzz token-sort ratio over the analysed words breaks near
+ties by word order. Entity
 constraints come last: a fact cannot answer about a country, training or year its own text does
 not name, and a per-country or per-training fact needs one named.
 """
