@@ -52,7 +52,11 @@ class Analyser:
         self._singular_phrases: dict[tuple[str, ...], str | None] = {}
         for key, value in self._phrases.items():
             self._singular_phrases.setdefault(tuple(singular(word) for word in key), value)
-        self._longest = max((len(key) for key in self._phrases), default=1)
+        # The longest phrase starting with each word (as written, or in the singular): most
+        # words start none, and are looked up once instead of once per phrase length.
+        self._longest_from: dict[str, int] = {}
+        for key in (*self._phrases, *self._singular_phrases):
+            self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
         self.weak_terms = frozenset(self._term(word) for word in lexicon.weak_words)
         phrasing_words = {
             word
@@ -122,7 +126,9 @@ class Analyser:
         return Analysis(tuple(terms), tuple(mentions), names)
 
     def _phrase_at(self, words: Sequence[str], position: int) -> tuple[int, str | None]:
-        for length in range(min(self._longest, len(words) - position), 0, -1):
+        first = words[position]
+        longest = max(self._longest_from.get(first, 0), self._longest_from.get(singular(first), 0))
+        for length in range(min(longest, len(words) - position), 0, -1):
             key = tuple(words[position : position + length])
             if key in self._phrases:
                 return length, self._phrases[key]

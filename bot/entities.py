@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pycountry
 
@@ -98,7 +99,10 @@ class EntityRecogniser:
             self._by_key.setdefault(entity.key, entity)
             if len(key) == 1:
                 single_words[key[0]] = entity.key
-        self._typos = TypoCorrector(single_words, shortest=SHORTEST_CORRECTED)
+        # Cached: a chatty message brings the same unknown words ("teacher") again and again.
+        self._typo_of = lru_cache(maxsize=8192)(
+            TypoCorrector(single_words, shortest=SHORTEST_CORRECTED).correct
+        )
 
     def _add(self, names: Iterable[str], entity: Entity, common: AbstractSet[str]) -> None:
         """Register every name form; the first registration of a form wins (partners first).
@@ -152,7 +156,7 @@ class EntityRecogniser:
                 continue
             return Mention(entity, position, position + length)
         if token not in self._known_words:
-            name = self._typos.correct(token)
+            name = self._typo_of(token)
             if name is not None:
                 return Mention(self._by_key[self._names[(name,)].key], position, position + 1)
         return None
