@@ -13,6 +13,7 @@ FALLBACK_HTML = "I could not find that in the document I answer from, so I would
 FALLBACK_OFFER = "Perhaps one of these topics helps:"
 FALLBACK_HINT = "Try rephrasing, or send /help to see what I can answer."
 NOT_IN_DOCUMENT = "the document does not say."  # one unanswered part of a longer message
+NOT_SAID = "What the document does not say:"  # heads the notes of what a fact leaves out
 REPLY_LANGUAGE = "en"  # every reply is in English, the document's language
 # Plain text quotes a longer source as its opening and its end around an ellipsis; Telegram
 # shows it whole in an expandable quote, folded to a few lines until tapped.
@@ -56,6 +57,8 @@ class Answer:
     entities: tuple[tuple[str, str], ...] = ()
     # A message that asked two or three things gets one answer made of one part each.
     parts: tuple[Answer, ...] = ()
+    # What the question asked that the fact leaves out: plain statements (HTML), one per gap.
+    gaps: tuple[str, ...] = ()
 
     @classmethod
     def combined(cls, question: str, parts: tuple[Answer, ...]) -> Answer:
@@ -96,12 +99,15 @@ class Answer:
     @property
     def main_html(self) -> str:
         """The reply without its source (a combined answer: every part with its own)."""
+        heading = f"<b>{html.escape(self.title)}</b>" if self.title else ""
         if self.parts:
-            return "\n\n".join(part.part_html for part in self.parts)
+            return "\n\n".join(filter(None, (heading, *(p.part_html for p in self.parts))))
         parts = []
-        if self.title and self.outcome is Outcome.FACT:
-            parts.append(f"<b>{html.escape(self.title)}</b>")
+        if heading and self.outcome is Outcome.FACT:
+            parts.append(heading)
         parts.append(self.body)
+        if self.gaps:
+            parts.append(f"<b>{NOT_SAID}</b> {_notes(self.gaps, '•')}")
         if self.outcome is Outcome.FALLBACK and self.suggestions:
             lines = "\n".join(f"• {html.escape(topic.title)}" for topic in self.suggestions)
             parts.append(f"{FALLBACK_OFFER}\n{lines}")
@@ -139,15 +145,25 @@ class Answer:
         """Plain text for terminals and JSON: no markup, a long source quoted in part."""
         if self.parts:
             return "\n\n".join(
-                f"{part.question}: {NOT_IN_DOCUMENT}"
-                if part.outcome is Outcome.FALLBACK
-                else part.text
-                for part in self.parts
+                filter(
+                    None,
+                    (
+                        self.title,
+                        *(
+                            f"{part.question}: {NOT_IN_DOCUMENT}"
+                            if part.outcome is Outcome.FALLBACK
+                            else part.text
+                            for part in self.parts
+                        ),
+                    ),
+                )
             )
         parts = []
         if self.title and self.outcome is Outcome.FACT:
             parts.append(self.title)
         parts.append(plain_text(self.body))
+        if self.gaps:
+            parts.append(f"{NOT_SAID} {plain_text(_notes(self.gaps, '-'))}")
         if self.outcome is Outcome.FALLBACK and self.suggestions:
             lines = "\n".join(f"- {topic.title}" for topic in self.suggestions)
             parts.append(f"{FALLBACK_OFFER}\n{lines}")
@@ -169,6 +185,13 @@ class Answer:
             "suggestions": [topic.title for topic in self.suggestions],
             "language": REPLY_LANGUAGE,
         }
+
+
+def _notes(notes: tuple[str, ...], bullet: str) -> str:
+    """One note after the heading on its line; several as a list below it."""
+    if len(notes) == 1:
+        return notes[0]
+    return "".join(f"\n{bullet} {note}" for note in notes)
 
 
 def excerpt(sentence: str, limit: int = SOURCE_EXCERPT_CHARS) -> str:

@@ -14,10 +14,12 @@ from pathlib import Path
 from bot.answers import Answer, Outcome, Topic
 from bot.cards import Cards
 from bot.dialogue import Context, Reader, Reading
+from bot.gaps import GapNotes
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeBase
 from bot.matcher import Match, Matcher
 from bot.message import Splitter, clean
+from bot.summary import Summaries
 
 EXAMPLE_QUESTIONS = 4
 MAX_PARTS = 3  # a reply answers at most three questions of one message
@@ -37,6 +39,9 @@ class QAEngine:
             lexicon.question_words, lexicon.ask_phrases, lexicon.joiners, lexicon.wh_words
         )
         self.reader = Reader(kb, self.matcher, self.cards, self.splitter.asks)
+        # What the document does not say (gap notes), and "everything about <name>" summaries.
+        self.gaps = GapNotes(kb, self.matcher.analyser)
+        self.summaries = Summaries(kb, self.matcher.analyser, self.cards)
 
     @classmethod
     def load(cls, directory: Path | str) -> QAEngine:
@@ -65,6 +70,9 @@ class QAEngine:
         if not clauses:
             return self.cards.fallback(question, self.matcher.match(question))
         asking = [clause for clause in clauses if clause.asks] or clauses
+        summary = self.summaries.answer(asking[0].text) if len(asking) == 1 else None
+        if summary is not None:  # "what happened in 2016?": every fact on it
+            return _asked(self.gaps.annotate(summary, question), question)
         readings: list[Reading] = []
         running = context
         said = ""  # the statements before a question, which it may lean on ("Is that true?")
@@ -91,6 +99,7 @@ class QAEngine:
             return self.cards.fallback(question, _nearest(readings))
         parts = [r.answer for r in readings if r in facts or r in unanswered]
         parts = _distinct(parts)[:MAX_PARTS] if len(facts) > 1 or unanswered else [facts[0].answer]
+        parts = self.gaps.annotate_parts(parts, question)  # "which are the 34 countries?"
         if len(parts) == 1:
             return _asked(parts[0], question)
         return Answer.combined(question, tuple(parts))
