@@ -21,6 +21,8 @@ QUESTION_PATH = (
     "bot.matcher",
     "bot.answers",
     "bot.engine",
+    "bot.gaps",
+    "bot.summary",
     "bot.evaluation",
     "bot.limits",
 )
