@@ -13,6 +13,7 @@ FALLBACK_HTML = "I could not find that in the document I answer from, so I would
 FALLBACK_OFFER = "Perhaps one of these topics helps:"
 FALLBACK_HINT = "Try rephrasing, or send /help to see what I can answer."
 NOT_IN_DOCUMENT = "the document does not say."  # one unanswered part of a longer message
+NOT_SAID = "What the document does not say:"  # heads the notes of what a fact leaves out
 REPLY_LANGUAGE = "en"  # every reply is in English, the document's language
 # Plain text quotes a longer source as its opening and its end around an ellipsis; Telegram
 # shows it whole in an expandable quote, folded to a few lines until tapped.
@@ -56,6 +57,8 @@ class Answer:
     entities: tuple[tuple[str, str], ...] = ()
     # A message that asked two or three things gets one answer made of one part each.
     parts: tuple[Answer, ...] = ()
+    # What the question asked that the fact leaves out: plain statements (HTML), one per gap.
+    gaps: tuple[str, ...] = ()
 
     @classmethod
     def combined(cls, question: str, parts: tuple[Answer, ...]) -> Answer:
@@ -96,8 +99,9 @@ class Answer:
     @property
     def main_html(self) -> str:
         """The reply without its source (a combined answer: every part with its own)."""
+        heading = f"<b>{html.escape(self.title)}</b>" if self.title else ""
         if self.parts:
-            shown: list[str] = []
+            shown: list[str] = [heading] if heading else []
             for number, part in enumerate(self.parts):
                 # Two parts citing one sentence ("Is Chile a partner? And Poland?") cite it once.
                 earlier = {s for p in self.parts[:number] for s in p.sources}
@@ -105,9 +109,11 @@ class Answer:
                 shown.append(part.part_html if fresh or not part.sources else part.main_html)
             return "\n\n".join(shown)
         parts = []
-        if self.title and self.outcome is Outcome.FACT:
-            parts.append(f"<b>{html.escape(self.title)}</b>")
+        if heading and self.outcome is Outcome.FACT:
+            parts.append(heading)
         parts.append(self.body)
+        if self.gaps:
+            parts.append(f"<b>{NOT_SAID}</b> {_notes(self.gaps, '•')}")
         if self.outcome is Outcome.FALLBACK and self.suggestions:
             lines = "\n".join(f"• {html.escape(topic.title)}" for topic in self.suggestions)
             parts.append(f"{FALLBACK_OFFER}\n{lines}")
@@ -144,7 +150,7 @@ class Answer:
     def text(self) -> str:
         """Plain text for terminals and JSON: no markup, a long source quoted in part."""
         if self.parts:
-            texts = []
+            texts = [self.title] if self.title else []
             for number, part in enumerate(self.parts):
                 earlier = {s for p in self.parts[:number] for s in p.sources}
                 if part.outcome is Outcome.FALLBACK:
@@ -158,6 +164,8 @@ class Answer:
         if self.title and self.outcome is Outcome.FACT:
             parts.append(self.title)
         parts.append(plain_text(self.body))
+        if self.gaps:
+            parts.append(f"{NOT_SAID} {plain_text(_notes(self.gaps, '-'))}")
         if self.outcome is Outcome.FALLBACK and self.suggestions:
             lines = "\n".join(f"- {topic.title}" for topic in self.suggestions)
             parts.append(f"{FALLBACK_OFFER}\n{lines}")
@@ -179,6 +187,13 @@ class Answer:
             "suggestions": [topic.title for topic in self.suggestions],
             "language": REPLY_LANGUAGE,
         }
+
+
+def _notes(notes: tuple[str, ...], bullet: str) -> str:
+    """One note after the heading on its line; several as a list below it."""
+    if len(notes) == 1:
+        return notes[0]
+    return "".join(f"\n{bullet} {note}" for note in notes)
 
 
 def excerpt(sentence: str, limit: int = SOURCE_EXCERPT_CHARS) -> str:

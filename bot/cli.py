@@ -121,7 +121,7 @@ def command_check(
     except KnowledgeError as error:
         problems = list(error.problems)
     else:
-        problems = collision_problems(engine)
+        problems = collision_problems(engine) + engine.gaps.problems()
     for problem in problems:
         print(problem, file=stdout)
     if problems:

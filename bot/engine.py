@@ -15,10 +15,12 @@ from bot.answers import Answer, Outcome, Topic
 from bot.cards import Cards
 from bot.dialogue import Context, Reader, Reading
 from bot.fallback import Fallbacks
+from bot.gaps import GapNotes
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeBase
 from bot.matcher import Match, Matcher
 from bot.message import Splitter, clean
+from bot.summary import Summaries
 
 EXAMPLE_QUESTIONS = 4
 MAX_PARTS = 3  # a reply answers at most three questions of one message
@@ -43,6 +45,9 @@ class QAEngine:
         )
         self.reader = Reader(kb, self.matcher, self.cards, self.splitter.asks)
         self.fallbacks = Fallbacks(kb, self.matcher, self.cards)
+        # What the document does not say (gap notes), and "everything about <name>" summaries.
+        self.gaps = GapNotes(kb, self.matcher.analyser)
+        self.summaries = Summaries(kb, self.matcher.analyser, self.cards)
 
     @classmethod
     def load(cls, directory: Path | str) -> QAEngine:
@@ -75,6 +80,9 @@ class QAEngine:
         asking = [
             c for n, c in enumerate(clauses) if c.asks or (n and self.reader.elliptical(c.text))
         ] or clauses
+        summary = self.summaries.answer(asking[0].text) if len(asking) == 1 else None
+        if summary is not None:  # "what happened in 2016?": every fact on it
+            return _asked(self.gaps.annotate(summary, question), question)
         readings: list[Reading] = []
         running = context
         said = ""  # the statements before a question, which it may lean on ("Is that true?")
@@ -120,6 +128,7 @@ class QAEngine:
             return self.fallbacks.answer(question, _nearest(readings), cleaned)
         parts = [r.answer for r in readings if r in facts or r in unanswered]
         parts = _distinct(parts)[:MAX_PARTS] if len(facts) > 1 or unanswered else [facts[0].answer]
+        parts = self.gaps.annotate_parts(parts, question)  # "which are the 34 countries?"
         if len(parts) == 1:
             return _asked(parts[0], question)
         return Answer.combined(question, tuple(parts))

@@ -73,6 +73,7 @@ class EntityRecogniser:
     def __init__(self, kb: KnowledgeBase, *, known_words: Iterable[str] = ()) -> None:
         self._names: dict[tuple[str, ...], Entity] = {}
         self._case_sensitive: dict[tuple[str, ...], re.Pattern[str]] = {}
+        self._plurals: set[tuple[str, ...]] = set()
         lexicon = kb.lexicon
         # Words the lexicon gives a meaning: "The States" is not shortened to "states", and a
         # name that is a stopword counts only as written in capitals ("US", not "us").
@@ -97,7 +98,7 @@ class EntityRecogniser:
         single_words: dict[str, str] = {}
         for key, entity in self._names.items():
             self._by_key.setdefault(entity.key, entity)
-            if len(key) == 1:
+            if len(key) == 1 and key not in self._plurals:
                 single_words[key[0]] = entity.key
         # Cached: a chatty message brings the same unknown words ("teacher") again and again.
         self._typo_of = lru_cache(maxsize=8192)(
@@ -114,10 +115,13 @@ class EntityRecogniser:
             variants = [key]
             if key[0] == "the" and len(key) > 1 and " ".join(key[1:]) not in common:
                 variants.append(key[1:])
-            # People are named in the plural: "the Americans", "the Turks", "Brits".
+            # People are named in the plural: "the Americans", "the Turks", "Brits". A plural
+            # is no spelling to correct a typo towards ("surnames" is not "Surinames").
             last = variants[-1][-1]
             if last.isalpha() and len(last) > 3 and not last.endswith("s"):
-                variants += [(*v[:-1], last + "s") for v in variants]
+                plurals = [(*v[:-1], last + "s") for v in variants]
+                self._plurals.update(plurals)
+                variants += plurals
             for variant in variants:
                 if variant in self._names:
                     continue

@@ -3,24 +3,24 @@ related ids), every problem reported with its line."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
+from bot.kb.gaps import read_gaps
 from bot.kb.model import Category, Fact, FactKind
 from bot.kb.reader import ProblemLog
 from bot.kb.rules import (
     FACT_FIELDS,
     FACT_ID,
     MIN_PHRASINGS,
+    RESERVED_IDS,
     SLOT_CASES,
     command_problem,
     html_problems,
+    placeholder_problem,
 )
 from bot.kb.yaml_lines import LineDict, LineList, line_of
 from bot.text import collapse_whitespace, normalise
-
-_PLACEHOLDER = re.compile(r"\{\w+\}")
 
 
 def read_facts(log: ProblemLog, paths: list[Path], document: str) -> list[Fact]:
@@ -55,6 +55,8 @@ def _parse_fact(log: ProblemLog, name: str, entry: Any, line: int, document: str
     title = log.required_text(name, entry, "title")
     if fact_id and not FACT_ID.fullmatch(fact_id):
         log.add(name, line_of(entry, "id"), f"id '{fact_id}' must be snake_case")
+    if fact_id in RESERVED_IDS:
+        log.add(name, line_of(entry, "id"), f"id '{fact_id}' is reserved")
     kind = _kind(log, name, entry)
     slot = _slot(log, name, entry)
     questions = log.text_list(name, entry, "questions", required=True)
@@ -68,13 +70,14 @@ def _parse_fact(log: ProblemLog, name: str, entry: Any, line: int, document: str
         if problem:
             log.add(name, line_of(entry, "command"), problem)
     related = tuple(log.text_list(name, entry, "related", required=False))
+    gaps = read_gaps(log, name, entry, kind, slot)
     if not (fact_id and title and questions):
         return None
     return Fact(
         id=fact_id,
         title=title,
         kind=kind,
-        questions=tuple(questions),
+        questions=(*questions, *(q for gap in gaps for q in gap.questions)),
         answer=answer,
         answers=answers,
         sources=tuple(collapse_whitespace(s) for s in sources),
@@ -83,6 +86,7 @@ def _parse_fact(log: ProblemLog, name: str, entry: Any, line: int, document: str
         slot=slot,
         file=name,
         line=entry.line,
+        gaps=gaps,
     )
 
 
@@ -139,10 +143,9 @@ def _check_questions(
         )
     items = entry.get("questions")
     for index, question in enumerate(questions):
-        if slot is not None and f"{{{slot.value}}}" not in question:
-            log.add(name, line_of(items, index), f"question must contain {{{slot}}}: {question!r}")
-        if slot is None and _PLACEHOLDER.search(question):
-            log.add(name, line_of(items, index), f"placeholder without slot: {question!r}")
+        problem = placeholder_problem(question, slot)
+        if problem:
+            log.add(name, line_of(items, index), problem)
 
 
 def _parse_answers(

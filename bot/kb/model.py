@@ -43,6 +43,22 @@ class KnowledgeError(Exception):
 
 
 @dataclass(frozen=True)
+class Gap:
+    """What a fact leaves out: the plain statement an answer adds when a question asks for it
+    (`note`), the short phrasings that ask for it (`triggers`: a question asks for it when it
+    holds every word a trigger reads to), phrasings that show the question asks what the card
+    answers after all (`unless`: "how many" in "the number of countries who signed"), and whole
+    questions that ask for it (`questions`, also phrasings of the fact, so the matcher knows
+    their words)."""
+
+    note: str
+    triggers: tuple[str, ...]
+    questions: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Fact:
     """One answerable entry: a document fact, a slot fact (per country or exercise) or small
     talk. `id` is what the rest of the code calls a fact id."""
@@ -59,6 +75,8 @@ class Fact:
     slot: Category | None = None
     file: str = ""
     line: int = 0
+    # What the fact leaves out; `questions` above includes every gap's questions.
+    gaps: tuple[Gap, ...] = ()
 
     @property
     def states_document_fact(self) -> bool:
@@ -102,6 +120,9 @@ class Lexicon:
     anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
     year_anaphora: frozenset[str] = frozenset()  # "that year": the year talked about
     more_phrases: frozenset[str] = frozenset()  # "tell me more": the next related card
+    # "everything", "what happened", "what does the document say": a question so worded about
+    # a year or a country asks for every fact on it.
+    summary_phrases: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

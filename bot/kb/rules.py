@@ -21,8 +21,13 @@ FACT_FIELDS = frozenset(
         "questions",
         "related",
         "slot",
+        "gaps",
     }
 )
+# A gap: what the fact leaves out, the phrasings that ask for it, whole questions asking it.
+GAP_FIELDS = frozenset({"note", "triggers", "unless", "questions"})
+# Ids the answers use for themselves: a reply about everything on a year or country.
+RESERVED_IDS = frozenset({"summary"})
 # A slot fact answers through one template per case, chosen by what the document says.
 SLOT_CASES: dict[Category, tuple[str, ...]] = {
     Category.COUNTRY: ("listed", "listed_spelling", "not_listed"),
@@ -30,6 +35,7 @@ SLOT_CASES: dict[Category, tuple[str, ...]] = {
 }
 MIN_PHRASINGS = {FactKind.FACT: 12, FactKind.SMALLTALK: 5}
 FACT_ID = re.compile(r"[a-z][a-z0-9_]*")
+_PLACEHOLDER = re.compile(r"\{\w+\}")
 # Telegram: 1-32 characters, lower-case letters, digits and underscores.
 COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 # Tags Telegram accepts with parse_mode=HTML.
@@ -86,6 +92,16 @@ def html_problems(html_text: str) -> list[str]:
     if _BARE_AMPERSAND.search(html_text):
         errors.append("a bare '&' must be written &amp;")
     return errors
+
+
+def placeholder_problem(question: str, slot: Category | None) -> str | None:
+    """Why a phrasing does not fit its fact: a slot fact's must hold its {placeholder}, a
+    plain fact's none."""
+    if slot is not None and f"{{{slot.value}}}" not in question:
+        return f"question must contain {{{slot}}}: {question!r}"
+    if slot is None and _PLACEHOLDER.search(question):
+        return f"placeholder without slot: {question!r}"
+    return None
 
 
 def command_problem(command: str) -> str | None:

@@ -97,6 +97,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         anaphora=_word_set(log, name, data, "anaphora"),
         year_anaphora=_word_set(log, name, data, "year_anaphora"),
         more_phrases=_word_set(log, name, data, "more_phrases"),
+        summary_phrases=_word_set(log, name, data, "summary_phrases"),
     )
 
 

@@ -56,3 +56,12 @@ def test_suggestions_follow_the_question(engine: QAEngine) -> None:
     assert {t.fact_id for t in drills} != {t.fact_id for t in courses}
     assert any("xercise" in t.title or "rainings" in t.title for t in drills)
     assert any("ourses" in t.title for t in courses)
+
+
+def test_a_plural_is_no_typo_target(engine: QAEngine) -> None:
+    """'surnames' is one edit from 'Surinames', the plural of a country: no country at all."""
+    mentions = engine.matcher.analyser.analyse("what are the surnames of the generals").mentions
+    assert mentions == ()
+    assert [m.key for m in engine.matcher.analyser.analyse("the Americans").mentions] == [
+        "United States"
+    ]

@@ -27,6 +27,8 @@ QUESTION_PATH = (
     "bot.conversations",
     "bot.answers",
     "bot.engine",
+    "bot.gaps",
+    "bot.summary",
     "bot.evaluation",
     "bot.limits",
 )

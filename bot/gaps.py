@@ -1,0 +1,138 @@
+"""Saying what the document does not say.
+
+A question often touches a fact and asks for more than the document gives ("which are the 34
+countries?", "who took part in EFES?"). The fact's answer is still the right reply, but only
+with a plain statement of what is missing. Each fact carries its gaps as data (`Gap` in the
+knowledge base): a note, and trigger phrasings read as the matcher reads questions, so a
+question asks for a gap when it holds every term of one trigger, whatever its wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from bot.analysis import Analyser
+from bot.answers import Answer, Outcome
+from bot.kb.model import Fact, Gap, KnowledgeBase, Problem
+from bot.message import clean
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A gap with its phrasings read into terms."""
+
+    gap: Gap
+    triggers: tuple[frozenset[str], ...]
+    unless: tuple[frozenset[str], ...]
+
+    def fires(self, terms: frozenset[str]) -> bool:
+        """The question holds every term of a trigger, and not every term of an `unless`."""
+        return _holds_one(self.triggers, terms) and not _holds_one(self.unless, terms)
+
+
+class GapNotes:
+    """Finds the gaps a question asks for and adds their notes to its answer."""
+
+    def __init__(self, kb: KnowledgeBase, analyser: Analyser) -> None:
+        self.kb = kb
+        self.analyser = analyser
+        self._rules: dict[str, tuple[_Rule, ...]] = {
+            fact.id: tuple(self._rule(gap) for gap in fact.gaps) for fact in kb.facts if fact.gaps
+        }
+
+    def _rule(self, gap: Gap) -> _Rule:
+        return _Rule(gap, self._read(gap.triggers), self._read(gap.unless))
+
+    def _read(self, phrasings: Iterable[str]) -> tuple[frozenset[str], ...]:
+        """Phrasings read as knowledge-base phrasings are: no typo correction."""
+        return tuple(self._terms(phrasing, correct=False) for phrasing in phrasings)
+
+    def _terms(self, text: str, *, correct: bool = True) -> frozenset[str]:
+        return frozenset(self.analyser.analyse(text, correct=correct).terms)
+
+    def notes(self, fact_id: str, question: str) -> tuple[str, ...]:
+        """The notes of the fact's gaps that the question asks for, in the fact's order."""
+        rules = self._rules.get(fact_id)
+        if not rules:
+            return ()
+        terms = self._terms(question)
+        return tuple(rule.gap.note for rule in rules if rule.fires(terms))
+
+    def annotate(self, answer: Answer, question: str) -> Answer:
+        """The answer with the notes of what `question` asked and its fact leaves out (each
+        part's, for a reply made of parts)."""
+        if answer.parts:
+            parts = tuple(self.annotate(part, question) for part in answer.parts)
+            return replace(answer, parts=parts)
+        if answer.outcome is not Outcome.FACT or answer.fact_id is None:
+            return answer
+        added = tuple(n for n in self.notes(answer.fact_id, question) if n not in answer.gaps)
+        return replace(answer, gaps=answer.gaps + added) if added else answer
+
+    def annotate_parts(self, parts: Sequence[Answer], message: str) -> list[Answer]:
+        """The parts of one reply, each with the notes its own clause asked for. Two clauses
+        answered by the same card ("which events were held? like which conferences?") make
+        one part with the notes of both; a reply left with one part also reads what follows
+        its question ("… ? names of the generals pls"), never the backstory before it ("My
+        father was a general. Who meets …?")."""
+        kept: list[Answer] = []
+        for part in parts:
+            part = self.annotate(part, part.question)
+            twin = next((i for i, k in enumerate(kept) if _same_card(self.kb, k, part)), None)
+            if twin is None:
+                kept.append(part)
+                continue
+            extra = tuple(note for note in part.gaps if note not in kept[twin].gaps)
+            kept[twin] = replace(kept[twin], gaps=kept[twin].gaps + extra)
+        if len(kept) == 1:
+            kept[0] = self.annotate(kept[0], _from_question(kept[0].question, message))
+        return kept
+
+    def problems(self) -> list[Problem]:
+        """Gaps that cannot work as written: a phrasing that reads to no word, a trigger that
+        fires on one of the fact's ordinary phrasings (the card answers those in full), and a
+        gap question that does not fire its own gap."""
+        found: list[Problem] = []
+        for fact in self.kb.facts:
+            asked = {q for gap in fact.gaps for q in gap.questions}
+            ordinary = [q for q in fact.questions if q not in asked]
+            for rule in self._rules.get(fact.id, ()):
+                found += self._rule_problems(fact, rule, ordinary)
+        return found
+
+    def _rule_problems(self, fact: Fact, rule: _Rule, ordinary: list[str]) -> list[Problem]:
+        gap = rule.gap
+        messages: list[str] = []
+        phrasings = (*gap.triggers, *gap.unless)
+        for phrasing, terms in zip(phrasings, (*rule.triggers, *rule.unless), strict=True):
+            if not terms:
+                messages.append(f"{phrasing!r} has no word the matcher keeps (all stopwords)")
+        for question in ordinary:
+            if rule.fires(self._terms(question, correct=False)):
+                messages.append(f"a trigger fires on the ordinary question {question!r}")
+        for question in gap.questions:
+            if not rule.fires(self._terms(question, correct=False)):
+                messages.append(f"question {question!r} does not fire the gap")
+        where = f"gap of '{fact.id}'"
+        return [Problem(fact.file, gap.line, f"{where}: {message}") for message in messages]
+
+
+def _holds_one(phrasings: tuple[frozenset[str], ...], terms: frozenset[str]) -> bool:
+    return any(phrasing and phrasing <= terms for phrasing in phrasings)
+
+
+def _from_question(question: str, message: str) -> str:
+    """The message from the clause that asked the question to its end."""
+    text = clean(message)
+    start = text.find(question) if question else -1
+    return text[start:] if start >= 0 else question
+
+
+def _same_card(kb: KnowledgeBase, first: Answer, second: Answer) -> bool:
+    """Two parts showing the same card: a plain fact's card is the same whatever names the
+    clauses held; a per-name answer differs by its names."""
+    if first.fact_id is None or first.fact_id != second.fact_id:
+        return False
+    fact = kb.get(first.fact_id)
+    return fact is not None and (fact.slot is None or first.entities == second.entities)
