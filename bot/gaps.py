@@ -37,6 +37,7 @@ class GapNotes:
     def __init__(self, kb: KnowledgeBase, analyser: Analyser) -> None:
         self.kb = kb
         self.analyser = analyser
+        self._last: tuple[tuple[str, bool], frozenset[str]] | None = None
         self._rules: dict[str, tuple[_Rule, ...]] = {
             fact.id: tuple(self._rule(gap) for gap in fact.gaps) for fact in kb.facts if fact.gaps
         }
@@ -49,7 +50,14 @@ class GapNotes:
         return tuple(self._terms(phrasing, correct=False) for phrasing in phrasings)
 
     def _terms(self, text: str, *, correct: bool = True) -> frozenset[str]:
-        return frozenset(self.analyser.analyse(text, correct=correct).terms)
+        # One reply annotates each of its parts against the same message: read it once.
+        key = (text, correct)
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        terms = frozenset(self.analyser.analyse(text, correct=correct).terms)
+        self._last = (key, terms)
+        return terms
 
     def notes(self, fact_id: str, question: str) -> tuple[str, ...]:
         """The notes of the fact's gaps that the question asks for, in the fact's order."""

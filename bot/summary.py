@@ -41,6 +41,10 @@ class Summaries:
         self.cards = cards
         phrases = {tuple(normalise(p).split()) for p in kb.lexicon.summary_phrases}
         self._phrases = sorted((p for p in phrases if p), key=len, reverse=True)
+        # By first word: most words start no summary phrase and are passed at once.
+        self._by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self._phrases:
+            self._by_first.setdefault(phrase[0], []).append(phrase)
         # Besides a summary phrase and the names, a question may hold only question words:
         # "how do you say thank you in Georgian?" asks something else.
         asking = kb.lexicon.question_words | kb.lexicon.wh_words
@@ -83,11 +87,14 @@ class Summaries:
         """The names a message asks everything about: a summary phrase, and besides only
         names (years, countries, trainings), question words and stopwords."""
         words = normalise(message).split()
+        if not any(word in self._by_first for word in words):
+            return ()
         rest: list[str] = []
         found = False
         position = 0
         while position < len(words):
-            phrase = next((p for p in self._phrases if _starts(words, position, p)), None)
+            starting = self._by_first.get(words[position], ())
+            phrase = next((p for p in starting if _starts(words, position, p)), None)
             if phrase is None:
                 rest.append(words[position])
                 position += 1
