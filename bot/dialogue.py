@@ -71,6 +71,10 @@ class Reader:
     def read(self, text: str, context: Context | None, said: str = "") -> Reading:
         """The clause's answer; `said` is what the same message stated before it."""
         match = self.matcher.match(text)
+        about = context.entities if context is not None else ()
+        grouped = self.cards.group_answer(text, match, about)  # "which partners are in the EU?"
+        if grouped is not None:
+            return Reading(grouped, not grouped.matched, match)
         stray = bool(match.unknown)
         if said and not stray:
             # "I read that the army chiefs of three countries meet. Which countries are they?"
