@@ -3,7 +3,8 @@
 # Dependencies come from hash-checked locks in requirements/, written by `make lock`:
 #   runtime.txt  the runtime dependencies: what the Docker image installs
 #   test.txt     runtime + the `test` extras: what make install/run/test put in .venv
-#   bench.txt    test + the `bench` extras (scikit-learn, numpy, scipy): added by make bench only
+#   bench.txt    test + the `bench` extras (scikit-learn, numpy, scipy; country_converter and
+#                pandas<3, to check knowledge/partner_groups.yaml): added by make bench only
 # The locks are written and installed with uv, itself pinned by hash in requirements/uv.txt and
 # installed by the venv's own pip. Measured here: `uv pip compile --generate-hashes` writes the
 # three locks in about 4 s where pip-tools' `pip-compile --generate-hashes` took 230 s, and
@@ -26,7 +27,7 @@ UV_INSTALL := $(UV) pip install --quiet --python $(PY) --link-mode=copy --compil
 UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
 	--custom-compile-command 'make lock' $(LOCKFLAGS)
 
-.PHONY: install run test lint typecheck bench chaos check lock clean
+.PHONY: install run test lint typecheck bench chaos check lock groups clean
 
 install: $(STAMP)
 
@@ -81,6 +82,19 @@ bench: $(BENCH_STAMP)
 # issue 9's delivery figures, each beside its target with ok or FAIL (a few minutes).
 chaos: $(STAMP)
 	$(PY) tests/chaos/run.py
+
+# knowledge/partner_groups.yaml: which of the 36 partners each group holds, by
+# country_converter 1.3.2 (it fails under pandas 3). It runs in a throwaway environment, so
+# neither the bot nor .venv carries the library; `make bench` checks the table against it.
+# Needs PyPI.
+GROUPS_VENV := build/groups-venv
+groups: $(UV)
+	rm -rf $(GROUPS_VENV)
+	$(UV) venv --quiet --python $(PYTHON) $(GROUPS_VENV)
+	$(UV) pip install --quiet --python $(GROUPS_VENV)/bin/python \
+		'country_converter==1.3.2' 'pandas<3' 'PyYAML>=6,<7'
+	$(GROUPS_VENV)/bin/python tools/partner_groups.py
+	rm -rf $(GROUPS_VENV)
 
 # Needs PyPI. Each lock is constrained by the one before, so the three agree on every shared pin.
 lock: $(UV)

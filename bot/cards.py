@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.answers import FALLBACK_HINT, FALLBACK_HTML, Answer, Outcome, Topic
 from bot.entities import Mention, describe
+from bot.groups import GROUP_FACT, PartnerGroups
 from bot.kb.model import Category, Fact, FactKind, KnowledgeBase
 from bot.matcher import Match
 
@@ -21,8 +22,9 @@ def topic_of(fact: Fact) -> Topic:
 class Cards:
     """Turns facts into answers; the knowledge base carries every word of them."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, groups: PartnerGroups | None = None) -> None:
         self.kb = kb
+        self.groups = groups  # questions about a group of partners (bot/groups.py)
         openable = [fact for fact in kb.facts if fact.states_document_fact and not fact.slot]
         # Every card a user can open, commands first, in knowledge-base order.
         openable.sort(key=lambda fact: fact.command is None)
@@ -48,11 +50,22 @@ class Cards:
         """The answer a match stands for: a card, a per-name answer, or the fallback."""
         if match.fact_id is None:
             return self.fallback(question, match)
+        if match.fact_id == GROUP_FACT:  # only a group the table classifies is answered
+            return self.group_answer(question, match) or self.fallback(question, match)
         fact = self.kb.fact(match.fact_id)
         if fact.slot:
             return self.slot_answer(question, fact, match.mentions, match.confidence)
-        entities = tuple((m.category.value, m.key) for m in match.mentions)
+        entities = tuple(dict.fromkeys((m.category.value, m.key) for m in match.mentions))
         return self.card(fact, question=question, confidence=match.confidence, entities=entities)
+
+    def group_answer(
+        self, question: str, match: Match, context: Sequence[tuple[str, str]] = ()
+    ) -> Answer | None:
+        """A question about a group of partners ("which partners are in the EU?"), answered by
+        bot/groups.py; None when the clause names no group."""
+        if self.groups is None:
+            return None
+        return self.groups.answer(self, question, match, context)
 
     def card(
         self,

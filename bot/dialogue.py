@@ -78,6 +78,10 @@ class Reader:
         """The clause's answer; `said` is what the same message stated before it."""
         text = self._with_year(text, context)
         match = self.matcher.match(text)
+        about = context.entities if context is not None else ()
+        grouped = self.cards.group_answer(text, match, about)  # "which partners are in the EU?"
+        if grouped is not None:
+            return Reading(grouped, not grouped.matched, match)
         stray = bool(match.unknown)
         leans = self._leans_on_context(text, match)
         if said and not stray:

@@ -16,6 +16,7 @@ from bot.cards import Cards
 from bot.dialogue import Context, Reader, Reading
 from bot.fallback import Fallbacks
 from bot.gaps import GapNotes
+from bot.groups import PartnerGroups
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeBase
 from bot.matcher import Match, Matcher
@@ -33,7 +34,7 @@ class QAEngine:
     def __init__(self, kb: KnowledgeBase, matcher: Matcher | None = None) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
-        self.cards = Cards(kb)
+        self.cards = Cards(kb, PartnerGroups(kb, self.matcher))
         self.topics: tuple[Topic, ...] = self.cards.topics
         lexicon = kb.lexicon
         self.splitter = Splitter(

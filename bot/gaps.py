@@ -138,9 +138,12 @@ def _from_question(question: str, message: str) -> str:
 
 
 def _same_card(kb: KnowledgeBase, first: Answer, second: Answer) -> bool:
-    """Two parts showing the same card: a plain fact's card is the same whatever names the
-    clauses held; a per-name answer differs by its names."""
+    """Two parts showing the same card: a plain fact's card is the same when one clause named
+    nothing of its own; a per-name answer, or a card about two different names (the EU, then the
+    OECD), differs by its names."""
     if first.fact_id is None or first.fact_id != second.fact_id:
         return False
     fact = kb.get(first.fact_id)
-    return fact is not None and (fact.slot is None or first.entities == second.entities)
+    if fact is None or set(first.entities) == set(second.entities):
+        return fact is not None
+    return fact.slot is None and not (first.entities and second.entities)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.kb.facts import read_facts
+from bot.kb.group_table import read_group_table
 from bot.kb.location import DOCUMENT_FILE
 from bot.kb.model import KnowledgeBase, KnowledgeError, Problem
 from bot.kb.reader import ProblemLog
@@ -14,6 +15,8 @@ from bot.text import collapse_whitespace
 
 ENTITIES_FILE = "entities.yaml"
 LEXICON_FILE = "lexicon.yaml"
+GROUPS_FILE = "partner_groups.yaml"  # optional; written by `make groups`
+NOT_FACT_FILES = frozenset({ENTITIES_FILE, LEXICON_FILE, GROUPS_FILE})
 
 
 def load_knowledge(directory: Path | str) -> KnowledgeBase:
@@ -28,13 +31,14 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     except OSError:
         log.add(log.display(document_path), 0, "the document is missing")
         document = ""
-    special = {ENTITIES_FILE, LEXICON_FILE}
-    fact_files = sorted(p for p in directory.glob("*.yaml") if p.name not in special)
+    fact_files = sorted(p for p in directory.glob("*.yaml") if p.name not in NOT_FACT_FILES)
     if not fact_files:
         log.add(log.display(directory), 0, "no fact files (*.yaml) found")
     facts = read_facts(log, fact_files, collapse_whitespace(document))
     partners, exercises, others = read_entities(log, directory / ENTITIES_FILE)
     lexicon = read_lexicon(log, directory / LEXICON_FILE)
+    names = tuple(country.name for country in partners)
+    partner_groups = read_group_table(log, directory / GROUPS_FILE, names)
     if log.problems:
         raise KnowledgeError(log.problems)
     return KnowledgeBase(
@@ -43,4 +47,5 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         exercises=exercises,
         other_country_aliases=others,
         lexicon=lexicon,
+        partner_groups=partner_groups,
     )

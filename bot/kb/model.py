@@ -20,6 +20,7 @@ class Category(StrEnum):
     COUNTRY = "country"
     EXERCISE = "exercise"
     YEAR = "year"
+    GROUP = "group"  # a group of partners ("the EU"): named in an answer's context, never a slot
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,31 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class PartnerGroup:
+    """A group the partners can be sorted by ("the EU", "Central Asia"), as a named
+    classification defines it: knowledge/partner_groups.yaml, which `make groups` writes."""
+
+    key: str
+    name: str
+    region: bool  # a place ("are in Central Asia"), else an organisation ("are members of")
+    classification: str  # named in every answer: "per country_converter 1.3.2, ..."
+    words: tuple[str, ...]  # normalised phrases that name it in a question
+    partners: tuple[str, ...]  # the document's partners in it, in document order
+    members: tuple[str, ...]  # every country in it, as the classification names them
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """Every group of the table, and the words that make a clause about a group of partners."""
+
+    source: str
+    groups: tuple[PartnerGroup, ...]
+    cues: frozenset[str]  # a clause about the partner list uses one ("which", "partners" …)
+    unclassified: tuple[str, ...]  # groups no classification covers ("nato"): never answered
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Everything the bot knows, validated; built once and shared read-only."""
 
@@ -134,6 +160,7 @@ class KnowledgeBase:
     exercises: tuple[Exercise, ...]
     other_country_aliases: Mapping[str, tuple[str, ...]]
     lexicon: Lexicon
+    partner_groups: GroupTable | None = None  # optional: without it no group is answered
     _by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
     _by_command: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
 

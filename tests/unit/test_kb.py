@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.kb import KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from bot.kb.loader import NOT_FACT_FILES
 from bot.text import collapse_whitespace
 from tests.conftest import KNOWLEDGE, ROOT
 
@@ -39,7 +40,7 @@ def raw_facts() -> list[dict[str, object]]:
     the knowledge itself and would still fail if a loader rule were dropped."""
     facts: list[dict[str, object]] = []
     for path in sorted(KNOWLEDGE.glob("*.yaml")):
-        if path.name not in {"entities.yaml", "lexicon.yaml"}:
+        if path.name not in NOT_FACT_FILES:
             facts += yaml.safe_load(path.read_text(encoding="utf-8"))
     return facts
 
