@@ -20,6 +20,7 @@ from bot.kb.model import Category, KnowledgeBase
 from bot.matcher import Match, Matcher
 from bot.text import normalise
 
+AFFINITY_SHARE = 0.5  # how much a bare question word counts towards a topic's card
 MAX_CONTENT_OF_ELLIPSIS = 1  # "when?", "2016?", "Spain?": one word of its own at most
 
 
@@ -73,6 +74,18 @@ class Reader:
         self._asking_terms = frozenset(
             term for phrase in lexicon.question_words for term in analyse(phrase).terms
         )
+        # How often each fact's phrasings use each question word ("where", "when", "how
+        # many"): what a bare "where?" most likely asks of a topic.
+        self._affinity_terms = self._weak | self._asking_terms
+        self._affinity: dict[str, dict[str, float]] = {}
+        for fact in kb.facts:
+            read = [set(analyse(q, correct=False).terms) for q in fact.questions]
+            if read:
+                self._affinity[fact.id] = {
+                    term: sum(term in terms for terms in read) / len(read)
+                    for term in self._affinity_terms
+                    if any(term in terms for terms in read)
+                }
 
     def read(self, text: str, context: Context | None, said: str = "") -> Reading:
         """The clause's answer; `said` is what the same message stated before it."""
@@ -209,7 +222,15 @@ class Reader:
         pool = [f for f in (*with_context, *allowed) if f in topic]
         if not pool:
             return None
-        best = max(pool, key=lambda f: with_context.get(f, 0.0) + near.get(f, 0.0))
+        asked = [t for t in match.terms if t in self._affinity_terms]
+
+        def rank(fact_id: str) -> float:
+            # "where?" after the trilateral meetings: the card people ask "where" of.
+            affinity = self._affinity.get(fact_id, {})
+            bonus = sum(affinity.get(term, 0.0) for term in asked) * AFFINITY_SHARE
+            return with_context.get(fact_id, 0.0) + near.get(fact_id, 0.0) + bonus
+
+        best = max(pool, key=rank)
         score = max(with_context.get(best, 0.0), allowed.get(best, 0.0))
         if score < self.matcher.threshold:
             return None
