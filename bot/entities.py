@@ -89,7 +89,10 @@ class EntityRecogniser:
             self._add((display, *aliases), Entity(Category.COUNTRY, display), common)
         for display, names in _pycountry_names():
             self._add(names, Entity(Category.COUNTRY, display), common)
-        self._longest = max(len(key) for key in self._names)
+        # The longest name starting with each word: most words start none.
+        self._longest_from: dict[str, int] = {}
+        for key in self._names:
+            self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
         self.name_words = frozenset(w for key in self._names for w in key)
         self._known_words = frozenset(known_words) | self.name_words
         # A typo is read as a one-word name; the first entity registered under a key (partners
@@ -150,7 +153,8 @@ class EntityRecogniser:
         token = tokens[position]
         if _YEAR.match(token):
             return Mention(Entity(Category.YEAR, token), position, position + 1)
-        for length in range(min(self._longest, len(tokens) - position), 0, -1):
+        longest = self._longest_from.get(token, 0)
+        for length in range(min(longest, len(tokens) - position), 0, -1):
             key = tuple(tokens[position : position + length])
             entity = self._names.get(key)
             if entity is None:

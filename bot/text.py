@@ -35,6 +35,8 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 def fold(text: str) -> str:
     """Lower-case ASCII with diacritics and Azerbaijani/Turkish letters folded (ş→s, ə→e, ı→i)."""
+    if text.isascii():
+        return text.translate(_SPECIAL_LETTERS).lower()  # nothing to decompose: most messages
     text = text.translate(_SPECIAL_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
