@@ -19,9 +19,12 @@ QUESTION_PATH = (
     "bot.kb",
     "bot.entities",
     "bot.matcher",
+    "bot.index",
+    "bot.maxscore",
     "bot.answers",
     "bot.engine",
     "bot.evaluation",
+    "bot.report",
     "bot.limits",
 )
 ADAPTERS = ("bot.telegram", "bot.store", "bot.settings", "bot.cli", "bot.console")
