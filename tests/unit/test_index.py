@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
+from unittest import mock
 
 import pytest
 
@@ -55,20 +56,10 @@ def brute_force(index: PhrasingIndex, query: frozenset[str], allowed: Allowed) -
 def searches(matcher: Matcher, texts: list[str]) -> list[tuple[frozenset[str], Allowed]]:
     """What the matcher asks its index for each text: the terms and the entity constraint."""
     index = matcher._index
-    asked: list[tuple[frozenset[str], Allowed]] = []
-    original = index.search
-
-    def record(query: frozenset[str], allowed: Allowed, *, prune: bool | None = None) -> Ranking:
-        asked.append((query, allowed))
-        return original(query, allowed, prune=prune)
-
-    index.search = record  # type: ignore[method-assign]
-    try:
+    with mock.patch.object(index, "search", wraps=index.search) as spy:
         for text in texts:
             matcher.match(text)
-    finally:
-        del index.search
-    return asked
+    return [(call.args[0], call.args[1]) for call in spy.call_args_list]
 
 
 def same(index: PhrasingIndex, query: frozenset[str], allowed: Allowed) -> tuple[int, int]:
