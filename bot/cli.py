@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+import yaml
+
 from bot.dialogue import Context
 from bot.engine import QAEngine
 from bot.kb.model import KnowledgeError, Problem
@@ -135,17 +137,17 @@ def command_check(
 def command_evaluate(
     args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
 ) -> int:
-    from bot.evaluation import evaluate, load_examples
+    from bot.evaluation import evaluate_items, load_items
 
     engine = _engine(settings, stderr)
     if engine is None:
         return 1
     try:
-        examples = load_examples(args.file)
-    except (OSError, ValueError) as error:
+        items = load_items(args.file)
+    except (OSError, ValueError, yaml.YAMLError) as error:
         print(f"cannot read {args.file}: {error}", file=stderr)
         return 1
-    report = evaluate(examples, lambda q: engine.matcher.match(q).fact_id)
+    report = evaluate_items(items, engine.ask)  # what users get: the engine, not the matcher
     stdout.write(report.format() + "\n")
     return 0
 
@@ -212,8 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--knowledge", help="knowledge folder (default: KNOWLEDGE_DIR or ./knowledge)"
     )
     check.set_defaults(handler=command_check)
-    evaluate = sub.add_parser("evaluate", help="score the matcher on a labelled question set")
-    evaluate.add_argument("file", help="YAML list of {q: question, intent: fact id or null}")
+    evaluate = sub.add_parser("evaluate", help="score the answers on a labelled set")
+    evaluate.add_argument(
+        "file",
+        help="YAML list of {q, intent: fact id or null}, {q, parts: [...]} or {dialogue: [...]}"
+        " items (tests/data/*.yaml)",
+    )
     evaluate.set_defaults(handler=command_evaluate)
     unanswered = sub.add_parser("unanswered", help="most frequent unanswered questions as YAML")
     unanswered.add_argument("--limit", type=int, default=20)

@@ -1,124 +1,254 @@
-"""Scoring the matcher on a labelled question set, reported the way `rasa test nlu` does.
+"""Scoring the engine on labelled sets, reported the way `rasa test nlu` does.
 
-Labelled files are YAML lists of `{q: question, intent: fact id or null}`: "intent" is the
-label's name in these files as in `ask --json`, the one place outside the code it is used."""
+Each labelled file (tests/data/*.yaml) is a YAML list; an item is one of:
+- `{q: message, intent: fact id or null}`: one question ("intent" is the label's name in these
+  files as in `ask --json`), with optional `not_said: true` (the reply must also say what the
+  document does not say), `intent: summary` with `expect: [fact ids]` (the reply must cover
+  them all) or `group: key` (the partner classification the reply must use);
+- `{q: message, parts: [fact id or null, ...]}`: a message asking several things;
+- `{dialogue: [{q, intent, expect?}, ...]}`: turns of one chat, each read in the context the
+  turns before it left; `expect` is a word or figure its reply must contain.
+
+What is judged is `QAEngine.ask(message, context)`: the engine cleans and splits a message, so
+the matcher alone is not the whole story. Everything here is pure: the engine comes in as a
+function.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-OUT_OF_SCOPE = "out_of_scope"
+from bot.answers import Answer
+from bot.dialogue import Context
+from bot.report import OUT_OF_SCOPE, FactScore, Report, Tally
+
+Ask = Callable[[str, Context | None], Answer]
+SUMMARY = "summary"  # the label of a question that gathers every fact about a year or a name
+GAP_PHRASE = "does not say"
+
+__all__ = [
+    "OUT_OF_SCOPE",
+    "Ask",
+    "Dialogue",
+    "Example",
+    "FactScore",
+    "Item",
+    "Multipart",
+    "Report",
+    "Turn",
+    "answered",
+    "covers",
+    "evaluate",
+    "evaluate_items",
+    "group_matches",
+    "load_examples",
+    "load_items",
+    "notes_a_gap",
+]
 
 
 @dataclass(frozen=True)
 class Example:
-    """One labelled question; fact_id None means the document does not answer it."""
+    """One labelled message; fact_id None means the document does not answer it."""
 
     question: str
     fact_id: str | None
+    not_said: bool = False  # the reply must also say what the document does not say
+    expect: tuple[str, ...] = ()  # a summary: the fact ids its reply must cover
+    group: str | None = None  # the partner classification the reply must use
 
 
 @dataclass(frozen=True)
-class FactScore:
-    """How well one fact (or out-of-scope) is recognised."""
+class Multipart:
+    """A message that asks several things: the fact answering each part, in order."""
 
-    fact_id: str
-    precision: float
-    recall: float
-    f1: float
-    support: int
+    question: str
+    parts: tuple[str | None, ...]
 
 
-@dataclass
-class Report:
-    """Everything `python -m bot evaluate` prints, also used by `make bench`."""
+@dataclass(frozen=True)
+class Turn:
+    """One message of a dialogue, with what its reply must be and contain."""
 
-    total: int = 0
-    in_scope: int = 0
-    in_scope_correct: int = 0
-    out_of_scope: int = 0
-    rejected: int = 0
-    wrong_answers: int = 0
-    per_fact: list[FactScore] = field(default_factory=list)
-    confusions: list[tuple[str, str, str]] = field(default_factory=list)
+    question: str
+    fact_id: str | None
+    expect: str | None = None
 
-    @property
-    def accuracy(self) -> float:
-        return self.in_scope_correct / self.in_scope if self.in_scope else 0.0
 
-    @property
-    def rejection(self) -> float:
-        return self.rejected / self.out_of_scope if self.out_of_scope else 0.0
+@dataclass(frozen=True)
+class Dialogue:
+    """Successive messages of one chat."""
 
-    def format(self) -> str:
-        lines = [
-            f"{'fact':<24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}",
-        ]
-        for score in self.per_fact:
-            lines.append(
-                f"{score.fact_id:<24}{score.precision:>10.3f}{score.recall:>10.3f}"
-                f"{score.f1:>10.3f}{score.support:>9}"
-            )
-        lines += [
-            "",
-            f"questions: {self.total}",
-            f"in-scope accuracy: {self.accuracy:.2%} ({self.in_scope_correct}/{self.in_scope})",
-            f"out-of-scope rejection: {self.rejection:.2%} ({self.rejected}/{self.out_of_scope})",
-            f"confident wrong answers: {self.wrong_answers}",
-        ]
-        if self.confusions:
-            lines += ["", "confusions (expected -> predicted: question):"]
-            lines += [f"  {exp} -> {got}: {q}" for exp, got, q in self.confusions]
-        return "\n".join(lines)
+    turns: tuple[Turn, ...]
+
+
+Item = Example | Multipart | Dialogue
+_UNITS = {Example: "questions", Multipart: "message parts", Dialogue: "dialogue turns"}
+
+
+# -- what a reply is judged on: each rule in one function, so that it can be adjusted ---------
+
+
+def answered(answer: Answer) -> str | None:
+    """The fact a reply gives, or None for the honest fallback."""
+    return answer.fact_id if answer.matched else None
+
+
+def notes_a_gap(answer: Answer) -> bool:
+    """The reply says what the document does not say: a non-empty `gaps` attribute, where the
+    Answer has one, or the words "does not say" in its text."""
+    return bool(getattr(answer, "gaps", None)) or GAP_PHRASE in answer.text.lower()
+
+
+def covers(answer: Answer, fact_ids: Iterable[str]) -> bool:
+    """Every fact of a summary is among the reply's parts."""
+    given = {answered(part) for part in answer.parts or (answer,)}
+    return all(fact_id in given for fact_id in fact_ids)
+
+
+def group_matches(answer: Answer, group: str | None) -> bool:
+    """The reply answers with the partner-group fact, and with `group` where the Answer says
+    which group it used (a `group` attribute)."""
+    if answered(answer) != "partner_group":
+        return False
+    used = getattr(answer, "group", None)
+    return used is None or used == group
+
+
+# -- loading ----------------------------------------------------------------------------------
+
+
+def _label(value: object) -> str | None:
+    return None if value in (None, "null") else str(value)
+
+
+def _item(path: Path | str, number: int, raw: object) -> Item:
+    where = f"{path}: item {number}"
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is not a mapping")
+    if "dialogue" in raw:
+        turns = raw["dialogue"]
+        if not isinstance(turns, list) or not turns:
+            raise ValueError(f"{where}: 'dialogue' needs a list of {{q, intent}} turns")
+        read = []
+        for turn in turns:
+            if not isinstance(turn, dict) or not isinstance(turn.get("q"), str):
+                raise ValueError(f"{where}: every turn needs a 'q' string and an 'intent'")
+            expect = turn.get("expect")
+            read.append(Turn(turn["q"], _label(turn.get("intent")), _label(expect)))
+        return Dialogue(tuple(read))
+    if not isinstance(raw.get("q"), str):
+        raise ValueError(f"{where} needs a 'q' string and an 'intent'")
+    if "parts" in raw:
+        parts = raw["parts"]
+        if not isinstance(parts, list) or not parts:
+            raise ValueError(f"{where}: 'parts' needs a list of fact ids or nulls")
+        return Multipart(raw["q"], tuple(_label(part) for part in parts))
+    expect = raw.get("expect") or []
+    expect = [expect] if isinstance(expect, str) else expect
+    if not isinstance(expect, list):
+        raise ValueError(f"{where}: 'expect' needs a list of fact ids")
+    return Example(
+        raw["q"],
+        _label(raw.get("intent")),
+        not_said=bool(raw.get("not_said", False)),
+        expect=tuple(str(fact_id) for fact_id in expect),
+        group=_label(raw.get("group")),
+    )
+
+
+def load_items(path: Path | str) -> list[Item]:
+    """Every item of a labelled file; a clear error names a malformed one."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of labelled items")
+    return [_item(path, number, raw) for number, raw in enumerate(data, start=1)]
 
 
 def load_examples(path: Path | str) -> list[Example]:
-    """Read `- q: ...\\n  intent: id|null` items; a clear error names a malformed entry."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, list):
-        raise ValueError(f"{path}: expected a list of {{q, intent}} items")
-    examples = []
-    for number, item in enumerate(data, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+    """A file of single questions (`- q: ...\\n  intent: id|null`)."""
+    items = load_items(path)
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, Example):
             raise ValueError(f"{path}: item {number} needs a 'q' string and an 'intent'")
-        label = item.get("intent")
-        examples.append(Example(item["q"], None if label in (None, "null") else str(label)))
-    return examples
+    return [item for item in items if isinstance(item, Example)]
+
+
+# -- scoring ----------------------------------------------------------------------------------
 
 
 def evaluate(examples: Iterable[Example], predict: Callable[[str], str | None]) -> Report:
-    """Per-fact precision/recall/F1 with out-of-scope as its own label."""
-    report = Report()
-    true_positive: Counter[str] = Counter()
-    predicted: Counter[str] = Counter()
-    support: Counter[str] = Counter()
+    """Per-fact precision/recall/F1 with out-of-scope as its own label, for any predictor of a
+    fact id (the bench scores naive peers with it too)."""
+    tally = Tally()
     for example in examples:
         got = predict(example.question)
-        expected = example.fact_id or OUT_OF_SCOPE
-        label = got or OUT_OF_SCOPE
-        report.total += 1
-        support[expected] += 1
-        predicted[label] += 1
-        if label == expected:
-            true_positive[label] += 1
+        tally.record(example.fact_id, got, got == example.fact_id, example.question)
+    return tally.report()
+
+
+def evaluate_items(items: Iterable[Item], ask: Ask) -> Report:
+    """The engine's figures on labelled items of any kind: single questions count one each,
+    a multi-part message one per part, a dialogue one per turn."""
+    items = list(items)
+    units = {_UNITS[type(item)] for item in items}
+    tally = Tally(units.pop() if len(units) == 1 else "units")
+    for item in items:
+        if isinstance(item, Dialogue):
+            _dialogue(tally, item, ask)
+        elif isinstance(item, Multipart):
+            _multipart(tally, item, ask(item.question, None))
         else:
-            report.confusions.append((expected, label, example.question))
-            if got is not None:
-                report.wrong_answers += 1
-        if example.fact_id is None:
-            report.out_of_scope += 1
-            report.rejected += got is None
-        else:
-            report.in_scope += 1
-            report.in_scope_correct += got == example.fact_id
-    for label in sorted(set(support) | set(predicted)):
-        precision = true_positive[label] / predicted[label] if predicted[label] else 0.0
-        recall = true_positive[label] / support[label] if support[label] else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        report.per_fact.append(FactScore(label, precision, recall, f1, support[label]))
-    return report
+            _example(tally, item, ask(item.question, None))
+    return tally.report()
+
+
+def _example(tally: Tally, example: Example, answer: Answer) -> None:
+    got = answered(answer)
+    if example.fact_id == SUMMARY and example.expect:
+        right = covers(answer, example.expect)
+        given = "+".join(str(answered(part)) for part in answer.parts or (answer,))
+        tally.record(SUMMARY, SUMMARY if right else given, right, example.question)
+        return
+    right = got == example.fact_id
+    if example.group is not None:
+        right = group_matches(answer, example.group)
+    if example.not_said:
+        noted = notes_a_gap(answer)
+        tally.count("gap notes", noted)
+        if right and not noted:
+            tally.record(example.fact_id, got, False, example.question, "without a gap note")
+            return
+    tally.record(example.fact_id, got, right, example.question)
+
+
+def _multipart(tally: Tally, item: Multipart, answer: Answer) -> None:
+    given = answer.parts or (answer,)
+    whole = len(given) == len(item.parts)
+    for place, expected in enumerate(item.parts):
+        got = answered(given[place]) if place < len(given) else None
+        right = place < len(given) and got == expected
+        whole = whole and right
+        note = "" if place < len(given) else "no such part in the reply"
+        tally.record(expected, got, right, f"{item.question} [part {place + 1}]", note)
+    tally.count("messages answered part for part", whole)
+
+
+def _dialogue(tally: Tally, item: Dialogue, ask: Ask) -> None:
+    context: Context | None = None
+    whole = True
+    for place, turn in enumerate(item.turns):
+        answer = ask(turn.question, context)
+        context = Context.after(answer, context)
+        got = answered(answer)
+        right = got == turn.fact_id
+        missing = turn.expect is not None and turn.expect.lower() not in answer.text.lower()
+        note = f"reply lacks {turn.expect!r}" if right and missing else ""
+        whole = whole and right and not missing
+        question = f"[turn {place + 1}] {turn.question}"
+        tally.record(turn.fact_id, got, right and not missing, question, note)
+    tally.count("dialogues right turn for turn", whole)

@@ -11,16 +11,14 @@ not name, and a per-country or per-training fact needs one named.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-from rapidfuzz import fuzz
 
 from bot.analysis import Analyser, Analysis
 from bot.entities import Mention
+from bot.index import PhrasingIndex
 from bot.kb.model import Category, Fact, KnowledgeBase
 from bot.text import plain_text
 
@@ -30,8 +28,6 @@ UNKNOWN_WEIGHT_FACTOR = 1.5
 # more surely than an unknown lower-case word ("tie in", "busy"): it weighs more.
 UNKNOWN_NAME_FACTOR = 2.0
 ANSWER_FACTOR = 0.85
-RATIO_SHARE = 0.15
-RERANK = 8
 
 
 @dataclass(frozen=True)
@@ -58,15 +54,6 @@ class Match:
     @property
     def matched(self) -> bool:
         return self.fact_id is not None
-
-
-@dataclass(frozen=True)
-class _Phrasing:
-    fact: int  # index into the matcher's facts
-    terms: frozenset[str]
-    text: str
-    weight: float
-    factor: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -102,9 +89,7 @@ class Matcher:
         ]
         self._weights = self._idf(analysed)
         self._unknown_weight = UNKNOWN_WEIGHT_FACTOR * max(self._weights.values(), default=1.0)
-        self._phrasings: list[_Phrasing] = []
-        self._seen: set[tuple[int, frozenset[str]]] = set()
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._index = PhrasingIndex(self.weight)
         for index, per_fact in enumerate(analysed):
             for item in per_fact:
                 self._add_phrasing(index, frozenset(item.terms), 1.0)
@@ -135,15 +120,7 @@ class Matcher:
         return self._topic_terms
 
     def _add_phrasing(self, fact: int, terms: frozenset[str], factor: float) -> None:
-        if not terms or (fact, terms) in self._seen:
-            return
-        self._seen.add((fact, terms))
-        number = len(self._phrasings)
-        self._phrasings.append(
-            _Phrasing(fact, terms, " ".join(sorted(terms)), self._weigh(terms), factor)
-        )
-        for term in terms:
-            self._postings[term].append(number)
+        self._index.add(fact, terms, factor)
 
     def collisions(self) -> list[Collision]:
         """Phrasings of different facts that analyse to the same words."""
@@ -176,9 +153,6 @@ class Matcher:
             return self._weights[term]
         return self._unknown_weight * (WEAK_WEIGHT if term in self.analyser.weak_terms else 1.0)
 
-    def _weigh(self, terms: Iterable[str]) -> float:
-        return sum(self.weight(term) for term in terms)
-
     def _scope_of(self, fact: Fact) -> frozenset[tuple[Category, str]]:
         """Entities a fact's own text names: the only ones it may be asked about."""
         texts = [fact.answer, *fact.answers.values(), *fact.sources]
@@ -208,41 +182,16 @@ class Matcher:
         unknown = tuple(t for t in query if t not in self._weights and t not in weak)
         if not query:
             return Match(question, None, 0.0, (), mentions, terms=terms, unknown=unknown)
-        query_weight = self._weigh(query)
+        # An unknown name ("NATO") weighs more than an unknown word: only the question's own
+        # weight grows, since no phrasing holds either.
         surplus = (UNKNOWN_NAME_FACTOR - UNKNOWN_WEIGHT_FACTOR) / UNKNOWN_WEIGHT_FACTOR
-        query_weight += sum(self.weight(t) * surplus for t in unknown if t in analysis.names)
-        overlap: dict[int, float] = defaultdict(float)
-        for term in query:
-            weight = self.weight(term)
-            for number in self._postings.get(term, ()):
-                overlap[number] += weight
-        query_text = " ".join(sorted(query))
-        phrasings = self._phrasings
-        raw: dict[int, float] = {}  # fact -> best phrasing score, before any constraint
-        scored = []
-        for number, shared in overlap.items():
-            phrasing = phrasings[number]
-            score = self._f_measure(shared, query_weight, phrasing.weight) * phrasing.factor
-            scored.append((score, number))
-            if score > raw.get(phrasing.fact, 0.0):
-                raw[phrasing.fact] = score
-        nearest = dict(raw)
-        # The few best phrasings are re-scored with word order taken into account.
-        for score, number in heapq.nlargest(RERANK, scored):
-            phrasing = phrasings[number]
-            ratio = fuzz.token_sort_ratio(query_text, phrasing.text) / 100.0
-            blended = (1 - RATIO_SHARE) * score + RATIO_SHARE * ratio * min(score * 2, 1.0)
-            raw[phrasing.fact] = max(raw[phrasing.fact], blended)
+        extra = sum(self.weight(t) * surplus for t in sorted(unknown) if t in analysis.names)
         topical = bool(query & self._topic_terms)
-        best = {f: score for f, score in raw.items() if self._allowed(f, mentions, topical)}
-        candidates = tuple(
-            Candidate(self._facts[i].id, round(s, 4))
-            for i, s in sorted(best.items(), key=lambda item: -item[1])[:5]
+        ranking = self._index.search(
+            query, lambda f: self._allowed(f, mentions, topical), extra_weight=extra
         )
-        near = tuple(
-            Candidate(self._facts[i].id, round(s, 4))
-            for i, s in sorted(nearest.items(), key=lambda item: -item[1])[:5]
-        )
+        candidates = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.best)
+        near = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.nearest)
         fact_id: str | None = None
         confidence = candidates[0].score if candidates else 0.0
         if candidates and confidence >= self.threshold:
@@ -265,14 +214,6 @@ class Matcher:
         """Related facts of one topic: a near tie between them still answers, buttons show both."""
         a, b = self.kb.fact(first.fact_id), self.kb.fact(second.fact_id)
         return a.states_document_fact and (b.id in a.related or a.id in b.related)
-
-    @staticmethod
-    def _f_measure(shared: float, query_weight: float, phrasing_weight: float) -> float:
-        if shared <= 0:
-            return 0.0
-        recall = shared / query_weight
-        precision = shared / phrasing_weight
-        return 2 * recall * precision / (recall + precision)
 
 
 __all__ = ["Analyser", "Analysis", "Candidate", "Match", "Matcher"]

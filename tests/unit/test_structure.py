@@ -25,11 +25,14 @@ QUESTION_PATH = (
     "bot.cards",
     "bot.fallback",
     "bot.conversations",
+    "bot.index",
+    "bot.maxscore",
     "bot.answers",
     "bot.engine",
     "bot.gaps",
     "bot.summary",
     "bot.evaluation",
+    "bot.report",
     "bot.limits",
 )
 ADAPTERS = ("bot.telegram", "bot.store", "bot.settings", "bot.cli", "bot.console")
