@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from bot.entities import EntityRecogniser, Mention
 from bot.fuzzy import TypoCorrector
@@ -21,6 +22,8 @@ PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
 # A slot phrasing such as "Is {country} a partner?" reads its slot as the placeholder itself.
 _SLOT_MARKERS = {f"{{{slot}}}": f" slotmarker{slot} " for slot in PLACEHOLDERS}
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,80}>")  # typed HTML tags are not words of a question
+RECENT_ANALYSES = 16
+_NONE: Any = object()  # "no such phrase", apart from a stopword's None
 _MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items()}
 # Capitalised mid-sentence, or an acronym: how a name is written.
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<![.!?])\b(?:[A-Z]{2,}|[A-Z][a-z]+)\b")
@@ -39,6 +42,7 @@ class Analyser:
     """Turns text into comparable terms; the same code reads the knowledge base and questions."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
+        self._recent: dict[tuple[str, bool], Analysis] = {}
         lexicon = kb.lexicon
         self._phrases: dict[tuple[str, ...], str | None] = {}
         for variant, canonical in lexicon.synonyms.items():
@@ -84,11 +88,23 @@ class Analyser:
     term_of = _term
 
     def analyse(self, text: str, *, correct: bool = True) -> Analysis:
+        """The terms and names of `text`. The few last texts are kept: one reply reads the
+        same clause for the match, its gap notes and its fallback."""
+        key = (text, correct)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._recent[key] = self._analyse(text, correct=correct)
+            if len(self._recent) > RECENT_ANALYSES:
+                del self._recent[next(iter(self._recent))]
+        return found
+
+    def _analyse(self, text: str, *, correct: bool) -> Analysis:
         raw = _MARKUP.sub(" ", text[:MAX_QUESTION_CHARS])
         if "{" in raw:
             for marker, word in _SLOT_MARKERS.items():
                 raw = raw.replace(marker, word)
         words = spoken_numbers(normalise(raw).split())
+        singulars = [singular(word) for word in words]
         mentions = self.recogniser.find(words, raw)
         spans = {m.start: m for m in mentions}
         terms: list[str] = []
@@ -99,7 +115,7 @@ class Analyser:
                 terms.append(PLACEHOLDERS.get(mention.category, mention.key))
                 position = mention.end
                 continue
-            length, term = self._phrase_at(words, position)
+            length, term = self._phrase_at(words, position, singulars)
             if length:
                 if term is not None:
                     terms.append(term)
@@ -125,16 +141,30 @@ class Analyser:
         names = frozenset(stem(w) for w in normalise(" ".join(_NAME.findall(raw))).split())
         return Analysis(tuple(terms), tuple(mentions), names)
 
-    def _phrase_at(self, words: Sequence[str], position: int) -> tuple[int, str | None]:
+    def _phrase_at(
+        self, words: Sequence[str], position: int, singulars: Sequence[str] | None = None
+    ) -> tuple[int, str | None]:
+        """The longest lexicon phrase at `position`, as written or in the singular;
+        `singulars` are the words' singulars, worked out once per text."""
         first = words[position]
-        longest = max(self._longest_from.get(first, 0), self._longest_from.get(singular(first), 0))
+        longest = self._longest_from.get(first, 0)
+        single = singulars[position] if singulars is not None else singular(first)
+        if single != first:
+            longest = max(longest, self._longest_from.get(single, 0))
         for length in range(min(longest, len(words) - position), 0, -1):
-            key = tuple(words[position : position + length])
-            if key in self._phrases:
-                return length, self._phrases[key]
-            singular_key = tuple(singular(word) for word in key)
-            if singular_key != key and singular_key in self._singular_phrases:
-                return length, self._singular_phrases[singular_key]
+            end = position + length
+            key = tuple(words[position:end])
+            found = self._phrases.get(key, _NONE)
+            if found is not _NONE:
+                return length, found
+            if singulars is None:
+                singular_key = tuple(singular(word) for word in key)
+            else:
+                singular_key = tuple(singulars[position:end])
+            if singular_key != key:
+                found = self._singular_phrases.get(singular_key, _NONE)
+                if found is not _NONE:
+                    return length, found
         return 0, None
 
     def _unstretch(self, word: str) -> str | None:

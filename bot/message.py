@@ -31,6 +31,7 @@ _ABBREVIATION = re.compile(r"(?:\b[^\W\d_]\.)*\b[^\W\d_]$")
 _SPACE = re.compile(r"\s+")
 # Emoji and other symbols, their modifiers, surrogates, private and unassigned code points.
 _NOISE = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
+_ASCII_NOISE = {code: " " for code in range(128) if unicodedata.category(chr(code)) in _NOISE}
 _EMOJI_BREAK = re.compile(r"(?<=\w)\s*[\U0001F000-\U0001FAFF\u2600-\u27BF]+\s+(?=[A-Z])")
 _AMPERSAND = re.compile(r"\s[+&]\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
@@ -45,7 +46,10 @@ def clean(text: str) -> str:
     text = _URL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = _MARKDOWN.sub(" ", text)
-    text = "".join(" " if unicodedata.category(ch) in _NOISE else ch for ch in text)
+    if text.isascii():  # most messages: no emoji, and no per-character look-up
+        text = text.translate(_ASCII_NOISE)
+    else:
+        text = "".join(" " if unicodedata.category(ch) in _NOISE else ch for ch in text)
     text = text.replace("\u200d", "").replace("\ufe0f", "")
     text = _REPEATED.sub(r"\1", text)
     text = _AMPERSAND.sub(" and ", text)  # "where are the courses + who runs them"
