@@ -131,7 +131,7 @@ class Splitter:
 
     def asks(self, clause: str) -> bool:
         """A question word or a request at the start (after "and", "so", "also" …)."""
-        words = _first_words(clause, 6)
+        words = _first_words(clause, 6).replace("'", "").replace("’", "")  # "what's": "whats"
         for skip in ("and ", "so ", "also ", "plus ", "but ", "then ", "ok ", "okay "):
             if words.startswith(skip):
                 words = words[len(skip) :]
