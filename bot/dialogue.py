@@ -67,6 +67,7 @@ class Reader:
         self._anaphora = lexicon.anaphora
         self._year_anaphora = lexicon.year_anaphora
         self._more = lexicon.more_phrases
+        self._more_words = frozenset(w for phrase in self._more for w in phrase.split())
         self._wh_words = lexicon.wh_words
         self._asks: Callable[[str], bool] = asks
         self._weak = matcher.analyser.weak_terms
@@ -168,6 +169,7 @@ class Reader:
             return True
         if any(word in self._anaphora for word in words):
             return True
+        # "how many?" counts here as a word of its own: "how many countries?" is a question.
         own = [t for t in match.terms if t not in self._weak and not t.startswith("<")]
         return len(own) <= MAX_CONTENT_OF_ELLIPSIS
 
@@ -200,8 +202,8 @@ class Reader:
         """ "tell me more", "ok tell me more pls": the phrase, courtesy aside."""
         stop = self.kb.lexicon.stopwords
         words = normalise(text).split()
-        kept = " ".join(w for w in words if w not in stop or w in {"more", "else", "tell", "me"})
-        return normalise(text) in self._more or kept in self._more
+        kept = " ".join(w for w in words if w not in stop or w in self._more_words)
+        return " ".join(words) in self._more or kept in self._more
 
     def _resolve(self, text: str, match: Match, context: Context) -> Answer | None:
         fact = self.kb.get(context.fact_id)
