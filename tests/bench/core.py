@@ -28,7 +28,8 @@ TFIDF_CUTOFF = 0.5
 # The first sets may not fall below what `python -m bot evaluate` gave on 4258b79, the commit
 # before the engine read messages by clauses: (in-scope accuracy, out-of-scope rejection).
 BASELINE = "4258b79"
-BASELINES = {"questions": (0.9729, 0.9885), "holdout": (0.9558, 0.9459)}
+# As the counts themselves: 108/113 rounded to 0.9558 would fail 108/113 again.
+BASELINES = {"questions": (287 / 295, 86 / 87), "holdout": (108 / 113, 35 / 37)}
 NEW_TARGETS = (0.97, 0.95)  # issue 10, on each new set
 SPEED_MEDIAN = 0.3e-3  # engine.ask on the real knowledge base, per message
 SPEED_P99 = 1e-3
