@@ -22,6 +22,7 @@ from bot.engine import QAEngine
 from bot.evaluation import load_examples
 from bot.settings import Settings
 from bot.telegram.app import build_application
+from bot.text import is_blank
 from tests.bench.core import DATA, KNOWLEDGE, mark, ms, percentile
 from tests.support.fakeapi import FakeBotAPI
 from tests.support.harness import loopback_request
@@ -163,7 +164,9 @@ def matcher_seconds(engine: QAEngine, questions: list[str]) -> float:
 def run() -> None:
     logging.getLogger("bot").setLevel(logging.WARNING)
     engine = QAEngine.load(KNOWLEDGE)
-    questions = [example.question for example in load_examples(DATA / "questions.yaml")]
+    # A blank message gets no reply at all (issue 10), so it is no question to wait for.
+    examples = load_examples(DATA / "questions.yaml")
+    questions = [example.question for example in examples if not is_blank(example.question)]
     total = USERS * QUESTIONS_PER_USER
     matcher = matcher_seconds(engine, questions)
     print("== Telegram bot end to end (issue 3) ==")
