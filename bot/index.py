@@ -163,12 +163,13 @@ class PhrasingIndex:
         self, order: list[str], weights: dict[str, float], query_weight: float
     ) -> dict[int, float]:
         """Every phrasing that shares a term, scored: postings summed term by term."""
-        overlap: dict[int, float] = defaultdict(float)
+        overlap: dict[int, float] = {}
+        get = overlap.get
         postings = self._postings
         for term in order:
             weight = weights[term]
             for number in postings.get(term, ()):
-                overlap[number] += weight
+                overlap[number] = get(number, 0.0) + weight
         factor, phrasing_weight = self._factor, self._weight
         return {
             number: factor[number] * (2.0 * shared / (query_weight + phrasing_weight[number]))
@@ -187,9 +188,10 @@ class PhrasingIndex:
         re-scored, then the best facts `allowed` admits."""
         fact_of = self._fact
         raw: dict[int, float] = {}
+        best_of = raw.get
         for number, score in scores.items():
             fact = fact_of[number]
-            if score > raw.get(fact, 0.0):
+            if score > best_of(fact, 0.0):
                 raw[fact] = score
         final = dict(raw)
         for score, number in heapq.nlargest(
