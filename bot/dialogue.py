@@ -79,10 +79,9 @@ class Reader:
         # many"): what a bare "where?" most likely asks of a topic.
         self._affinity_terms = self._weak | self._asking_terms
         self._affinity: dict[str, dict[str, float]] = {}
-        for fact in kb.facts:
-            read = [set(analyse(q, correct=False).terms) for q in fact.questions]
+        for fact_id, read in matcher.phrasing_terms().items():
             if read:
-                self._affinity[fact.id] = {
+                self._affinity[fact_id] = {
                     term: sum(term in terms for terms in read) / len(read)
                     for term in self._affinity_terms
                     if any(term in terms for terms in read)

@@ -119,6 +119,13 @@ class Matcher:
         """Terms of the document's own sentences (not of small talk)."""
         return self._topic_terms
 
+    def phrasing_terms(self) -> dict[str, list[frozenset[str]]]:
+        """Each fact's phrasings as read at start-up, so nobody reads them again."""
+        return {
+            fact.id: [frozenset(item.terms) for item in per_fact]
+            for fact, per_fact in zip(self._facts, self._questions, strict=True)
+        }
+
     def _add_phrasing(self, fact: int, terms: frozenset[str], factor: float) -> None:
         self._index.add(fact, terms, factor)
 
