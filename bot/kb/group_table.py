@@ -7,18 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.kb.model import GroupTable, PartnerGroup
 from bot.kb.reader import ProblemLog
-from bot.kb.yaml_lines import LineDict, LineList, line_of
+from bot.kb.yaml_lines import LineDict, line_of
 from bot.text import normalise
-
-# libyaml's parser when PyYAML has it: the table is 400 lines of names, which the pure-Python
-# parser took 110 ms to read (a tenth of the start-up budget); libyaml, 15 ms.
-_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(
-    yaml, "CSafeLoader", yaml.SafeLoader
-)
 
 GROUP_FIELDS = frozenset({"name", "kind", "classification", "note", "words", "partners", "members"})
 KINDS = ("region", "membership")
@@ -29,7 +21,7 @@ def read_group_table(log: ProblemLog, path: Path, partners: tuple[str, ...]) -> 
     if not path.exists():
         return None
     name = log.display(path)
-    data = _read_yaml(log, path)
+    data = log.read_yaml(path)
     if not isinstance(data, LineDict):
         if data is not None:
             log.add(name, line_of(data), "the partner-group table must be a mapping")
@@ -101,45 +93,3 @@ def _texts(
     if key in {"cues", "unclassified", "words"}:
         return [normalise(item) for item in items if normalise(item)]
     return items
-
-
-def _read_yaml(log: ProblemLog, path: Path) -> Any:
-    """The file as `ProblemLog.read_yaml` reads one (mappings and lists that know their lines),
-    parsed by libyaml when available; None after reporting why it cannot be read."""
-    name = log.display(path)
-    try:
-        loader = _Loader(path.read_text(encoding="utf-8"))
-        try:
-            node = loader.get_single_node()
-            return None if node is None else _with_lines(loader, node)
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        log.add(name, mark.line + 1 if mark else 1, f"YAML syntax error: {error.problem}")
-    except (OSError, UnicodeDecodeError) as error:
-        log.add(name, 1, f"cannot read file: {error}")
-    log.unreadable = True
-    return None
-
-
-def _with_lines(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> Any:
-    """A parsed node as the data it holds, mappings and lists remembering their lines."""
-    if isinstance(node, yaml.MappingNode):
-        mapping = LineDict()
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {}
-        mapping.duplicate_keys = []
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if key in mapping:
-                mapping.duplicate_keys.append((str(key), key_node.start_mark.line + 1))
-            mapping[key] = _with_lines(loader, value_node)
-            mapping.key_lines[str(key)] = key_node.start_mark.line + 1
-        return mapping
-    if isinstance(node, yaml.SequenceNode):
-        items = LineList(_with_lines(loader, child) for child in node.value)
-        items.line = node.start_mark.line + 1
-        items.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return items
-    return loader.construct_object(node, deep=True)
