@@ -46,11 +46,7 @@ def _parse_fact(log: ProblemLog, name: str, entry: Any, line: int, document: str
     if not isinstance(entry, LineDict):
         log.add(name, line, "each fact must be a mapping with id, title, questions, ...")
         return None
-    for key, key_line in entry.duplicate_keys:
-        log.add(name, key_line, f"field '{key}' appears twice")
-    for key in entry:
-        if key not in FACT_FIELDS:
-            log.add(name, line_of(entry, key), f"unknown field '{key}'")
+    log.fields(name, entry, FACT_FIELDS)
     fact_id = log.required_text(name, entry, "id")
     title = log.required_text(name, entry, "title")
     if fact_id and not FACT_ID.fullmatch(fact_id):

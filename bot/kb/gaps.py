@@ -51,11 +51,7 @@ def _parse_gap(
     if not isinstance(item, LineDict):
         log.add(name, line, "each gap must be a mapping with note, triggers and questions")
         return None
-    for key, key_line in item.duplicate_keys:
-        log.add(name, key_line, f"gap: field '{key}' appears twice")
-    for key in item:
-        if key not in GAP_FIELDS:
-            log.add(name, line_of(item, key), f"gap: unknown field '{key}'")
+    log.fields(name, item, GAP_FIELDS, "gap: ")
     note = log.required_text(name, item, "note")
     for error in html_problems(note):
         log.add(name, line_of(item, "note"), f"gap note HTML: {error}")

@@ -53,9 +53,7 @@ def _group(
     if not isinstance(entry, LineDict):
         log.add(name, line_of(entry), f"group '{key}' must be a mapping")
         return None
-    for field in entry:
-        if field not in GROUP_FIELDS:
-            log.add(name, line_of(entry, field), f"{key}: unknown field '{field}'")
+    log.fields(name, entry, GROUP_FIELDS, f"{key}: ")
     label = log.required_text(name, entry, "name")
     classification = log.required_text(name, entry, "classification")
     kind = entry.get("kind")

@@ -45,6 +45,17 @@ class ProblemLog:
         self.unreadable = True
         return None
 
+    def fields(
+        self, name: str, entry: LineDict, allowed: frozenset[str], where: str = ""
+    ) -> None:
+        """A field written twice or not one of `allowed`; `where` prefixes the message
+        ("gap: ") when the mapping sits inside another."""
+        for key, key_line in entry.duplicate_keys:
+            self.add(name, key_line, f"{where}field '{key}' appears twice")
+        for key in entry:
+            if key not in allowed:
+                self.add(name, line_of(entry, key), f"{where}unknown field '{key}'")
+
     def required_text(self, name: str, entry: LineDict, key: str) -> str:
         value = entry.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
