@@ -213,19 +213,25 @@ def test_the_table_is_optional(knowledge_copy: Path) -> None:
     assert not engine.ask("which partners are in the EU?").matched
 
 
-def test_a_hand_edit_naming_a_stranger_is_a_problem(knowledge_copy: Path) -> None:
+@pytest.mark.parametrize(
+    ("written", "edited", "problem"),
+    [
+        (
+            "partners: [Turkey,",
+            "partners: [Japan, Turkey,",
+            "'Japan' is not one of the document's partners",
+        ),
+        ("words: [asia, asian,", "words: [asia, europe, asian,", "'europe' names both"),
+    ],
+)
+def test_a_hand_edit_is_a_problem(
+    knowledge_copy: Path, written: str, edited: str, problem: str
+) -> None:
     path = knowledge_copy / GROUPS_FILE
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("partners: [Turkey,", "partners: [Japan, Turkey,", 1))
-    with pytest.raises(KnowledgeError, match="'Japan' is not one of the document's partners"):
-        load_knowledge(knowledge_copy)
-
-
-def test_a_word_naming_two_groups_is_a_problem(knowledge_copy: Path) -> None:
-    path = knowledge_copy / GROUPS_FILE
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("words: [asia, asian,", "words: [asia, europe, asian,", 1))
-    with pytest.raises(KnowledgeError, match="'europe' names both"):
+    assert written in text
+    path.write_text(text.replace(written, edited, 1))
+    with pytest.raises(KnowledgeError, match=problem):
         load_knowledge(knowledge_copy)
 
 
