@@ -45,9 +45,7 @@ class ProblemLog:
         self.unreadable = True
         return None
 
-    def fields(
-        self, name: str, entry: LineDict, allowed: frozenset[str], where: str = ""
-    ) -> None:
+    def fields(self, name: str, entry: LineDict, allowed: frozenset[str], where: str = "") -> None:
         """A field written twice or not one of `allowed`; `where` prefixes the message
         ("gap: ") when the mapping sits inside another."""
         for key, key_line in entry.duplicate_keys:
