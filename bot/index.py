@@ -66,8 +66,28 @@ def f_measure(shared: float, query_weight: float, phrasing_weight: float, factor
 
 def reranked(score: float, query_text: str, phrasing: Phrasing) -> float:
     """A phrasing's score with the order of its words taken into account."""
-    ratio = fuzz.token_sort_ratio(query_text, phrasing.text) / 100.0
+    return _rescored(score, fuzz.token_sort_ratio(query_text, phrasing.text) / 100.0)
+
+
+def _rescored(score: float, ratio: float) -> float:
     return (1 - RATIO_SHARE) * score + RATIO_SHARE * ratio * min(score * 2, 1.0)
+
+
+def _sorted_words(terms: Iterable[str]) -> str:
+    """Terms' words sorted and joined, as token_sort_ratio reads them before comparing: the
+    plain ratio of two such texts is their token-sort ratio."""
+    return " ".join(sorted(" ".join(terms).split()))
+
+
+def _leading(scores: dict[int, float]) -> list[tuple[float, int]]:
+    """The RERANK best (score, phrasing) pairs, best first (ties: the later phrasing)."""
+    if len(scores) > RERANK:
+        floor = sorted(scores.values())[-RERANK]
+        chosen = [(score, number) for number, score in scores.items() if score >= floor]
+    else:
+        chosen = [(score, number) for number, score in scores.items()]
+    chosen.sort(reverse=True)
+    return chosen[:RERANK]
 
 
 def weigh(terms: Iterable[str], weight: Callable[[str], float]) -> float:
@@ -80,8 +100,46 @@ def weigh(terms: Iterable[str], weight: Callable[[str], float]) -> float:
 
 def top(scores: dict[int, float], count: int = TOP) -> tuple[tuple[int, float], ...]:
     """The `count` best (fact, score) pairs; equal scores in knowledge-base order."""
-    best = heapq.nsmallest(count, [(-score, fact) for fact, score in scores.items()])
+    best = sorted([(-score, fact) for fact, score in scores.items()])[:count]
     return tuple((fact, -negative) for negative, fact in best)
+
+
+Ladder = tuple[float, list[int], list[float]]  # factor, phrasings lightest first, their weights
+
+
+@dataclass(frozen=True)
+class _Table:
+    """What the exhaustive search reads per term."""
+
+    sets: dict[str, frozenset[int]]  # the phrasings using the term
+    lightest: dict[str, list[tuple[int, float, float]]]  # (fact, factor, weight) per fact
+    ladders: dict[str, list[Ladder]]  # one per factor: by weight, then later phrasings first
+
+    @classmethod
+    def of(
+        cls,
+        postings: dict[str, list[int]],
+        facts: list[int],
+        weights: list[float],
+        factors: list[float],
+    ) -> _Table:
+        sets: dict[str, frozenset[int]] = {}
+        lightest: dict[str, list[tuple[int, float, float]]] = {}
+        ladders: dict[str, list[Ladder]] = {}
+        for term, numbers in postings.items():
+            sets[term] = frozenset(numbers)
+            least: dict[tuple[int, float], float] = {}
+            by_factor: dict[float, list[int]] = defaultdict(list)
+            for number in numbers:
+                key = (facts[number], factors[number])
+                least[key] = min(least.get(key, weights[number]), weights[number])
+                by_factor[factors[number]].append(number)
+            lightest[term] = [(fact, factor, weight) for (fact, factor), weight in least.items()]
+            ladders[term] = []
+            for factor, members in by_factor.items():
+                members.sort(key=lambda n: (weights[n], -n))
+                ladders[term].append((factor, members, [weights[n] for n in members]))
+        return cls(sets, lightest, ladders)
 
 
 class PhrasingIndex:
@@ -100,7 +158,9 @@ class PhrasingIndex:
         self._fact: list[int] = []
         self._weight: list[float] = []
         self._factor: list[float] = []
+        self._words: list[str] = []  # the phrasings' words sorted: what the ratio compares
         self._layout: Layout | None = None  # made by the first pruned search after a change
+        self._by_term: _Table | None = None  # made by the first exhaustive one
 
     def add(self, fact: int, terms: frozenset[str], factor: float = 1.0) -> None:
         """One more phrasing of `fact`; an empty one or a repeat adds nothing."""
@@ -116,9 +176,11 @@ class PhrasingIndex:
         self._fact.append(fact)
         self._weight.append(phrasing.weight)
         self._factor.append(factor)
+        self._words.append(_sorted_words(terms))
         for term in terms:
             self._postings[term].append(number)
         self._layout = None
+        self._by_term = None
 
     def search(
         self,
@@ -137,9 +199,10 @@ class PhrasingIndex:
         for term in order:
             query_weight += weights[term]
         query_weight += extra_weight  # weight of the question no phrasing can share
-        lists = [term for term in order if term in self._postings]
+        postings = self._postings
+        lists = [term for term in order if term in postings]
         if prune is None:
-            prune = sum(len(self._postings[term]) for term in lists) > self.exhaustive_postings
+            prune = sum(len(postings[term]) for term in lists) > self.exhaustive_postings
         admitted: dict[int, bool] = {}
         if prune:
             walk = Walk(
@@ -155,37 +218,15 @@ class PhrasingIndex:
             scored = walk.run(lists)
             # What scores below every leader's floor ranks nowhere.
             scores = {number: score for number, score in scored.items() if score >= walk.lowest}
+            raw = self._best_per_fact(scores)
+            leaders = _leading(scores)
+            count = len(scored)
         else:
-            scored = scores = self._exhaustive(order, weights, query_weight)
-        return self._rank(scores, " ".join(order), allowed, admitted, len(scored))
+            raw, leaders, count = self._exhaustive(lists, weights, query_weight)
+        return self._rank(raw, leaders, _sorted_words(order), allowed, admitted, count)
 
-    def _exhaustive(
-        self, order: list[str], weights: dict[str, float], query_weight: float
-    ) -> dict[int, float]:
-        """Every phrasing that shares a term, scored: postings summed term by term."""
-        overlap: dict[int, float] = {}
-        get = overlap.get
-        postings = self._postings
-        for term in order:
-            weight = weights[term]
-            for number in postings.get(term, ()):
-                overlap[number] = get(number, 0.0) + weight
-        factor, phrasing_weight = self._factor, self._weight
-        return {
-            number: factor[number] * (2.0 * shared / (query_weight + phrasing_weight[number]))
-            for number, shared in overlap.items()
-        }
-
-    def _rank(
-        self,
-        scores: dict[int, float],
-        query_text: str,
-        allowed: Callable[[int], bool],
-        admitted: dict[int, bool],
-        scored: int,
-    ) -> Ranking:
-        """Per fact: the best phrasing's score (nearest), then the RERANK best phrasings
-        re-scored, then the best facts `allowed` admits."""
+    def _best_per_fact(self, scores: dict[int, float]) -> dict[int, float]:
+        """Each fact's best phrasing score."""
         fact_of = self._fact
         raw: dict[int, float] = {}
         best_of = raw.get
@@ -193,22 +234,106 @@ class PhrasingIndex:
             fact = fact_of[number]
             if score > best_of(fact, 0.0):
                 raw[fact] = score
+        return raw
+
+    def _exhaustive(
+        self, lists: list[str], weights: dict[str, float], query_weight: float
+    ) -> tuple[dict[int, float], list[tuple[float, int]], int]:
+        """Every phrasing that shares a term, scored: each fact's best score, the RERANK best
+        phrasings, and how many phrasings share a term.
+
+        Most phrasings share one term only, and score factor · 2·w / (Q + P): for a fact, the
+        lightest of its phrasings using the term scores best (per factor), so those are
+        scored per (term, fact) instead of per posting. The few sharing two terms or more are
+        summed exactly, term by term in sorted order. A phrasing sharing more scores at least
+        what it would sharing one, so each fact's best is the same as scoring every one."""
+        table = self._table()
+        sets = table.sets
+        seen: set[int] = set()
+        multi: set[int] = set()
+        for term in lists:
+            numbers = sets[term]
+            multi.update(seen.intersection(numbers))
+            seen.update(numbers)
+        overlap: dict[int, float] = {}
+        if multi:
+            get = overlap.get
+            for term in lists:
+                weight = weights[term]
+                for number in multi.intersection(sets[term]):
+                    overlap[number] = get(number, 0.0) + weight
+        fact_of, factor_of, weight_of = self._fact, self._factor, self._weight
+        raw: dict[int, float] = {}
+        best_of = raw.get
+        pool: list[tuple[float, int]] = []
+        for number, shared in overlap.items():
+            score = factor_of[number] * (2.0 * shared / (query_weight + weight_of[number]))
+            pool.append((score, number))
+            fact = fact_of[number]
+            if score > best_of(fact, 0.0):
+                raw[fact] = score
+        # The RERANK-th best of these is a floor: a phrasing scoring less is no leader.
+        floor = sorted(pool)[-RERANK][0] if len(pool) >= RERANK else 0.0
+        for term in lists:
+            twice = 2.0 * weights[term]
+            for fact, factor, weight in table.lightest[term]:
+                score = factor * (twice / (query_weight + weight))
+                if score > best_of(fact, 0.0):
+                    raw[fact] = score
+            # The phrasings sharing only this term, best first (lightest, later ones first on a
+            # tie); scores can tie across weights too, so ties of the last one taken are taken.
+            for factor, ladder, heavier in table.ladders[term]:
+                taken = 0
+                last = 0.0
+                for place, number in enumerate(ladder):
+                    if number in multi:
+                        continue
+                    score = factor * (twice / (query_weight + heavier[place]))
+                    if score < floor or (taken >= RERANK and score < last):
+                        break
+                    pool.append((score, number))
+                    taken += 1
+                    last = score
+        pool.sort(reverse=True)
+        return raw, pool[:RERANK], len(seen)
+
+    def _rank(
+        self,
+        raw: dict[int, float],
+        leaders: list[tuple[float, int]],
+        query_words: str,
+        allowed: Callable[[int], bool],
+        admitted: dict[int, bool],
+        scored: int,
+    ) -> Ranking:
+        """The leading phrasings re-scored with word order, then the best facts `allowed`
+        admits; and the nearest facts by raw score."""
         final = dict(raw)
-        for score, number in heapq.nlargest(
-            RERANK, zip(scores.values(), scores.keys(), strict=True)
-        ):
-            phrasing = self.phrasings[number]
-            final[phrasing.fact] = max(final[phrasing.fact], reranked(score, query_text, phrasing))
+        fact_of, words_of = self._fact, self._words
+        for score, number in leaders:
+            fact = fact_of[number]
+            # token_sort_ratio on texts whose words are sorted already: the same ratio.
+            ratio = fuzz.ratio(query_words, words_of[number]) / 100.0
+            rescored = _rescored(score, ratio)
+            if rescored > final[fact]:
+                final[fact] = rescored
         ordered = [(-score, fact) for fact, score in final.items()]
         heapq.heapify(ordered)
         best: list[tuple[int, float]] = []
         while ordered and len(best) < TOP:
             negative, fact = heapq.heappop(ordered)
-            if fact not in admitted:
-                admitted[fact] = allowed(fact)
-            if admitted[fact]:
+            verdict = admitted.get(fact)
+            if verdict is None:
+                verdict = admitted[fact] = allowed(fact)
+            if verdict:
                 best.append((fact, -negative))
         return Ranking(tuple(best), top(raw), scored)
+
+    def _table(self) -> _Table:
+        """Per term: its postings as a set, and its lightest phrasing per fact and factor."""
+        if self._by_term is None:
+            self._by_term = _Table.of(self._postings, self._fact, self._weight, self._factor)
+        return self._by_term
 
     def layout(self) -> Layout:
         """The postings sorted by phrasing weight, and who uses what."""
