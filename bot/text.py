@@ -114,10 +114,16 @@ def spoken_years(words: list[str]) -> list[str]:
     return out
 
 
+# Every word the two functions below read; most texts hold none and are passed as they are.
+_NUMBER_WORDS = frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}
+
+
 def spoken_numbers(words: list[str]) -> list[str]:
     """Years as `spoken_years` reads them, then 'seven' as '7' and 'thirty four' as '34', so a
     figure matches however typed ("3-way" and "three-way" alike). "one" stays a word: it is
     more often a pronoun than a figure."""
+    if _NUMBER_WORDS.isdisjoint(words):
+        return list(words)
     words = spoken_years(words)
     out: list[str] = []
     position = 0
@@ -139,6 +145,7 @@ def spoken_numbers(words: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """An English plural's singular, by spelling alone: 'countries' → 'country', 'buddies' →
     'buddy', 'americans' → 'american'; other words unchanged."""
