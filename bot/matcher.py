@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.analysis import Analyser, Analysis
@@ -97,6 +97,12 @@ class Matcher:
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
+        self._slot = [fact.slot for fact in self._facts]
+        self._document = [fact.states_document_fact for fact in self._facts]
+        # What a question naming nothing may be answered by: no per-name fact, and when it
+        # uses the document's own words, no small talk either (see _admits).
+        self._open = frozenset(i for i, slot in enumerate(self._slot) if slot is None)
+        self._open_topical = frozenset(i for i in self._open if self._document[i])
         # The document's own words: a message that uses one is about the document, and a
         # greeting or a "see you" around it does not make it small talk.
         document_terms = {
@@ -169,14 +175,32 @@ class Matcher:
             found |= {(m.category, m.key) for m in mentions}
         return frozenset(found)
 
-    def _allowed(self, index: int, mentions: Sequence[Mention], topical: bool) -> bool:
-        fact = self._facts[index]
-        if topical and not fact.states_document_fact:
-            return False
-        scope = self._scope[index]
-        if fact.slot and not any(m.category == fact.slot for m in mentions):
-            return False
-        return all(m.category == fact.slot or (m.category, m.key) in scope for m in mentions)
+    def _admits(self, mentions: Sequence[Mention], topical: bool) -> Callable[[int], bool]:
+        """Which facts may answer a question naming `mentions`, asked fact by fact: a fact's
+        own text names every name but those of its slot, and a per-name fact needs a name of
+        its kind; a question using the document's own words (`topical`) is no small talk. The
+        names are gathered once per question, and a question naming nothing is a look-up."""
+        if not mentions:
+            return (self._open_topical if topical else self._open).__contains__
+        named = frozenset((m.category, m.key) for m in mentions)
+        categories = frozenset(category for category, _ in named)
+        scope_of, slot_of, document = self._scope, self._slot, self._document
+        besides: dict[Category, frozenset[tuple[Category, str]]] = {}
+
+        def allowed(index: int) -> bool:
+            if topical and not document[index]:
+                return False
+            slot = slot_of[index]
+            if slot is None:
+                return named <= scope_of[index]
+            if slot not in categories:
+                return False
+            others = besides.get(slot)
+            if others is None:
+                others = besides[slot] = frozenset(n for n in named if n[0] != slot)
+            return others <= scope_of[index]
+
+        return allowed
 
     def match(self, question: str) -> Match:
         """The best fact for a question, or a fallback verdict with the nearest facts."""
@@ -194,9 +218,7 @@ class Matcher:
         surplus = (UNKNOWN_NAME_FACTOR - UNKNOWN_WEIGHT_FACTOR) / UNKNOWN_WEIGHT_FACTOR
         extra = sum(self.weight(t) * surplus for t in sorted(unknown) if t in analysis.names)
         topical = bool(query & self._topic_terms)
-        ranking = self._index.search(
-            query, lambda f: self._allowed(f, mentions, topical), extra_weight=extra
-        )
+        ranking = self._index.search(query, self._admits(mentions, topical), extra_weight=extra)
         candidates = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.best)
         near = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.nearest)
         fact_id: str | None = None
