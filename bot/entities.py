@@ -94,7 +94,8 @@ class EntityRecogniser:
         for key in self._names:
             self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
         self.name_words = frozenset(w for key in self._names for w in key)
-        self._known_words = frozenset(known_words) | self.name_words
+        # The words it takes as no typo: the analyser's known words and every word of a name.
+        self.known_words = self._known_words = frozenset(known_words) | self.name_words
         # Known words that start no name and are no year: most of a question, passed by one
         # look-up each instead of the whole search of `_match_at`.
         self._inert = frozenset(
@@ -139,6 +140,10 @@ class EntityRecogniser:
                     self._case_sensitive[variant] = re.compile(
                         rf"(?<![A-Za-z]){re.escape(raw)}(?![A-Za-z])"
                     )
+
+    def starts_nothing(self, word: str) -> bool:
+        """A known word that starts no name and is no year: no mention starts at it."""
+        return word in self._inert
 
     def find(self, tokens: Sequence[str], raw_text: str = "") -> list[Mention]:
         """Mentions in token order; longer names win over the names they contain."""
