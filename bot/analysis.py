@@ -15,7 +15,7 @@ from typing import Any
 from bot.entities import EntityRecogniser, Mention
 from bot.fuzzy import TypoCorrector
 from bot.kb.model import Category, KnowledgeBase
-from bot.text import normalise, shortened_runs, singular, spoken_numbers, stem
+from bot.text import NUMBER_WORDS, normalise, shortened_runs, singular, spoken_numbers, stem
 
 MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
 PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
@@ -103,6 +103,13 @@ class Analyser:
             if not word.isdigit() and self._phrases.get((word,), "") is not None
         }
         self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
+        # Words whose analysis alone is their one-word reading: known, starting no name, no
+        # year, no number word to turn into a figure.
+        self._plain = frozenset(
+            word
+            for word in self._word_terms
+            if word not in NUMBER_WORDS and self.recogniser.starts_nothing(word)
+        )
 
     @staticmethod
     def _term(canonical: str) -> str:
@@ -121,6 +128,14 @@ class Analyser:
             if len(self._recent) > RECENT_ANALYSES:
                 del self._recent[next(iter(self._recent))]
         return found
+
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        """The terms of one normalised word, read as knowledge-base text (no typo
+        correction): `analyse(word, correct=False).terms`, by look-up for most words."""
+        if word in self._plain:
+            term = self._word_terms[word]
+            return () if term is None else (term,)
+        return self.analyse(word, correct=False).terms
 
     def _analyse(self, text: str, *, correct: bool) -> Analysis:
         raw = _MARKUP.sub(" ", text[:MAX_QUESTION_CHARS])

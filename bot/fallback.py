@@ -83,7 +83,7 @@ class Fallbacks:
         for word in normalise(text).split():
             if word in self._stopwords or word.endswith("ed"):
                 continue  # "held", "happened" describe; they are not what was asked about
-            terms = self.matcher.analyser.analyse(word, correct=False).terms
+            terms = self.matcher.analyser.word_terms(word)
             if any(term in self._topic_terms for term in terms):
                 words.append(word)  # the person's own word: "drills", not "exercise"
         return words
