@@ -17,6 +17,8 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<![\w@])@\w{2,}")
@@ -28,7 +30,6 @@ _REPEATED = re.compile(r"([?!.,;:])[?!.,;:\s]*\1+")
 _SENTENCE_END = re.compile(r"[.!?;:…]+(?=\s|$)|\n+")
 # A full stop after an abbreviation ends nothing: "U.S.", "e.g.", a single letter.
 _ABBREVIATION = re.compile(r"(?:\b[^\W\d_]\.)*\b[^\W\d_]$")
-_SPACE = re.compile(r"\s+")
 # Emoji and other symbols, their modifiers, surrogates, private and unassigned code points.
 _NOISE = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
 _ASCII_NOISE = {code: " " for code in range(128) if unicodedata.category(chr(code)) in _NOISE}
@@ -37,23 +38,33 @@ _AMPERSAND = re.compile(r"\s[+&]\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
+@lru_cache(maxsize=1)  # one message is cleaned for its clauses, then for its gap notes
 def clean(text: str) -> str:
     """The message without what carries no question: links, @mentions, typed markup,
-    emoji and symbols, repeated punctuation."""
-    text = html.unescape(_TAG.sub(" ", text))
-    # An emoji before a capital often ends a sentence: "so helpful 🙏 My teacher will…".
-    text = _EMOJI_BREAK.sub(". ", text)
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _MARKDOWN.sub(" ", text)
-    if text.isascii():  # most messages: no emoji, and no per-character look-up
+    emoji and symbols, repeated punctuation. Each pattern runs only on a text holding a
+    character it needs: most messages have no tag, link, @mention or markdown."""
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    ascii_only = text.isascii()
+    if not ascii_only:
+        # An emoji before a capital often ends a sentence: "so helpful 🙏 My teacher will…".
+        text = _EMOJI_BREAK.sub(". ", text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "*" in text or "_" in text or "~" in text or "`" in text:
+        text = _MARKDOWN.sub(" ", text)
+    if ascii_only:  # most messages: no emoji, and no per-character look-up
         text = text.translate(_ASCII_NOISE)
     else:
         text = "".join(" " if unicodedata.category(ch) in _NOISE else ch for ch in text)
-    text = text.replace("\u200d", "").replace("\ufe0f", "")
+        text = text.replace("\u200d", "").replace("\ufe0f", "")
     text = _REPEATED.sub(r"\1", text)
-    text = _AMPERSAND.sub(" and ", text)  # "where are the courses + who runs them"
-    return _SPACE.sub(" ", text).strip()
+    if "+" in text or "&" in text:
+        text = _AMPERSAND.sub(" and ", text)  # "where are the courses + who runs them"
+    return " ".join(text.split())  # one space per run of whitespace (as re's \s reads it)
 
 
 @dataclass(frozen=True)
@@ -65,7 +76,7 @@ class Clause:
 
 
 def _first_words(text: str, count: int) -> str:
-    return " ".join(word.lower() for word in _WORD.findall(text)[:count])
+    return " ".join(match.group() for match in islice(_WORD.finditer(text), count)).lower()
 
 
 class Splitter:
@@ -82,6 +93,7 @@ class Splitter:
     ) -> None:
         self.question_words = frozenset(word.lower() for word in question_words)
         self.ask_phrases = tuple(sorted({p.lower() for p in ask_phrases}, key=len, reverse=True))
+        self._ask_phrases = frozenset(self.ask_phrases)
         asking = _alternatives(self.question_words)
         opening = _alternatives(word.lower() for word in wh_words)
         glue = _alternatives(joiners)
@@ -138,7 +150,16 @@ class Splitter:
         first = words.split(" ", 1)[0] if words else ""
         if first in self.question_words:
             return True
-        return any(words == phrase or words.startswith(phrase + " ") for phrase in self.ask_phrases)
+        # An ask phrase is the words, or what comes before one of their spaces.
+        phrases = self._ask_phrases
+        if words in phrases:
+            return True
+        space = words.find(" ")
+        while space >= 0:
+            if words[:space] in phrases:
+                return True
+            space = words.find(" ", space + 1)
+        return False
 
 
 def _sentences(message: str) -> list[tuple[str, str]]:
