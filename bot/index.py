@@ -21,7 +21,6 @@ sorted, so equal scores are equal to the last bit.
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -98,48 +97,46 @@ def weigh(terms: Iterable[str], weight: Callable[[str], float]) -> float:
     return total
 
 
-def top(scores: dict[int, float], count: int = TOP) -> tuple[tuple[int, float], ...]:
-    """The `count` best (fact, score) pairs; equal scores in knowledge-base order."""
-    best = sorted([(-score, fact) for fact, score in scores.items()])[:count]
-    return tuple((fact, -negative) for negative, fact in best)
+def ranked(scores: dict[int, float], facts: list[int] | None = None) -> list[int]:
+    """The facts of `scores`, best first; equal scores in knowledge-base order. `facts`: the
+    same facts already sorted, when at hand. (Two sorts with a built-in key, both stable,
+    instead of a (-score, fact) tuple per fact.)"""
+    return sorted(sorted(scores) if facts is None else facts, key=scores.__getitem__, reverse=True)
 
 
 Ladder = tuple[float, list[int], list[float]]  # factor, phrasings lightest first, their weights
 
 
 @dataclass(frozen=True)
-class _Table:
-    """What the exhaustive search reads per term."""
+class _Term:
+    """What the exhaustive search reads of one term."""
 
-    sets: dict[str, frozenset[int]]  # the phrasings using the term
-    lightest: dict[str, list[tuple[int, float, float]]]  # (fact, factor, weight) per fact
-    ladders: dict[str, list[Ladder]]  # one per factor: by weight, then later phrasings first
+    bits: int  # bit n is set when phrasing n uses the term: a set as one Python int
+    lightest: list[tuple[int, float, float]]  # (fact, factor, weight) of each fact's lightest
+    ladders: list[Ladder]  # one per factor: by weight, then later phrasings first
 
     @classmethod
     def of(
-        cls,
-        postings: dict[str, list[int]],
-        facts: list[int],
-        weights: list[float],
-        factors: list[float],
-    ) -> _Table:
-        sets: dict[str, frozenset[int]] = {}
-        lightest: dict[str, list[tuple[int, float, float]]] = {}
-        ladders: dict[str, list[Ladder]] = {}
-        for term, numbers in postings.items():
-            sets[term] = frozenset(numbers)
-            least: dict[tuple[int, float], float] = {}
-            by_factor: dict[float, list[int]] = defaultdict(list)
-            for number in numbers:
-                key = (facts[number], factors[number])
-                least[key] = min(least.get(key, weights[number]), weights[number])
-                by_factor[factors[number]].append(number)
-            lightest[term] = [(fact, factor, weight) for (fact, factor), weight in least.items()]
-            ladders[term] = []
-            for factor, members in by_factor.items():
-                members.sort(key=lambda n: (weights[n], -n))
-                ladders[term].append((factor, members, [weights[n] for n in members]))
-        return cls(sets, lightest, ladders)
+        cls, numbers: list[int], facts: list[int], weights: list[float], factors: list[float]
+    ) -> _Term:
+        flags = bytearray(max(numbers) // 8 + 1)
+        for number in numbers:
+            flags[number >> 3] |= 1 << (number & 7)
+        least: dict[tuple[int, float], float] = {}
+        by_factor: dict[float, list[int]] = defaultdict(list)
+        for number in numbers:
+            key = (facts[number], factors[number])
+            least[key] = min(least.get(key, weights[number]), weights[number])
+            by_factor[factors[number]].append(number)
+        ladders: list[Ladder] = []
+        for factor, members in by_factor.items():
+            members.sort(key=lambda n: (weights[n], -n))
+            ladders.append((factor, members, [weights[n] for n in members]))
+        return cls(
+            int.from_bytes(flags, "little"),
+            [(fact, factor, weight) for (fact, factor), weight in least.items()],
+            ladders,
+        )
 
 
 class PhrasingIndex:
@@ -160,7 +157,7 @@ class PhrasingIndex:
         self._factor: list[float] = []
         self._words: list[str] = []  # the phrasings' words sorted: what the ratio compares
         self._layout: Layout | None = None  # made by the first pruned search after a change
-        self._by_term: _Table | None = None  # made by the first exhaustive one
+        self._read: dict[str, _Term] = {}  # each term as the exhaustive search first reads it
 
     def add(self, fact: int, terms: frozenset[str], factor: float = 1.0) -> None:
         """One more phrasing of `fact`; an empty one or a repeat adds nothing."""
@@ -180,7 +177,7 @@ class PhrasingIndex:
         for term in terms:
             self._postings[term].append(number)
         self._layout = None
-        self._by_term = None
+        self._read = {}
 
     def search(
         self,
@@ -244,49 +241,65 @@ class PhrasingIndex:
 
         Most phrasings share one term only, and score factor · 2·w / (Q + P): for a fact, the
         lightest of its phrasings using the term scores best (per factor), so those are
-        scored per (term, fact) instead of per posting. The few sharing two terms or more are
-        summed exactly, term by term in sorted order. A phrasing sharing more scores at least
-        what it would sharing one, so each fact's best is the same as scoring every one."""
-        table = self._table()
-        sets = table.sets
-        seen: set[int] = set()
-        multi: set[int] = set()
-        for term in lists:
-            numbers = sets[term]
-            multi.update(seen.intersection(numbers))
-            seen.update(numbers)
-        overlap: dict[int, float] = {}
-        if multi:
-            get = overlap.get
-            for term in lists:
-                weight = weights[term]
-                for number in multi.intersection(sets[term]):
-                    overlap[number] = get(number, 0.0) + weight
+        scored per (term, fact) instead of per posting. A phrasing sharing more scores at
+        least what it would sharing one, so each fact's best is the same as scoring every
+        one. The few sharing two terms or more are found with the terms' bit sets, split into
+        groups by the terms they share (their overlap summed term by term in sorted order, as
+        phrasing by phrasing), and scored one by one."""
+        read = self._read
+        entries = [read[term] if term in read else self._term(term) for term in lists]
+        seen = multi = 0
+        for entry in entries:
+            multi |= seen & entry.bits
+            seen |= entry.bits
         fact_of, factor_of, weight_of = self._fact, self._factor, self._weight
         raw: dict[int, float] = {}
         best_of = raw.get
         pool: list[tuple[float, int]] = []
-        for number, shared in overlap.items():
-            score = factor_of[number] * (2.0 * shared / (query_weight + weight_of[number]))
-            pool.append((score, number))
-            fact = fact_of[number]
-            if score > best_of(fact, 0.0):
-                raw[fact] = score
-        # The RERANK-th best of these is a floor: a phrasing scoring less is no leader.
-        floor = sorted(pool)[-RERANK][0] if len(pool) >= RERANK else 0.0
-        for term in lists:
+        shared_more: set[int] = set()
+        floor = 0.0  # the RERANK-th best of their scores: a phrasing scoring less is no leader
+        if multi:
+            groups = [(multi, 0.0)]
+            for term, entry in zip(lists, entries, strict=True):
+                bits, weight = entry.bits, weights[term]
+                split = []
+                for group, overlap in groups:
+                    inside = group & bits
+                    if inside:
+                        split.append((inside, overlap + weight))
+                        group ^= inside
+                        if group:
+                            split.append((group, overlap))
+                    else:
+                        split.append((group, overlap))
+                groups = split
+            note = shared_more.add
+            for group, overlap in groups:
+                twice = 2.0 * overlap
+                while group:
+                    number = group.bit_length() - 1
+                    group ^= 1 << number
+                    note(number)
+                    score = factor_of[number] * (twice / (query_weight + weight_of[number]))
+                    pool.append((score, number))
+                    fact = fact_of[number]
+                    if score > best_of(fact, 0.0):
+                        raw[fact] = score
+            if len(pool) >= RERANK:
+                floor = sorted(pool)[-RERANK][0]
+        for term, entry in zip(lists, entries, strict=True):
             twice = 2.0 * weights[term]
-            for fact, factor, weight in table.lightest[term]:
+            for fact, factor, weight in entry.lightest:
                 score = factor * (twice / (query_weight + weight))
                 if score > best_of(fact, 0.0):
                     raw[fact] = score
             # The phrasings sharing only this term, best first (lightest, later ones first on a
             # tie); scores can tie across weights too, so ties of the last one taken are taken.
-            for factor, ladder, heavier in table.ladders[term]:
+            for factor, ladder, heavier in entry.ladders:
                 taken = 0
                 last = 0.0
                 for place, number in enumerate(ladder):
-                    if number in multi:
+                    if number in shared_more:
                         continue
                     score = factor * (twice / (query_weight + heavier[place]))
                     if score < floor or (taken >= RERANK and score < last):
@@ -295,7 +308,7 @@ class PhrasingIndex:
                     taken += 1
                     last = score
         pool.sort(reverse=True)
-        return raw, pool[:RERANK], len(seen)
+        return raw, pool[:RERANK], seen.bit_count()
 
     def _rank(
         self,
@@ -312,28 +325,32 @@ class PhrasingIndex:
         fact_of, words_of = self._fact, self._words
         for score, number in leaders:
             fact = fact_of[number]
+            held = final[fact]
+            if _rescored(score, 1.0) <= held:
+                continue  # not even a perfect ratio would raise it: the rescoring only grows in it
             # token_sort_ratio on texts whose words are sorted already: the same ratio.
-            ratio = fuzz.ratio(query_words, words_of[number]) / 100.0
-            rescored = _rescored(score, ratio)
-            if rescored > final[fact]:
+            rescored = _rescored(score, fuzz.ratio(query_words, words_of[number]) / 100.0)
+            if rescored > held:
                 final[fact] = rescored
-        ordered = [(-score, fact) for fact, score in final.items()]
-        heapq.heapify(ordered)
+        facts = sorted(raw)
         best: list[tuple[int, float]] = []
-        while ordered and len(best) < TOP:
-            negative, fact = heapq.heappop(ordered)
+        for fact in ranked(final, facts):
             verdict = admitted.get(fact)
             if verdict is None:
                 verdict = admitted[fact] = allowed(fact)
             if verdict:
-                best.append((fact, -negative))
-        return Ranking(tuple(best), top(raw), scored)
+                best.append((fact, final[fact]))
+                if len(best) == TOP:
+                    break
+        nearest = tuple([(fact, raw[fact]) for fact in ranked(raw, facts)[:TOP]])
+        return Ranking(tuple(best), nearest, scored)
 
-    def _table(self) -> _Table:
-        """Per term: its postings as a set, and its lightest phrasing per fact and factor."""
-        if self._by_term is None:
-            self._by_term = _Table.of(self._postings, self._fact, self._weight, self._factor)
-        return self._by_term
+    def _term(self, term: str) -> _Term:
+        """A term as the exhaustive search reads it, made on its first search after a change."""
+        found = self._read[term] = _Term.of(
+            self._postings[term], self._fact, self._weight, self._factor
+        )
+        return found
 
     def layout(self) -> Layout:
         """The postings sorted by phrasing weight, and who uses what."""
