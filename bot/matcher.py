@@ -15,6 +15,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.analysis import Analyser, Analysis
 from bot.entities import Mention
@@ -30,9 +31,8 @@ UNKNOWN_NAME_FACTOR = 2.0
 ANSWER_FACTOR = 0.85
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One fact's best score for a question."""
+class Candidate(NamedTuple):
+    """One fact's best score for a question (a named tuple: ten are made per question)."""
 
     fact_id: str
     score: float
