@@ -18,7 +18,6 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<![\w@])@\w{2,}")
@@ -75,8 +74,14 @@ class Clause:
     asks: bool  # a question mark, a question word first, or a request ("tell me …")
 
 
-def _first_words(text: str, count: int) -> str:
-    return " ".join(match.group() for match in islice(_WORD.finditer(text), count)).lower()
+def _first_words(text: str, count: int, within: int = 80) -> str:
+    """The first `count` words, lower-cased and joined. They are looked for in the first
+    `within` characters: when more than `count` words are found there, the first `count`
+    end before the cut and are whole; otherwise the whole text is read."""
+    words = _WORD.findall(text, 0, within)
+    if len(words) <= count and len(text) > within:
+        words = _WORD.findall(text)
+    return " ".join(words[:count]).lower()
 
 
 class Splitter:
@@ -122,24 +127,29 @@ class Splitter:
         clauses: list[Clause] = []
         for sentence, ended_by in _sentences(message):
             parts = self._new_question.split(sentence) if self._new_question else [sentence]
-            parts = [piece for part in parts for piece in self._unembed(part)]
-            for number, part in enumerate(parts):
-                part = part.strip(" ,;")
+            pieces = [piece for part in parts for piece in self._unembed(part)]
+            for number, (part, asks) in enumerate(pieces):
+                part = part.strip(" ,;")  # no word changes: `asks` read the same words
                 if not _WORD.search(part):
                     continue
-                questioned = number == len(parts) - 1 and "?" in ended_by
-                clauses.append(Clause(part, questioned or self.asks(part)))
+                questioned = number == len(pieces) - 1 and "?" in ended_by
+                if not questioned and asks is None:
+                    asks = self.asks(part)
+                clauses.append(Clause(part, questioned or bool(asks)))
         return clauses
 
-    def _unembed(self, part: str) -> list[str]:
+    def _unembed(self, part: str) -> list[tuple[str, bool | None]]:
         """A statement holding a question after an asking verb, as the two: the statement
-        keeps no question of its own, the question is scored alone."""
-        if self._embedded is None or self.asks(part):
-            return [part]
+        keeps no question of its own, the question is scored alone. Each piece comes with
+        whether it `asks`, when that is known already (None: not asked yet)."""
+        if self._embedded is None:
+            return [(part, None)]
+        if self.asks(part):
+            return [(part, True)]
         found = self._embedded.search(part)
         if found is None or found.start() == 0:
-            return [part]
-        return [part[: found.end()], part[found.end() :]]
+            return [(part, False)]
+        return [(part[: found.end()], None), (part[found.end() :], None)]
 
     def asks(self, clause: str) -> bool:
         """A question word or a request at the start (after "and", "so", "also" …)."""
