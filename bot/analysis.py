@@ -138,14 +138,16 @@ class Analyser:
         return self.analyse(word, correct=False).terms
 
     def _analyse(self, text: str, *, correct: bool) -> Analysis:
-        raw = _MARKUP.sub(" ", text[:MAX_QUESTION_CHARS])
+        raw = text[:MAX_QUESTION_CHARS]
+        if "<" in raw:
+            raw = _MARKUP.sub(" ", raw)
         if "{" in raw:
             for marker, word in _SLOT_MARKERS.items():
                 raw = raw.replace(marker, word)
         words = spoken_numbers(normalise(raw).split())
         singulars: list[str] | None = None  # worked out for the first word that needs them
         mentions = self.recogniser.find(words, raw)
-        spans = {m.start: m for m in mentions}
+        spans = {m.start: m for m in mentions} if mentions else None
         word_terms, longer = self._word_terms, self._longer
         terms: list[str] = []
         position = 0
@@ -197,7 +199,8 @@ class Analyser:
                         continue
                     word = fixed
             terms.append(stem(word))
-        written = _NAME.findall(raw)
+        # A name is a capital after the first character: most chat texts have none.
+        written = _NAME.findall(raw) if not raw[1:].islower() else []
         names = (
             frozenset(stem(w) for w in normalise(" ".join(written)).split())
             if written
