@@ -97,6 +97,7 @@ class Matcher:
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
+        self._ids = [fact.id for fact in self._facts]
         self._slot = [fact.slot for fact in self._facts]
         self._document = [fact.states_document_fact for fact in self._facts]
         # What a question naming nothing may be answered by: no per-name fact, and when it
@@ -210,17 +211,30 @@ class Matcher:
         terms = analysis.terms
         # A weak word ("u", "hi") is lexicon, not knowledge the document lacks.
         weak = self.analyser.weak_terms
-        unknown = tuple(t for t in query if t not in self._weights and t not in weak)
+        known = self._weights
+        unknown = tuple([t for t in query if t not in known and t not in weak])
         if not query:
             return Match(question, None, 0.0, (), mentions, terms=terms, unknown=unknown)
         # An unknown name ("NATO") weighs more than an unknown word: only the question's own
         # weight grows, since no phrasing holds either.
         surplus = (UNKNOWN_NAME_FACTOR - UNKNOWN_WEIGHT_FACTOR) / UNKNOWN_WEIGHT_FACTOR
-        extra = sum(self.weight(t) * surplus for t in sorted(unknown) if t in analysis.names)
+        extra = (
+            sum(self.weight(t) * surplus for t in sorted(unknown) if t in analysis.names)
+            if unknown
+            else 0
+        )
         topical = bool(query & self._topic_terms)
         ranking = self._index.search(query, self._admits(mentions, topical), extra_weight=extra)
-        candidates = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.best)
-        near = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.nearest)
+        ids = self._ids
+        candidates = tuple([Candidate(ids[i], round(s, 4)) for i, s in ranking.best])
+        # A fact not re-ranked has the same score among the nearest: the same candidate.
+        made = dict(zip(ranking.best, candidates, strict=True))
+        near = tuple(
+            [
+                made.get(item) or Candidate(ids[item[0]], round(item[1], 4))
+                for item in ranking.nearest
+            ]
+        )
         fact_id: str | None = None
         confidence = candidates[0].score if candidates else 0.0
         if candidates and confidence >= self.threshold:
