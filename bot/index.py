@@ -255,7 +255,7 @@ class PhrasingIndex:
         fact_of, factor_of, weight_of = self._fact, self._factor, self._weight
         raw: dict[int, float] = {}
         best_of = raw.get
-        pool: list[tuple[float, int]] = []
+        pool: list[tuple[float, int]] = []  # (score, phrasing): the leaders are among them
         shared_more: set[int] = set()
         floor = 0.0  # the RERANK-th best of their scores: a phrasing scoring less is no leader
         if multi:
@@ -274,6 +274,8 @@ class PhrasingIndex:
                         split.append((group, overlap))
                 groups = split
             note = shared_more.add
+            scores: list[float] = []
+            numbers: list[int] = []
             for group, overlap in groups:
                 twice = 2.0 * overlap
                 while group:
@@ -281,12 +283,14 @@ class PhrasingIndex:
                     group ^= 1 << number
                     note(number)
                     score = factor_of[number] * (twice / (query_weight + weight_of[number]))
-                    pool.append((score, number))
+                    scores.append(score)
+                    numbers.append(number)
                     fact = fact_of[number]
                     if score > best_of(fact, 0.0):
                         raw[fact] = score
-            if len(pool) >= RERANK:
-                floor = sorted(pool)[-RERANK][0]
+            if len(scores) >= RERANK:
+                floor = sorted(scores)[-RERANK]
+            pool = [(s, n) for s, n in zip(scores, numbers, strict=True) if s >= floor]
         for term, entry in zip(lists, entries, strict=True):
             twice = 2.0 * weights[term]
             for fact, factor, weight in entry.lightest:
@@ -326,8 +330,10 @@ class PhrasingIndex:
         for score, number in leaders:
             fact = fact_of[number]
             held = final[fact]
-            if _rescored(score, 1.0) <= held:
-                continue  # not even a perfect ratio would raise it: the rescoring only grows in it
+            # _rescored(score, 1.0), spelt out (RATIO_SHARE * 1.0 is RATIO_SHARE): not even a
+            # perfect ratio would raise it, and the rescoring only grows with the ratio.
+            if (1 - RATIO_SHARE) * score + RATIO_SHARE * min(score * 2, 1.0) <= held:
+                continue
             # token_sort_ratio on texts whose words are sorted already: the same ratio.
             rescored = _rescored(score, fuzz.ratio(query_words, words_of[number]) / 100.0)
             if rescored > held:
