@@ -51,7 +51,9 @@ class Fallbacks:
     def answer(self, question: str, match: Match | None, text: str | None = None) -> Answer:
         """The fallback for `question`; `text` is its cleaned form, which is what is read."""
         read = text if text is not None else question
-        analysis = self.matcher.analyser.analyse(read)
+        # Without its trailing '?', '!' and '.' (which read to nothing) a one-clause message is
+        # the clause the matcher has just read: the analyser still holds it.
+        analysis = self.matcher.analyser.analyse(read.rstrip("?!."))
         mentions = [m for m in analysis.mentions if m.category in _NAMED]
         recognised = _unique([m.entity.key for m in mentions] + self._topic_words(read))
         base = self.cards.fallback(question, match)
