@@ -112,7 +112,7 @@ class PartnerGroups:
         """What `text` asks about groups of partners; None when it is no such question.
         `cue=False`: the conversation is already about groups, so "and in Asia?" asks too."""
         words = normalise(text[:MAX_CHARS]).split()
-        if not self._phrases or (cue and not any(word in self._cues for word in words)):
+        if not self._phrases or (cue and self._cues.isdisjoint(words)):
             return None
         spans = self._spans(words)
         if not spans:
