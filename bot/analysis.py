@@ -131,11 +131,20 @@ class Analyser:
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The terms of one normalised word, read as knowledge-base text (no typo
-        correction): `analyse(word, correct=False).terms`, by look-up for most words."""
+        correction): `analyse(word, correct=False).terms`, without the parts of an analysis
+        one such word cannot need (markup, slots, longer phrases, names)."""
         if word in self._plain:
             term = self._word_terms[word]
-            return () if term is None else (term,)
-        return self.analyse(word, correct=False).terms
+        elif word in NUMBER_WORDS:
+            return self.analyse(word, correct=False).terms  # "seven" reads as "7"
+        else:
+            mentions = self.recogniser.find([word], word)
+            if mentions:
+                return (PLACEHOLDERS.get(mentions[0].category, mentions[0].key),)
+            length, term = self._phrase_at([word], 0)
+            if not length:
+                term = _MARKER_TERMS.get(word) or stem(word)
+        return () if term is None else (term,)
 
     def _analyse(self, text: str, *, correct: bool) -> Analysis:
         raw = text[:MAX_QUESTION_CHARS]
