@@ -122,6 +122,10 @@ class Splitter:
             if embedding and opening
             else None
         )
+        # An ASCII clause holds an asking verb only if its lower case holds it: most hold none,
+        # and are passed without the pattern (a non-ASCII one may match by case folding).
+        verbs = {verb.lower() for verb in embedding_verbs}
+        self._verbs = tuple(verbs) if all(verb.isascii() for verb in verbs) else None
 
     def split(self, message: str) -> list[Clause]:
         clauses: list[Clause] = []
@@ -146,6 +150,10 @@ class Splitter:
             return [(part, None)]
         if self.asks(part):
             return [(part, True)]
+        if self._verbs is not None and part.isascii():
+            lowered = part.lower()
+            if not any(verb in lowered for verb in self._verbs):
+                return [(part, False)]
         found = self._embedded.search(part)
         if found is None or found.start() == 0:
             return [(part, False)]
@@ -179,7 +187,8 @@ def _sentences(message: str) -> list[tuple[str, str]]:
     for end in _SENTENCE_END.finditer(message):
         mark = end.group()
         before = message[start : end.start()]
-        if mark == "." and _ABBREVIATION.search(before):
+        # The pattern ends with a lone letter at the end: its last two characters decide.
+        if mark == "." and _ABBREVIATION.search(before[-2:]):
             continue
         found.append((before.strip(), mark))
         start = end.end()
