@@ -87,7 +87,7 @@ class Fallbacks:
             if word in self._stopwords or word.endswith("ed"):
                 continue  # "held", "happened" describe; they are not what was asked about
             terms = self.matcher.analyser.word_terms(word)
-            if any(term in self._topic_terms for term in terms):
+            if not self._topic_terms.isdisjoint(terms):
                 words.append(word)  # the person's own word: "drills", not "exercise"
         return words
 
