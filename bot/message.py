@@ -38,6 +38,7 @@ _ASCII_NOISE_CHARS = "".join(chr(code) for code in _ASCII_NOISE)  # "^" and "`"
 _EMOJI_BREAK = re.compile(r"(?<=\w)\s*[\U0001F000-\U0001FAFF\u2600-\u27BF]+\s+(?=[A-Z])")
 _AMPERSAND = re.compile(r"\s[+&]\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_ASCII_WORDS = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 
 
 @lru_cache(maxsize=1)  # one message is cleaned for its clauses, then for its gap notes
@@ -82,7 +83,12 @@ def _first_words(text: str, count: int, within: int = 80) -> str:
     """The first `count` words, lower-cased and joined. They are looked for in the first
     `within` characters: when more than `count` words are found there, the first `count`
     end before the cut and are whole; otherwise the whole text is read."""
-    words = _WORD.findall(text, 0, within)
+    head = text[:within]
+    if head.isascii() and "'" not in head:
+        # There a word is a run of letters and digits: every other byte to a space, and split.
+        words = head.encode().translate(_ASCII_WORDS).decode().split()
+    else:
+        words = _WORD.findall(text, 0, within)
     if len(words) <= count and len(text) > within:
         words = _WORD.findall(text)
     return " ".join(words[:count]).lower()
@@ -117,6 +123,10 @@ class Splitter:
         if opening:
             patterns.append(rf",\s*(?=(?:{opening})\b)")
         self._new_question = re.compile("(?i)" + "|".join(patterns)) if patterns else None
+        glues = {word.lower() for word in joiners if word}
+        self._glue = (
+            tuple(f" {word} " for word in glues) if all(w.isascii() for w in glues) else None
+        )
         # "… and he keeps asking me how many …": the question starts at the wh-word.
         embedding = _alternatives(embedding_verbs)
         self._embedded = (
@@ -134,7 +144,7 @@ class Splitter:
     def split(self, message: str) -> list[Clause]:
         clauses: list[Clause] = []
         for sentence, ended_by in _sentences(message):
-            parts = self._new_question.split(sentence) if self._new_question else [sentence]
+            parts = self._questions_in(sentence)
             pieces = [piece for part in parts for piece in self._unembed(part)]
             for number, (part, asks) in enumerate(pieces):
                 part = part.strip(" ,;")  # no word changes: `asks` read the same words
@@ -145,6 +155,23 @@ class Splitter:
                     asks = self.asks(part)
                 clauses.append(Clause(part, questioned or bool(asks)))
         return clauses
+
+    def _questions_in(self, sentence: str) -> list[str]:
+        """The sentence cut where a new question starts. A cut needs a comma, or a joiner
+        word between single spaces: an ASCII sentence of single-spaced words with neither is
+        passed without the pattern (which is case-insensitive; in ASCII, lower case shows)."""
+        if self._new_question is None:
+            return [sentence]
+        if (
+            self._glue is not None
+            and "," not in sentence
+            and sentence.isascii()
+            and sentence.count(" ") + 1 == len(sentence.split())
+        ):
+            lowered = f" {sentence.lower()} "
+            if not any(glue in lowered for glue in self._glue):
+                return [sentence]
+        return self._new_question.split(sentence)
 
     def _unembed(self, part: str) -> list[tuple[str, bool | None]]:
         """A statement holding a question after an asking verb, as the two: the statement
