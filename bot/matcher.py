@@ -237,7 +237,7 @@ class Matcher:
             if unknown
             else 0
         )
-        topical = bool(query & self._topic_terms)
+        topical = not query.isdisjoint(self._topic_terms)
         ranking = self._index.search(query, self._admits(mentions, topical), extra_weight=extra)
         ids = self._ids
         candidates = tuple([Candidate(ids[i], rounded(s)) for i, s in ranking.best])
