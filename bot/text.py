@@ -128,8 +128,10 @@ def spoken_years(words: list[str]) -> list[str]:
     return out
 
 
-# Every word the two functions below read; most texts hold none and are passed as they are.
-NUMBER_WORDS = frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}
+# Every word the two functions below can change or start a change at; most texts hold none
+# and are passed as they are. "one" alone stays a word: only after "twenty" or "two thousand"
+# is it read as a figure, and those are in the set.
+NUMBER_WORDS = (frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}) - {"one"}
 
 
 def spoken_numbers(words: list[str]) -> list[str]:
