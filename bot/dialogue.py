@@ -89,7 +89,7 @@ class Reader:
 
     def read(self, text: str, context: Context | None, said: str = "") -> Reading:
         """The clause's answer; `said` is what the same message stated before it."""
-        text = self._with_year(text, context)
+        text = self._with_year(text, context, said)
         match = self.matcher.match(text)
         about = context.entities if context is not None else ()
         grouped = self.cards.group_answer(text, match, about)  # "which partners are in the EU?"
@@ -182,15 +182,19 @@ class Reader:
         names = [m for m in match.mentions if m.category is not Category.YEAR]
         return len(own) + len(names) > MAX_CONTENT_OF_ELLIPSIS
 
-    def _with_year(self, text: str, context: Context | None) -> str:
-        """ "that year" read as the year the conversation was about."""
-        if context is None or not self._year_anaphora:
+    def _with_year(self, text: str, context: Context | None, said: str = "") -> str:
+        """ "that year" read as the year the message stated before ("I'm going there in 2017.
+        Where do they meet that year?") or else the one the conversation was about."""
+        if not self._year_anaphora:
             return text
-        years = [key for category, key in context.entities if category == Category.YEAR.value]
         words = f" {' '.join(normalise(text).split())} "
-        if years and any(f" {phrase} " in words for phrase in self._year_anaphora):
-            return f"{text} {years[-1]}"
-        return text
+        if not any(f" {phrase} " in words for phrase in self._year_anaphora):
+            return text
+        stated = self.matcher.analyser.analyse(said, correct=False).mentions if said else ()
+        years = [m.key for m in stated if m.category is Category.YEAR]
+        if not years and context is not None:
+            years = [key for category, key in context.entities if category == Category.YEAR.value]
+        return f"{text} {years[-1]}" if years else text
 
     def _own_terms(self, match: Match) -> list[str]:
         """Content words: no question words ("how many" included), no placeholders."""

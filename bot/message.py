@@ -64,6 +64,10 @@ class Clause:
     asks: bool  # a question mark, a question word first, or a request ("tell me …")
 
 
+_THEN_REQUEST = r"(?:and\s+)?then\s+(?:the|a|an|all|your|some|any|its|their)\b"
+_ELIDED = re.compile(r"(?i)(?:and\s+)?then\s+(?=(?:the|a|an|all|your|some|any|its|their)\b)")
+
+
 def _first_words(text: str, count: int) -> str:
     return " ".join(word.lower() for word in _WORD.findall(text)[:count])
 
@@ -95,6 +99,9 @@ class Splitter:
             patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+{preposition}(?:{asking})\b)")
         if opening:
             patterns.append(rf",\s*(?=(?:{opening})\b)")
+        # "give me an overview, then the list of partners": a second request whose verb is
+        # the first one's.
+        patterns.append(rf"(?:,\s*|\s+and\s+)(?={_THEN_REQUEST})")
         self._new_question = re.compile("(?i)" + "|".join(patterns)) if patterns else None
         # "… and he keeps asking me how many …": the question starts at the wh-word.
         embedding = _alternatives(embedding_verbs)
@@ -116,7 +123,11 @@ class Splitter:
                 if not _WORD.search(part):
                     continue
                 questioned = number == len(parts) - 1 and "?" in ended_by
-                clauses.append(Clause(part, questioned or self.asks(part)))
+                # The request a "then the …" clause leaves out is the one before it.
+                elided = number and clauses and clauses[-1].asks and _ELIDED.match(part)
+                if elided:  # "then" here orders the requests; it points back at nothing
+                    part = part[elided.end() :]
+                clauses.append(Clause(part, questioned or bool(elided) or self.asks(part)))
         return clauses
 
     def _unembed(self, part: str) -> list[str]:

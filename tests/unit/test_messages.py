@@ -37,6 +37,28 @@ def test_a_sentence_asking_two_things_is_two_clauses(engine: QAEngine) -> None:
     assert len(clauses(engine, "Is the U.S. a partner?")) == 1
 
 
+def test_then_starts_a_second_request_with_the_first_ones_verb(engine: QAEngine) -> None:
+    message = "give me a quick overview of the document, then the full list of partners pls"
+    assert clauses(engine, message) == [
+        ("give me a quick overview of the document", True),
+        ("the full list of partners pls", True),
+    ]
+    assert [part.fact_id for part in engine.ask(message).parts] == ["about", "partners"]
+    # "then" before anything but a noun phrase is no second request.
+    assert len(clauses(engine, "what happened then?")) == 1
+    assert len(clauses(engine, "I read the list, then I wondered")) == 1
+
+
+def test_that_year_is_the_year_the_message_stated(engine: QAEngine) -> None:
+    message = (
+        "I'm planning a trip to the Caucasus in 2017. I heard the army bosses of three "
+        "countries will meet. Where do the generals get together that year?"
+    )
+    answer = engine.ask(message)
+    assert answer.fact_id == "trilateral_2017", answer.fact_id
+    assert "Georgia" in answer.text
+
+
 def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) -> None:
     found = clauses(engine, "my grandpa keeps asking me how many countries signed agreements")
     assert found[-1] == ("how many countries signed agreements", True)
