@@ -206,6 +206,10 @@ class Matcher:
             runner_up = candidates[1].score if len(candidates) > 1 else 0.0
             if top.score - runner_up >= self.margin or self._siblings(top, candidates[1]):
                 fact_id = top.fact_id
+        if fact_id is None and unknown and not topical and candidates:
+            chat = self._small_talk(query, mentions, extra, unknown)
+            if chat is not None:
+                fact_id, confidence, candidates = chat.fact_id, chat.score, (chat, *candidates)
         return Match(
             question,
             fact_id,
@@ -216,6 +220,32 @@ class Matcher:
             terms=terms,
             unknown=unknown,
         )
+
+    def _small_talk(
+        self,
+        query: frozenset[str],
+        mentions: Sequence[Mention],
+        extra: float,
+        unknown: Sequence[str],
+    ) -> Candidate | None:
+        """Small talk with a word the knowledge base lacks ("pls help, im stuck!!"): the word
+        weighs as the rarest known one, not more, since a small-talk reply states no fact and
+        a message using no document word cannot be a document question answered wrongly."""
+        relief = sum(self.weight(t) for t in sorted(unknown)) * (1 - 1 / UNKNOWN_WEIGHT_FACTOR)
+
+        def chat(index: int) -> bool:
+            return not self._facts[index].states_document_fact and self._allowed(
+                index, mentions, False
+            )
+
+        ranking = self._index.search(query, chat, extra_weight=extra - relief)
+        if not ranking.best or ranking.best[0][1] < self.threshold:
+            return None
+        runner_up = ranking.best[1][1] if len(ranking.best) > 1 else 0.0
+        if ranking.best[0][1] - runner_up < self.margin:
+            return None
+        index, score = ranking.best[0]
+        return Candidate(self._facts[index].id, round(score, 4))
 
     def _siblings(self, first: Candidate, second: Candidate) -> bool:
         """Related facts of one topic: a near tie between them still answers, buttons show both."""

@@ -113,6 +113,24 @@ def test_out_of_scope_stays_out(engine: QAEngine, message: str) -> None:
     assert not answer.matched, (message, answer.fact_id)
 
 
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [("help me, i'm lost", "help"), ("im stuck, help pls", "help")],
+)
+def test_small_talk_with_a_word_the_knowledge_base_lacks(
+    engine: QAEngine, message: str, fact_id: str
+) -> None:
+    assert engine.ask(message).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["what's the weather like today?", "i love pizza", "how old are you?", "tell me a joke"],
+)
+def test_chatter_the_bot_has_no_reply_for_stays_a_fallback(engine: QAEngine, message: str) -> None:
+    assert not engine.ask(message).matched, message
+
+
 def test_a_greeting_does_not_make_a_question_small_talk(engine: QAEngine) -> None:
     assert engine.ask("yo what drills did they do lol").fact_id == "exercises_2016"
     assert engine.ask("hi!").fact_id == "greeting"
