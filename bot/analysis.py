@@ -7,7 +7,8 @@ stopwords applied, English stems, typos of known words corrected with rapidfuzz.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -51,6 +52,7 @@ class Analyser:
             self._phrases.setdefault(_key(canonical), self._term(canonical))
         for word in lexicon.stopwords:
             self._phrases.setdefault(_key(word), None)
+        self._add_spellings(lexicon.synonyms)
         # The same phrases in the singular, so "buddies" reads as "buddy" and "three-country"
         # as "three countries".
         self._singular_phrases: dict[tuple[str, ...], str | None] = {}
@@ -79,6 +81,20 @@ class Analyser:
             if not word.isdigit() and self._phrases.get((word,), "") is not None
         }
         self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
+
+    def _add_spellings(self, synonyms: Mapping[str, str]) -> None:
+        """A word's chat spelling inside the lexicon's phrases too: "do u know" is the filler
+        "do you know", "thank u" is "thank you"."""
+        spellings: dict[str, list[str]] = defaultdict(list)
+        for variant, canonical in synonyms.items():
+            if " " not in variant and " " not in canonical:
+                spellings[canonical].append(variant)
+        for key, value in list(self._phrases.items()):
+            if len(key) < 2:
+                continue
+            for place, word in enumerate(key):
+                for variant in spellings.get(word, ()):
+                    self._phrases.setdefault((*key[:place], variant, *key[place + 1 :]), value)
 
     @staticmethod
     def _term(canonical: str) -> str:

@@ -123,6 +123,12 @@ def test_small_talk_with_a_word_the_knowledge_base_lacks(
     assert engine.ask(message).fact_id == fact_id
 
 
+def test_chat_spellings_read_inside_phrases(engine: QAEngine) -> None:
+    # "u know" is the filler "you know", as "you know" is: both ask what the bot can do.
+    assert engine.ask("so what do u know?").fact_id == "capabilities"
+    assert engine.ask("so what do you know?").fact_id == "capabilities"
+
+
 @pytest.mark.parametrize(
     "message",
     ["what's the weather like today?", "i love pizza", "how old are you?", "tell me a joke"],
