@@ -154,6 +154,10 @@ class Analyser:
                         continue
                     word = fixed
             terms.append(stem(word))
+        if words and words[-1] == _TOPIC_WORD and len(words) > 1:
+            # "What is this bot about?": a preposition left at the end asks for a topic, which
+            # "What is this bot?" does not.
+            terms.append(_TOPIC_WORD)
         names = frozenset(stem(w) for w in normalise(" ".join(_NAME.findall(raw))).split())
         return Analysis(tuple(terms), tuple(mentions), names)
 
@@ -186,6 +190,9 @@ class Analyser:
     def _unstretch(self, word: str) -> str | None:
         """'hellooo', 'pleeease': a letter held down, read as the known word it stretches."""
         return next((w for w in shortened_runs(word) if w in self.known_words), None)
+
+
+_TOPIC_WORD = "about"
 
 
 def _key(phrase: str) -> tuple[str, ...]:

@@ -101,7 +101,7 @@ class Reader:
             # "I read that the army chiefs of three countries meet. Which countries are they?"
             # The question read with what the message said before it, its known words only,
             # wins when it leans on them or is surer than the question alone.
-            within = self.matcher.match(f"{text} {self._known_words(said, names=leans)}")
+            within = self.matcher.match(f"{self._known_words(said, names=leans)} {text}")
             # A country named in passing counts only when the question points back at it
             # (`_known_words`): "I study in Germany. How many soldiers…?" is not about Germany.
             surer = within.confidence > match.confidence

@@ -123,6 +123,11 @@ def test_small_talk_with_a_word_the_knowledge_base_lacks(
     assert engine.ask(message).fact_id == fact_id
 
 
+def test_a_preposition_left_at_the_end_asks_for_a_topic(engine: QAEngine) -> None:
+    assert engine.ask("ok but what's this bot actually about?").fact_id == "about"
+    assert engine.ask("what is this bot?").fact_id == "bot_identity"
+
+
 def test_chat_spellings_read_inside_phrases(engine: QAEngine) -> None:
     # "u know" is the filler "you know", as "you know" is: both ask what the bot can do.
     assert engine.ask("so what do u know?").fact_id == "capabilities"
