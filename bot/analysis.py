@@ -80,6 +80,8 @@ class Analyser:
             for word in self.known_words
             if not word.isdigit() and self._phrases.get((word,), "") is not None
         }
+        # A common English word is what it says, not a typo: "president" is no "present".
+        self._real_words = kb.common_words
         self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
 
     def _add_spellings(self, synonyms: Mapping[str, str]) -> None:
@@ -142,7 +144,7 @@ class Analyser:
             if word in _MARKER_TERMS:
                 terms.append(_MARKER_TERMS[word])
                 continue
-            if correct and word not in self.known_words:
+            if correct and word not in self.known_words and word not in self._real_words:
                 fixed = self._unstretch(word) or self._correct(word)
                 if fixed is not None and word.endswith("est") and not fixed.endswith("est"):
                     fixed = None  # "strongest" is a superlative the document never uses, no typo
