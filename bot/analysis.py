@@ -46,9 +46,12 @@ class Analyser:
         self._recent: dict[tuple[str, bool], Analysis] = {}
         lexicon = kb.lexicon
         self._phrases: dict[tuple[str, ...], str | None] = {}
+        stopwords = frozenset(lexicon.stopwords)
         for variant, canonical in lexicon.synonyms.items():
-            self._phrases[_key(variant)] = self._term(canonical)
-        for canonical in set(lexicon.synonyms.values()):
+            # A spelling of a stopword ("w" for "with") is a stopword.
+            term = None if canonical in stopwords else self._term(canonical)
+            self._phrases[_key(variant)] = term
+        for canonical in set(lexicon.synonyms.values()) - stopwords:
             self._phrases.setdefault(_key(canonical), self._term(canonical))
         for word in lexicon.stopwords:
             self._phrases.setdefault(_key(word), None)

@@ -79,7 +79,13 @@ class Reader:
         # many"): what a bare "where?" most likely asks of a topic.
         self._affinity_terms = self._weak | self._asking_terms
         self._affinity: dict[str, dict[str, float]] = {}
-        for fact_id, read in matcher.phrasing_terms().items():
+        phrasings = matcher.phrasing_terms()
+        # Every word each fact's phrasings use: whether a question touches a fact at all.
+        self._vocabulary = {
+            fact_id: frozenset(term for terms in read for term in terms)
+            for fact_id, read in phrasings.items()
+        }
+        for fact_id, read in phrasings.items():
             if read:
                 self._affinity[fact_id] = {
                     term: sum(term in terms for terms in read) / len(read)
@@ -104,7 +110,13 @@ class Reader:
             within = self.matcher.match(f"{self._known_words(said, names=leans)} {text}")
             # A country named in passing counts only when the question points back at it
             # (`_known_words`): "I study in Germany. How many soldiers…?" is not about Germany.
-            surer = within.confidence > match.confidence
+            # Surer, and about a fact the question's own words belong to: the statement's
+            # words sharpen the question; they do not replace it ("Forget the document.
+            # What's 2+2?").
+            vocabulary = self._vocabulary.get(within.fact_id or "", frozenset())
+            surer = within.confidence > match.confidence and any(
+                term in vocabulary for term in self.own_terms(match)
+            )
             if within.fact_id is not None and (leans or surer):
                 return Reading(self.cards.answer(text, within), False, match, leans)
         if match.fact_id is not None and (not leans or self._complete(match)):
@@ -178,7 +190,7 @@ class Reader:
         fact = self.kb.get(match.fact_id or "")
         if fact is not None and not fact.states_document_fact:
             return True
-        own = [t for t in self._own_terms(match) if not t.isdigit()]
+        own = [t for t in self.own_terms(match) if not t.isdigit()]
         names = [m for m in match.mentions if m.category is not Category.YEAR]
         return len(own) + len(names) > MAX_CONTENT_OF_ELLIPSIS
 
@@ -196,7 +208,7 @@ class Reader:
             years = [key for category, key in context.entities if category == Category.YEAR.value]
         return f"{text} {years[-1]}" if years else text
 
-    def _own_terms(self, match: Match) -> list[str]:
+    def own_terms(self, match: Match) -> list[str]:
         """Content words: no question words ("how many" included), no placeholders."""
         skip = self._weak | self._asking_terms
         return [t for t in match.terms if t not in skip and not t.startswith("<")]

@@ -68,6 +68,11 @@ _THEN_REQUEST = r"(?:and\s+)?then\s+(?:the|a|an|all|your|some|any|its|their)\b"
 _ELIDED = re.compile(r"(?i)(?:and\s+)?then\s+(?=(?:the|a|an|all|your|some|any|its|their)\b)")
 
 
+# Words before a question that do not change what it asks: "and", "so", a greeting ("hey do
+# they work with Israel").
+_OPENERS = ("and ", "so ", "also ", "plus ", "but ", "then ", "ok ", "okay ", "hey ", "hi ", "yo ")
+
+
 def _first_words(text: str, count: int) -> str:
     return " ".join(word.lower() for word in _WORD.findall(text)[:count])
 
@@ -143,7 +148,7 @@ class Splitter:
     def asks(self, clause: str) -> bool:
         """A question word or a request at the start (after "and", "so", "also" …)."""
         words = _first_words(clause, 6).replace("'", "").replace("’", "")  # "what's": "whats"
-        for skip in ("and ", "so ", "also ", "plus ", "but ", "then ", "ok ", "okay "):
+        for skip in _OPENERS:
             if words.startswith(skip):
                 words = words[len(skip) :]
         first = words.split(" ", 1)[0] if words else ""

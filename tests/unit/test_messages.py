@@ -128,6 +128,35 @@ def test_a_preposition_left_at_the_end_asks_for_a_topic(engine: QAEngine) -> Non
     assert engine.ask("what is this bot?").fact_id == "bot_identity"
 
 
+def test_a_question_with_words_of_its_own_is_not_answered_by_a_statement(
+    engine: QAEngine,
+) -> None:
+    # The statement holds a topic, but the question asks something else: no card for it.
+    assert not engine.ask("I like the trilateral meetings. What's 2+2?").matched
+    assert not engine.ask("ok forget the document. what's 2+2?").matched
+    # A courtesy question leaves the topic to the statement; a question that needs the
+    # statement's words still gets them.
+    courtesy = engine.ask("I'm interested in the trilateral meetings. Can you help?")
+    assert courtesy.fact_id == "trilateral_meetings"
+    leaning = engine.ask(
+        "I read somewhere that the top generals of three neighbouring countries meet "
+        "regularly. Which countries are involved?"
+    )
+    assert leaning.fact_id == "trilateral_meetings", leaning.fact_id
+
+
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [
+        ("yo", "greeting"),
+        ("yo is Spain a partner?", "partner_check"),
+        ("hey do they work w/ the israelis", "partner_check"),
+    ],
+)
+def test_chat_greetings_and_spellings(engine: QAEngine, message: str, fact_id: str) -> None:
+    assert engine.ask(message).fact_id == fact_id
+
+
 def test_chat_spellings_read_inside_phrases(engine: QAEngine) -> None:
     # "u know" is the filler "you know", as "you know" is: both ask what the bot can do.
     assert engine.ask("so what do u know?").fact_id == "capabilities"

@@ -57,6 +57,8 @@ def _noted(answer: Answer) -> bool:
         ("How often do the trilateral meetings take place?", "trilateral_meetings", ["how often"]),
         ("In which city is the 2017 trilateral meeting?", "trilateral_2017", ["no city"]),
         ("On what date is the 2017 trilateral meeting?", "trilateral_2017", ["date"]),
+        ("How many Georgian officers will attend the 2017 meeting?", "trilateral_2017", ["no one"]),
+        ("why did azerbaijan sign so many agreements", "agreements_signed", ["no reason"]),
         ("How many troops joined the drills?", "exercises_2016", ["troops", "900"]),
         ("Where were the 2016 trainings held?", "exercises_2016", ["where they were held"]),
         ("when do the 2017 exercises start, on which dates?", "exercises_2017", ["dates"]),
