@@ -157,6 +157,28 @@ def test_chat_greetings_and_spellings(engine: QAEngine, message: str, fact_id: s
     assert engine.ask(message).fact_id == fact_id
 
 
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [
+        ("yo who does baku team up with army-wise, like which nations", "partners"),
+        (
+            "my uncle says Baku is cutting back on foreign military ties. true?",
+            "cooperation_growth",
+        ),
+        ("Is Baku's defence cooperation growing?", "cooperation_growth"),
+        # Baku the place is not in the document.
+        ("Where can I study English in Baku?", None),
+        ("what is the population of Baku?", None),
+        ("how far is Baku from Tbilisi", None),
+    ],
+)
+def test_baku_as_the_actor_is_azerbaijan_and_as_a_place_is_not_known(
+    engine: QAEngine, message: str, fact_id: str | None
+) -> None:
+    answer = engine.ask(message)
+    assert (answer.fact_id if answer.matched else None) == fact_id, message
+
+
 def test_chat_spellings_read_inside_phrases(engine: QAEngine) -> None:
     # "u know" is the filler "you know", as "you know" is: both ask what the bot can do.
     assert engine.ask("so what do u know?").fact_id == "capabilities"
