@@ -28,6 +28,10 @@ UNKNOWN_WEIGHT_FACTOR = 1.5
 # more surely than an unknown lower-case word ("tie in", "busy"): it weighs more.
 UNKNOWN_NAME_FACTOR = 2.0
 ANSWER_FACTOR = 0.85
+# "How many …?" wants a figure: facts that give none step aside for a fact that gives one and
+# scores within this much of the best ("how many took part in the courses and visits?").
+COUNT_TIE = 0.05
+COUNT_TERM = "count"
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,11 @@ class Matcher:
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
+        self._gives_figure = frozenset(
+            fact.id
+            for fact in self._facts
+            if any(ch.isdigit() for text in (fact.answer, *fact.answers.values()) for ch in text)
+        )
         # The document's own words: a message that uses one is about the document, and a
         # greeting or a "see you" around it does not make it small talk.
         document_terms = {
@@ -198,6 +207,8 @@ class Matcher:
             query, lambda f: self._allowed(f, mentions, topical), extra_weight=extra
         )
         candidates = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.best)
+        if COUNT_TERM in query:
+            candidates = self._with_figures(candidates)
         near = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.nearest)
         fact_id: str | None = None
         confidence = candidates[0].score if candidates else 0.0
@@ -246,6 +257,18 @@ class Matcher:
             return None
         index, score = ranking.best[0]
         return Candidate(self._facts[index].id, round(score, 4))
+
+    def _with_figures(self, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+        """A count question's candidates without the facts that give no figure, when one that
+        gives a figure scores within COUNT_TIE of the best; the usual margin then decides."""
+        if not candidates or candidates[0].fact_id in self._gives_figure:
+            return candidates
+        lead = candidates[0].score
+        if not any(
+            c.fact_id in self._gives_figure and lead - c.score <= COUNT_TIE for c in candidates
+        ):
+            return candidates
+        return tuple(c for c in candidates if c.fact_id in self._gives_figure)
 
     def _siblings(self, first: Candidate, second: Candidate) -> bool:
         """Related facts of one topic: a near tie between them still answers, buttons show both."""

@@ -237,3 +237,20 @@ def test_matching_reads_no_files(engine: QAEngine, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr("builtins.open", forbidden)
     assert engine.ask("Which exercises were held?").fact_id == "exercises_2016"
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        # The courses give no figure; the attendance of the events (courses and visits among
+        # them) does, within a whisker of the courses' score.
+        ("how many soldiers went to all those courses and visits?", "events_attendance"),
+        # Clearly about a fact with no figure: it answers, and says the figure is not given.
+        ("how many servicemen are enrolled in the french classes", "french_courses"),
+        ("how many languages are taught?", "courses"),
+    ],
+)
+def test_a_count_question_prefers_a_fact_that_gives_a_figure(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.matcher.match(question).fact_id == fact_id

@@ -53,7 +53,7 @@ def _noted(answer: Answer) -> bool:
         ("Who took part in TURAZ Shahini?", "exercise_info", ["who took part"]),
         ("What kind of exercise was EFES?", "exercise_info", ["what kind of training"]),
         ("what happened at Ishig?", "exercise_info", ["what happened"]),
-        ("so who won EFES in the end?", "exercise_info", ["how it ended"]),
+        ("who won EFES?", "exercise_info", ["how it ended"]),
         ("who are the trilateral meeting participants by name?", "trilateral_meetings", ["no one"]),
         ("How often do the trilateral meetings take place?", "trilateral_meetings", ["how often"]),
         ("In which city is the 2017 trilateral meeting?", "trilateral_2017", ["no city"]),
