@@ -32,6 +32,11 @@ ANSWER_FACTOR = 0.85
 # scores within this much of the best ("how many took part in the courses and visits?").
 COUNT_TIE = 0.05
 COUNT_TERM = "count"
+# A name nearly every phrasing of a fact uses ("French" for the French courses, a country, a
+# year) defines it: a question without it, near-tied with a related fact it does not lack, is
+# about the other fact.
+DEFINING_SHARE = 0.9
+DEFINING_TIE = 0.05
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,14 @@ class Matcher:
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
+        self._defining = {
+            fact.id: frozenset(
+                term
+                for term in {t for item in per_fact for t in item.terms if _names(t, item)}
+                if sum(term in item.terms for item in per_fact) >= DEFINING_SHARE * len(per_fact)
+            )
+            for fact, per_fact in zip(self._facts, analysed, strict=True)
+        }
         self._gives_figure = frozenset(
             fact.id
             for fact in self._facts
@@ -209,6 +222,7 @@ class Matcher:
         candidates = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.best)
         if COUNT_TERM in query:
             candidates = self._with_figures(candidates)
+        candidates = self._defined_first(candidates, query)
         near = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.nearest)
         fact_id: str | None = None
         confidence = candidates[0].score if candidates else 0.0
@@ -270,10 +284,34 @@ class Matcher:
             return candidates
         return tuple(c for c in candidates if c.fact_id in self._gives_figure)
 
+    def _defined_first(
+        self, candidates: tuple[Candidate, ...], query: frozenset[str]
+    ) -> tuple[Candidate, ...]:
+        """The best fact whose defining words the question has, ahead of a near-tied related
+        one whose defining words it lacks: "which languages can officers study?" names no
+        French, so the language courses answer rather than the French ones."""
+        if len(candidates) < 2 or self._defining[candidates[0].fact_id] <= query:
+            return candidates
+        lead = candidates[0].score
+        for place, candidate in enumerate(candidates[1:], start=1):
+            if lead - candidate.score > DEFINING_TIE:
+                break
+            if self._defining[candidate.fact_id] <= query and self._siblings(
+                candidates[0], candidate
+            ):
+                return (candidate, *candidates[:place], *candidates[place + 1 :])
+        return candidates
+
     def _siblings(self, first: Candidate, second: Candidate) -> bool:
         """Related facts of one topic: a near tie between them still answers, buttons show both."""
         a, b = self.kb.fact(first.fact_id), self.kb.fact(second.fact_id)
         return a.states_document_fact and (b.id in a.related or a.id in b.related)
+
+
+def _names(term: str, analysis: Analysis) -> bool:
+    """A term that names something: a placeholder for a country or training, a year, or a word
+    written with a capital ("English")."""
+    return term.startswith("<") or term.isdigit() or term in analysis.names
 
 
 __all__ = ["Analyser", "Analysis", "Candidate", "Match", "Matcher"]

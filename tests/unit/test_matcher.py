@@ -254,3 +254,18 @@ def test_a_count_question_prefers_a_fact_that_gives_a_figure(
     engine: QAEngine, question: str, fact_id: str
 ) -> None:
     assert engine.matcher.match(question).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        # Near-tied with the French courses, which nearly every phrasing names France for.
+        ("which languages are officers able to learn via these programmes?", "courses"),
+        ("do servicemen learn French?", "french_courses"),
+        ("Are English lessons offered to officers?", "english_courses"),
+    ],
+)
+def test_a_fact_defined_by_a_name_needs_the_name_to_win_a_near_tie(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.matcher.match(question).fact_id == fact_id
