@@ -35,6 +35,12 @@ COUNT_TERM = "count"
 # A name nearly every phrasing of a fact uses ("French" for the French courses, a country, a
 # year) defines it: a question without it, near-tied with a related fact it does not lack, is
 # about the other fact.
+# The kinds of question a per-name fact is asked, read from its phrasings and its gaps'
+# triggers: a question of a kind it is never asked ("How many soldiers does Turkey have?" of
+# "Is Turkey a partner?") is not about it. Only per-name facts: their phrasings are templates
+# that spell out every way they are asked, while a topic's phrasings may fold "who" into a
+# phrase ("who said" reads as "author").
+ASKING_KINDS = ("how many", "when", "where", "who", "why")
 DEFINING_SHARE = 0.9
 DEFINING_TIE = 0.05
 
@@ -114,6 +120,22 @@ class Matcher:
             )
             for fact, per_fact in zip(self._facts, analysed, strict=True)
         }
+        self._kinds = frozenset(
+            term
+            for phrase in ASKING_KINDS
+            for term in self.analyser.analyse(phrase, correct=False).terms
+        )
+        self._asked_kinds = [
+            self._kinds
+            & {
+                term
+                for text in (*fact.questions, *(t for gap in fact.gaps for t in gap.triggers))
+                for term in self.analyser.analyse(text, correct=False).terms
+            }
+            if fact.slot
+            else self._kinds
+            for fact in self._facts
+        ]
         self._gives_figure = frozenset(
             fact.id
             for fact in self._facts
@@ -216,8 +238,11 @@ class Matcher:
         surplus = (UNKNOWN_NAME_FACTOR - UNKNOWN_WEIGHT_FACTOR) / UNKNOWN_WEIGHT_FACTOR
         extra = sum(self.weight(t) * surplus for t in sorted(unknown) if t in analysis.names)
         topical = bool(query & self._topic_terms)
+        asked = query & self._kinds
         ranking = self._index.search(
-            query, lambda f: self._allowed(f, mentions, topical), extra_weight=extra
+            query,
+            lambda f: self._allowed(f, mentions, topical) and asked <= self._asked_kinds[f],
+            extra_weight=extra,
         )
         candidates = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.best)
         if COUNT_TERM in query:

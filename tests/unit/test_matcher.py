@@ -269,3 +269,28 @@ def test_a_fact_defined_by_a_name_needs_the_name_to_win_a_near_tie(
     engine: QAEngine, question: str, fact_id: str
 ) -> None:
     assert engine.matcher.match(question).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many soldiers does the UK have",
+        "How many military bases does Russia have overseas?",
+        "when did Spain become a partner?",
+    ],
+)
+def test_a_per_name_fact_is_not_asked_a_kind_of_question_it_never_is(
+    engine: QAEngine, question: str
+) -> None:
+    # "Is Spain a partner?" is never asked with "how many" or "when": these only name a partner.
+    assert not engine.ask(question).matched, question
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [("Is Spain a partner?", "partner_check"), ("where was Ishig held?", "exercise_info")],
+)
+def test_a_per_name_fact_still_answers_the_kinds_it_is_asked(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.ask(question).fact_id == fact_id
