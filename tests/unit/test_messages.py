@@ -151,6 +151,9 @@ def test_a_question_with_words_of_its_own_is_not_answered_by_a_statement(
         ("yo", "greeting"),
         ("yo is Spain a partner?", "partner_check"),
         ("hey do they work w/ the israelis", "partner_check"),
+        ("hey there", "greeting"),
+        ("which foreign govts does the mil work with one on one", "partners"),
+        ("how many AF staff went to the events", "events_attendance"),
     ],
 )
 def test_chat_greetings_and_spellings(engine: QAEngine, message: str, fact_id: str) -> None:
