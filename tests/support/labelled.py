@@ -19,6 +19,7 @@ NEW_SETS = (
     "chatty",
     "chatty_holdout",
     "chatty_dev",
+    "chatty_dev2",
     "multipart",
     "followups",
     "not_said",
