@@ -16,7 +16,7 @@ from typing import Any
 from bot.entities import EntityRecogniser, Mention
 from bot.fuzzy import TypoCorrector
 from bot.kb.model import Category, KnowledgeBase
-from bot.text import normalise, shortened_runs, singular, spoken_numbers, stem
+from bot.text import NUMBER_WORDS, normalise, shortened_runs, singular, spoken_numbers, stem
 
 MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
 PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
@@ -25,6 +25,7 @@ _SLOT_MARKERS = {f"{{{slot}}}": f" slotmarker{slot} " for slot in PLACEHOLDERS}
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,80}>")  # typed HTML tags are not words of a question
 RECENT_ANALYSES = 16
 _NONE: Any = object()  # "no such phrase", apart from a stopword's None
+_NO_NAMES: frozenset[str] = frozenset()
 _MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items()}
 # Capitalised mid-sentence, or an acronym: how a name is written.
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<![.!?])\b(?:[A-Z]{2,}|[A-Z][a-z]+)\b")
@@ -76,6 +77,29 @@ class Analyser:
         lexicon_words = {word for key in self._phrases for word in key}
         self.known_words = frozenset(phrasing_words | lexicon_words)
         self.recogniser = EntityRecogniser(kb, known_words=self.known_words)
+        # A known word outside a longer lexicon phrase reads to the same term wherever it
+        # stands (its one-word phrase, else its stem): worked out once here, it is one look-up
+        # per word of a question. `_longer` holds the known words that may start a phrase of
+        # two words or more, and the longest such phrase, as written or in the singular.
+        self._word_terms: dict[str, str | None] = {}
+        self._longer: dict[str, int] = {}
+        # The phrases' first two words (as written, and in the singular): most words that may
+        # start a longer phrase are not followed by one, and that is one look-up.
+        self._openings = frozenset(key[:2] for key in self._phrases if len(key) > 1)
+        self._singular_openings = frozenset(
+            key[:2] for key in self._singular_phrases if len(key) > 1
+        )
+        for word in self.known_words:
+            if word in _MARKER_TERMS:
+                continue
+            single = singular(word)
+            longest = self._longest_from.get(word, 0)
+            if single != word:
+                longest = max(longest, self._longest_from.get(single, 0))
+            if longest > 1:
+                self._longer[word] = longest
+            length, term = self._phrase_at([word], 0)
+            self._word_terms[word] = term if length else stem(word)
         # Any known word but a stopword can be what a typo meant; a word of four letters is
         # one edit from a five-letter typo ("armys").
         meanings = {
@@ -86,6 +110,13 @@ class Analyser:
         # A common English word is what it says, not a typo: "president" is no "present".
         self._real_words = kb.common_words
         self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
+        # Words whose analysis alone is their one-word reading: known, starting no name, no
+        # year, no number word to turn into a figure.
+        self._plain = frozenset(
+            word
+            for word in self._word_terms
+            if word not in NUMBER_WORDS and self.recogniser.starts_nothing(word)
+        )
 
     def _add_spellings(self, synonyms: Mapping[str, str]) -> None:
         """A word's chat spelling inside the lexicon's phrases too: "do u know" is the filler
@@ -119,23 +150,62 @@ class Analyser:
                 del self._recent[next(iter(self._recent))]
         return found
 
+    def word_terms(self, word: str) -> tuple[str, ...]:
+        """The terms of one normalised word, read as knowledge-base text (no typo
+        correction): `analyse(word, correct=False).terms`, without the parts of an analysis
+        one such word cannot need (markup, slots, longer phrases, names)."""
+        if word in self._plain:
+            term = self._word_terms[word]
+        elif word in NUMBER_WORDS:
+            return self.analyse(word, correct=False).terms  # "seven" reads as "7"
+        else:
+            mentions = self.recogniser.find([word], word)
+            if mentions:
+                return (PLACEHOLDERS.get(mentions[0].category, mentions[0].key),)
+            length, term = self._phrase_at([word], 0)
+            if not length:
+                term = _MARKER_TERMS.get(word) or stem(word)
+        return () if term is None else (term,)
+
     def _analyse(self, text: str, *, correct: bool) -> Analysis:
-        raw = _MARKUP.sub(" ", text[:MAX_QUESTION_CHARS])
+        raw = text[:MAX_QUESTION_CHARS]
+        if "<" in raw:
+            raw = _MARKUP.sub(" ", raw)
         if "{" in raw:
             for marker, word in _SLOT_MARKERS.items():
                 raw = raw.replace(marker, word)
         words = spoken_numbers(normalise(raw).split())
-        singulars = [singular(word) for word in words]
+        singulars: list[str] | None = None  # worked out for the first word that needs them
         mentions = self.recogniser.find(words, raw)
-        spans = {m.start: m for m in mentions}
+        spans = {m.start: m for m in mentions} if mentions else None
+        word_terms, longer = self._word_terms, self._longer
         terms: list[str] = []
         position = 0
-        while position < len(words):
-            mention = spans.get(position)
-            if mention is not None:
-                terms.append(PLACEHOLDERS.get(mention.category, mention.key))
-                position = mention.end
+        count = len(words)
+        while position < count:
+            if spans:
+                mention = spans.get(position)
+                if mention is not None:
+                    terms.append(PLACEHOLDERS.get(mention.category, mention.key))
+                    position = mention.end
+                    continue
+            word = words[position]
+            longest = longer.get(word)
+            if longest is not None and position + 1 < count:
+                length, term = self._longer_phrase_at(words, position, longest)
+                if length:
+                    if term is not None:
+                        terms.append(term)
+                    position += length
+                    continue
+            term = word_terms.get(word, _NONE)
+            if term is not _NONE:
+                if term is not None:
+                    terms.append(term)
+                position += 1
                 continue
+            if singulars is None:
+                singulars = [singular(word) for word in words]
             length, term = self._phrase_at(words, position, singulars)
             if length:
                 if term is not None:
@@ -163,7 +233,13 @@ class Analyser:
             # "What is this bot about?": a preposition left at the end asks for a topic, which
             # "What is this bot?" does not.
             terms.append(_TOPIC_WORD)
-        names = frozenset(stem(w) for w in normalise(" ".join(_NAME.findall(raw))).split())
+        # A name is a capital after the first character: most chat texts have none.
+        written = _NAME.findall(raw) if not raw[1:].islower() else []
+        names = (
+            frozenset(stem(w) for w in normalise(" ".join(written)).split())
+            if written
+            else _NO_NAMES
+        )
         return Analysis(tuple(terms), tuple(mentions), names)
 
     def _phrase_at(
@@ -186,6 +262,28 @@ class Analyser:
                 singular_key = tuple(singular(word) for word in key)
             else:
                 singular_key = tuple(singulars[position:end])
+            if singular_key != key:
+                found = self._singular_phrases.get(singular_key, _NONE)
+                if found is not _NONE:
+                    return length, found
+        return 0, None
+
+    def _longer_phrase_at(
+        self, words: Sequence[str], position: int, longest: int
+    ) -> tuple[int, str | None]:
+        """`_phrase_at` for a known word, but for its phrases of two words or more only: its
+        one-word reading is in `_word_terms`."""
+        opening = (words[position], words[position + 1])
+        if opening not in self._openings:
+            singular_opening = (singular(opening[0]), singular(opening[1]))
+            if singular_opening == opening or singular_opening not in self._singular_openings:
+                return 0, None
+        for length in range(min(longest, len(words) - position), 1, -1):
+            key = tuple(words[position : position + length])
+            found = self._phrases.get(key, _NONE)
+            if found is not _NONE:
+                return length, found
+            singular_key = tuple([singular(word) for word in key])
             if singular_key != key:
                 found = self._singular_phrases.get(singular_key, _NONE)
                 if found is not _NONE:

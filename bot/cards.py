@@ -29,21 +29,33 @@ class Cards:
         # Every card a user can open, commands first, in knowledge-base order.
         openable.sort(key=lambda fact: fact.command is None)
         self.topics: tuple[Topic, ...] = tuple(topic_of(fact) for fact in openable)
+        # Each fact's button (a slot fact's is the card it belongs to), and each card's related
+        # buttons: read from the knowledge base once, not for every answer.
+        self._button: dict[str, Topic] = {}
+        for fact in kb.facts:
+            shown: Fact | None = fact
+            if fact.slot:
+                shown = next((kb.fact(r) for r in fact.related if not kb.fact(r).slot), None)
+            if fact.states_document_fact and shown is not None:
+                self._button[fact.id] = topic_of(shown)
+        self._related = {fact.id: self._buttons(fact.related, fact.id) for fact in kb.facts}
 
     def buttons(self, fact_ids: Sequence[str], exclude: str | None = None) -> tuple[Topic, ...]:
         """Topics for buttons: a slot fact is shown through the card it belongs to."""
+        return self._buttons(fact_ids, exclude)
+
+    def _related_to(self, fact: Fact) -> tuple[Topic, ...]:
+        related = self._related.get(fact.id)
+        return self._buttons(fact.related, fact.id) if related is None else related
+
+    def _buttons(self, fact_ids: Sequence[str], exclude: str | None) -> tuple[Topic, ...]:
         topics: list[Topic] = []
+        button = self._button
         for fact_id in fact_ids:
-            fact = self.kb.get(fact_id)
-            if fact is None or not fact.states_document_fact:
+            topic = button.get(fact_id)
+            if topic is None or topic.fact_id == exclude or topic in topics:
                 continue
-            if fact.slot:
-                fact = next(
-                    (self.kb.fact(r) for r in fact.related if not self.kb.fact(r).slot), None
-                )
-            if fact is None or fact.id == exclude or any(t.fact_id == fact.id for t in topics):
-                continue
-            topics.append(topic_of(fact))
+            topics.append(topic)
         return tuple(topics)
 
     def answer(self, question: str, match: Match) -> Answer:
@@ -84,7 +96,7 @@ class Cards:
             title=fact.title,
             body=fact.answer,
             sources=fact.sources,
-            related=self.buttons(fact.related, exclude=fact.id),
+            related=self._related_to(fact),
             card=topic_of(fact) if outcome is Outcome.FACT else None,
             entities=entities,
         )
@@ -108,7 +120,7 @@ class Cards:
             title=title,
             body="\n\n".join(paragraphs),
             sources=fact.sources,
-            related=self.buttons(fact.related, exclude=fact.id),
+            related=self._related_to(fact),
             card=cards[0] if cards else None,
             entities=tuple((m.category.value, m.key) for m in seen),
         )

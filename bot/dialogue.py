@@ -164,7 +164,7 @@ class Reader:
         only when the question points back at it (`names`): "I'm from Austria. Is my country a
         partner?", not "I study in Germany. How many soldiers does Azerbaijan have?"."""
         analyser = self.matcher.analyser
-        known = analyser.known_words | analyser.recogniser.name_words
+        known = analyser.recogniser.known_words  # the known words and the names' words
         words = normalise(text).split()
         if not names:
             for mention in analyser.recogniser.find(words, text):

@@ -94,7 +94,13 @@ class EntityRecogniser:
         for key in self._names:
             self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
         self.name_words = frozenset(w for key in self._names for w in key)
-        self._known_words = frozenset(known_words) | self.name_words
+        # The words it takes as no typo: the analyser's known words and every word of a name.
+        self.known_words = self._known_words = frozenset(known_words) | self.name_words
+        # Known words that start no name and are no year: most of a question, passed by one
+        # look-up each instead of the whole search of `_match_at`.
+        self._inert = frozenset(
+            w for w in self._known_words if w not in self._longest_from and not _YEAR.match(w)
+        )
         # A typo is read as a one-word name; the first entity registered under a key (partners
         # come first) is the one meant.
         self._by_key: dict[str, Entity] = {}
@@ -135,12 +141,20 @@ class EntityRecogniser:
                         rf"(?<![A-Za-z]){re.escape(raw)}(?![A-Za-z])"
                     )
 
+    def starts_nothing(self, word: str) -> bool:
+        """A known word that starts no name and is no year: no mention starts at it."""
+        return word in self._inert
+
     def find(self, tokens: Sequence[str], raw_text: str = "") -> list[Mention]:
         """Mentions in token order; longer names win over the names they contain."""
         mentions: list[Mention] = []
         position = 0
         count = len(tokens)
+        inert = self._inert
         while position < count:
+            if tokens[position] in inert:
+                position += 1
+                continue
             mention = self._match_at(tokens, position, raw_text)
             if mention is None:
                 position += 1

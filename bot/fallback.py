@@ -51,7 +51,9 @@ class Fallbacks:
     def answer(self, question: str, match: Match | None, text: str | None = None) -> Answer:
         """The fallback for `question`; `text` is its cleaned form, which is what is read."""
         read = text if text is not None else question
-        analysis = self.matcher.analyser.analyse(read)
+        # Without its trailing '?', '!' and '.' (which read to nothing) a one-clause message is
+        # the clause the matcher has just read: the analyser still holds it.
+        analysis = self.matcher.analyser.analyse(read.rstrip("?!."))
         mentions = [m for m in analysis.mentions if m.category in _NAMED]
         recognised = _unique([m.entity.key for m in mentions] + self._topic_words(read))
         base = self.cards.fallback(question, match)
@@ -83,7 +85,7 @@ class Fallbacks:
         for word in normalise(text).split():
             if word in self._stopwords or word.endswith("ed"):
                 continue  # "held", "happened" describe; they are not what was asked about
-            terms = self.matcher.analyser.analyse(word, correct=False).terms
+            terms = self.matcher.analyser.word_terms(word)
             if any(term in self._topic_terms for term in terms):
                 words.append(word)  # the person's own word: "drills", not "exercise"
         return words

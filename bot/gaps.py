@@ -51,6 +51,10 @@ class GapNotes:
 
     def _terms(self, text: str, *, correct: bool = True) -> frozenset[str]:
         # One reply annotates each of its parts against the same message: read it once.
+        # Trailing '?', '!' and '.' read to nothing (normalising drops them, and no tag, name
+        # or name spelling ends in one), so "Is X a partner?" is read as its clause "Is X a
+        # partner" was by the matcher: the analyser still has it.
+        text = text.rstrip("?!.")
         key = (text, correct)
         last = self._last
         if last is not None and last[0] == key:

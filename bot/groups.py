@@ -68,6 +68,7 @@ class PartnerGroups:
                     self._phrases[tuple(word.split())] = group
             self._cues = table.cues
         self._longest = max((len(key) for key in self._phrases), default=0)
+        self._first_words = frozenset(key[0] for key in self._phrases if key)
         self._partners = tuple(country.name for country in kb.partners)
         self._members: dict[str, frozenset[str]] = {}  # filled as groups are asked about
         self._foreign = self._foreign_terms(kb)
@@ -111,7 +112,7 @@ class PartnerGroups:
         """What `text` asks about groups of partners; None when it is no such question.
         `cue=False`: the conversation is already about groups, so "and in Asia?" asks too."""
         words = normalise(text[:MAX_CHARS]).split()
-        if not self._phrases or (cue and not any(word in self._cues for word in words)):
+        if not self._phrases or (cue and self._cues.isdisjoint(words)):
             return None
         spans = self._spans(words)
         if not spans:
@@ -149,7 +150,11 @@ class PartnerGroups:
         """Group words in the clause, the longest at each place, left to right."""
         spans: list[tuple[int, int, PartnerGroup | None]] = []
         position = 0
+        first_words = self._first_words  # most words start no group word
         while position < len(words):
+            if words[position] not in first_words:
+                position += 1
+                continue
             for length in range(min(self._longest, len(words) - position), 0, -1):
                 key = tuple(words[position : position + length])
                 if key in self._phrases:

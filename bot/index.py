@@ -21,7 +21,6 @@ sorted, so equal scores are equal to the last bit.
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -66,8 +65,28 @@ def f_measure(shared: float, query_weight: float, phrasing_weight: float, factor
 
 def reranked(score: float, query_text: str, phrasing: Phrasing) -> float:
     """A phrasing's score with the order of its words taken into account."""
-    ratio = fuzz.token_sort_ratio(query_text, phrasing.text) / 100.0
+    return _rescored(score, fuzz.token_sort_ratio(query_text, phrasing.text) / 100.0)
+
+
+def _rescored(score: float, ratio: float) -> float:
     return (1 - RATIO_SHARE) * score + RATIO_SHARE * ratio * min(score * 2, 1.0)
+
+
+def _sorted_words(terms: Iterable[str]) -> str:
+    """Terms' words sorted and joined, as token_sort_ratio reads them before comparing: the
+    plain ratio of two such texts is their token-sort ratio."""
+    return " ".join(sorted(" ".join(terms).split()))
+
+
+def _leading(scores: dict[int, float]) -> list[tuple[float, int]]:
+    """The RERANK best (score, phrasing) pairs, best first (ties: the later phrasing)."""
+    if len(scores) > RERANK:
+        floor = sorted(scores.values())[-RERANK]
+        chosen = [(score, number) for number, score in scores.items() if score >= floor]
+    else:
+        chosen = [(score, number) for number, score in scores.items()]
+    chosen.sort(reverse=True)
+    return chosen[:RERANK]
 
 
 def weigh(terms: Iterable[str], weight: Callable[[str], float]) -> float:
@@ -78,10 +97,46 @@ def weigh(terms: Iterable[str], weight: Callable[[str], float]) -> float:
     return total
 
 
-def top(scores: dict[int, float], count: int = TOP) -> tuple[tuple[int, float], ...]:
-    """The `count` best (fact, score) pairs; equal scores in knowledge-base order."""
-    best = heapq.nsmallest(count, [(-score, fact) for fact, score in scores.items()])
-    return tuple((fact, -negative) for negative, fact in best)
+def ranked(scores: dict[int, float], facts: list[int] | None = None) -> list[int]:
+    """The facts of `scores`, best first; equal scores in knowledge-base order. `facts`: the
+    same facts already sorted, when at hand. (Two sorts with a built-in key, both stable,
+    instead of a (-score, fact) tuple per fact.)"""
+    return sorted(sorted(scores) if facts is None else facts, key=scores.__getitem__, reverse=True)
+
+
+Ladder = tuple[float, list[int], list[float]]  # factor, phrasings lightest first, their weights
+
+
+@dataclass(frozen=True)
+class _Term:
+    """What the exhaustive search reads of one term."""
+
+    bits: int  # bit n is set when phrasing n uses the term: a set as one Python int
+    lightest: list[tuple[int, float, float]]  # (fact, factor, weight) of each fact's lightest
+    ladders: list[Ladder]  # one per factor: by weight, then later phrasings first
+
+    @classmethod
+    def of(
+        cls, numbers: list[int], facts: list[int], weights: list[float], factors: list[float]
+    ) -> _Term:
+        flags = bytearray(max(numbers) // 8 + 1)
+        for number in numbers:
+            flags[number >> 3] |= 1 << (number & 7)
+        least: dict[tuple[int, float], float] = {}
+        by_factor: dict[float, list[int]] = defaultdict(list)
+        for number in numbers:
+            key = (facts[number], factors[number])
+            least[key] = min(least.get(key, weights[number]), weights[number])
+            by_factor[factors[number]].append(number)
+        ladders: list[Ladder] = []
+        for factor, members in by_factor.items():
+            members.sort(key=lambda n: (weights[n], -n))
+            ladders.append((factor, members, [weights[n] for n in members]))
+        return cls(
+            int.from_bytes(flags, "little"),
+            [(fact, factor, weight) for (fact, factor), weight in least.items()],
+            ladders,
+        )
 
 
 class PhrasingIndex:
@@ -100,7 +155,9 @@ class PhrasingIndex:
         self._fact: list[int] = []
         self._weight: list[float] = []
         self._factor: list[float] = []
+        self._words: list[str] = []  # the phrasings' words sorted: what the ratio compares
         self._layout: Layout | None = None  # made by the first pruned search after a change
+        self._read: dict[str, _Term] = {}  # each term as the exhaustive search first reads it
 
     def add(self, fact: int, terms: frozenset[str], factor: float = 1.0) -> None:
         """One more phrasing of `fact`; an empty one or a repeat adds nothing."""
@@ -116,9 +173,11 @@ class PhrasingIndex:
         self._fact.append(fact)
         self._weight.append(phrasing.weight)
         self._factor.append(factor)
+        self._words.append(_sorted_words(terms))
         for term in terms:
             self._postings[term].append(number)
         self._layout = None
+        self._read = {}
 
     def search(
         self,
@@ -137,9 +196,10 @@ class PhrasingIndex:
         for term in order:
             query_weight += weights[term]
         query_weight += extra_weight  # weight of the question no phrasing can share
-        lists = [term for term in order if term in self._postings]
+        postings = self._postings
+        lists = [term for term in order if term in postings]
         if prune is None:
-            prune = sum(len(self._postings[term]) for term in lists) > self.exhaustive_postings
+            prune = sum(len(postings[term]) for term in lists) > self.exhaustive_postings
         admitted: dict[int, bool] = {}
         if prune:
             walk = Walk(
@@ -155,37 +215,15 @@ class PhrasingIndex:
             scored = walk.run(lists)
             # What scores below every leader's floor ranks nowhere.
             scores = {number: score for number, score in scored.items() if score >= walk.lowest}
+            raw = self._best_per_fact(scores)
+            leaders = _leading(scores)
+            count = len(scored)
         else:
-            scored = scores = self._exhaustive(order, weights, query_weight)
-        return self._rank(scores, " ".join(order), allowed, admitted, len(scored))
+            raw, leaders, count = self._exhaustive(lists, weights, query_weight)
+        return self._rank(raw, leaders, _sorted_words(order), allowed, admitted, count)
 
-    def _exhaustive(
-        self, order: list[str], weights: dict[str, float], query_weight: float
-    ) -> dict[int, float]:
-        """Every phrasing that shares a term, scored: postings summed term by term."""
-        overlap: dict[int, float] = {}
-        get = overlap.get
-        postings = self._postings
-        for term in order:
-            weight = weights[term]
-            for number in postings.get(term, ()):
-                overlap[number] = get(number, 0.0) + weight
-        factor, phrasing_weight = self._factor, self._weight
-        return {
-            number: factor[number] * (2.0 * shared / (query_weight + phrasing_weight[number]))
-            for number, shared in overlap.items()
-        }
-
-    def _rank(
-        self,
-        scores: dict[int, float],
-        query_text: str,
-        allowed: Callable[[int], bool],
-        admitted: dict[int, bool],
-        scored: int,
-    ) -> Ranking:
-        """Per fact: the best phrasing's score (nearest), then the RERANK best phrasings
-        re-scored, then the best facts `allowed` admits."""
+    def _best_per_fact(self, scores: dict[int, float]) -> dict[int, float]:
+        """Each fact's best phrasing score."""
         fact_of = self._fact
         raw: dict[int, float] = {}
         best_of = raw.get
@@ -193,22 +231,132 @@ class PhrasingIndex:
             fact = fact_of[number]
             if score > best_of(fact, 0.0):
                 raw[fact] = score
+        return raw
+
+    def _exhaustive(
+        self, lists: list[str], weights: dict[str, float], query_weight: float
+    ) -> tuple[dict[int, float], list[tuple[float, int]], int]:
+        """Every phrasing that shares a term, scored: each fact's best score, the RERANK best
+        phrasings, and how many phrasings share a term.
+
+        Most phrasings share one term only, and score factor · 2·w / (Q + P): for a fact, the
+        lightest of its phrasings using the term scores best (per factor), so those are
+        scored per (term, fact) instead of per posting. A phrasing sharing more scores at
+        least what it would sharing one, so each fact's best is the same as scoring every
+        one. The few sharing two terms or more are found with the terms' bit sets, split into
+        groups by the terms they share (their overlap summed term by term in sorted order, as
+        phrasing by phrasing), and scored one by one."""
+        read = self._read
+        entries = [read[term] if term in read else self._term(term) for term in lists]
+        seen = multi = 0
+        for entry in entries:
+            multi |= seen & entry.bits
+            seen |= entry.bits
+        fact_of, factor_of, weight_of = self._fact, self._factor, self._weight
+        raw: dict[int, float] = {}
+        best_of = raw.get
+        pool: list[tuple[float, int]] = []  # (score, phrasing): the leaders are among them
+        shared_more: set[int] = set()
+        floor = 0.0  # the RERANK-th best of their scores: a phrasing scoring less is no leader
+        if multi:
+            groups = [(multi, 0.0)]
+            for term, entry in zip(lists, entries, strict=True):
+                bits, weight = entry.bits, weights[term]
+                split = []
+                for group, overlap in groups:
+                    inside = group & bits
+                    if inside:
+                        split.append((inside, overlap + weight))
+                        group ^= inside
+                        if group:
+                            split.append((group, overlap))
+                    else:
+                        split.append((group, overlap))
+                groups = split
+            note = shared_more.add
+            scores: list[float] = []
+            numbers: list[int] = []
+            for group, overlap in groups:
+                twice = 2.0 * overlap
+                while group:
+                    number = group.bit_length() - 1
+                    group ^= 1 << number
+                    note(number)
+                    score = factor_of[number] * (twice / (query_weight + weight_of[number]))
+                    scores.append(score)
+                    numbers.append(number)
+                    fact = fact_of[number]
+                    if score > best_of(fact, 0.0):
+                        raw[fact] = score
+            if len(scores) >= RERANK:
+                floor = sorted(scores)[-RERANK]
+            pool = [(s, n) for s, n in zip(scores, numbers, strict=True) if s >= floor]
+        for term, entry in zip(lists, entries, strict=True):
+            twice = 2.0 * weights[term]
+            for fact, factor, weight in entry.lightest:
+                score = factor * (twice / (query_weight + weight))
+                if score > best_of(fact, 0.0):
+                    raw[fact] = score
+            # The phrasings sharing only this term, best first (lightest, later ones first on a
+            # tie); scores can tie across weights too, so ties of the last one taken are taken.
+            for factor, ladder, heavier in entry.ladders:
+                taken = 0
+                last = 0.0
+                for place, number in enumerate(ladder):
+                    if number in shared_more:
+                        continue
+                    score = factor * (twice / (query_weight + heavier[place]))
+                    if score < floor or (taken >= RERANK and score < last):
+                        break
+                    pool.append((score, number))
+                    taken += 1
+                    last = score
+        pool.sort(reverse=True)
+        return raw, pool[:RERANK], seen.bit_count()
+
+    def _rank(
+        self,
+        raw: dict[int, float],
+        leaders: list[tuple[float, int]],
+        query_words: str,
+        allowed: Callable[[int], bool],
+        admitted: dict[int, bool],
+        scored: int,
+    ) -> Ranking:
+        """The leading phrasings re-scored with word order, then the best facts `allowed`
+        admits; and the nearest facts by raw score."""
         final = dict(raw)
-        for score, number in heapq.nlargest(
-            RERANK, zip(scores.values(), scores.keys(), strict=True)
-        ):
-            phrasing = self.phrasings[number]
-            final[phrasing.fact] = max(final[phrasing.fact], reranked(score, query_text, phrasing))
-        ordered = [(-score, fact) for fact, score in final.items()]
-        heapq.heapify(ordered)
+        fact_of, words_of = self._fact, self._words
+        for score, number in leaders:
+            fact = fact_of[number]
+            held = final[fact]
+            # _rescored(score, 1.0), spelt out (RATIO_SHARE * 1.0 is RATIO_SHARE): not even a
+            # perfect ratio would raise it, and the rescoring only grows with the ratio.
+            if (1 - RATIO_SHARE) * score + RATIO_SHARE * min(score * 2, 1.0) <= held:
+                continue
+            # token_sort_ratio on texts whose words are sorted already: the same ratio.
+            rescored = _rescored(score, fuzz.ratio(query_words, words_of[number]) / 100.0)
+            if rescored > held:
+                final[fact] = rescored
+        facts = sorted(raw)
         best: list[tuple[int, float]] = []
-        while ordered and len(best) < TOP:
-            negative, fact = heapq.heappop(ordered)
-            if fact not in admitted:
-                admitted[fact] = allowed(fact)
-            if admitted[fact]:
-                best.append((fact, -negative))
-        return Ranking(tuple(best), top(raw), scored)
+        for fact in ranked(final, facts):
+            verdict = admitted.get(fact)
+            if verdict is None:
+                verdict = admitted[fact] = allowed(fact)
+            if verdict:
+                best.append((fact, final[fact]))
+                if len(best) == TOP:
+                    break
+        nearest = tuple([(fact, raw[fact]) for fact in ranked(raw, facts)[:TOP]])
+        return Ranking(tuple(best), nearest, scored)
+
+    def _term(self, term: str) -> _Term:
+        """A term as the exhaustive search reads it, made on its first search after a change."""
+        found = self._read[term] = _Term.of(
+            self._postings[term], self._fact, self._weight, self._factor
+        )
+        return found
 
     def layout(self) -> Layout:
         """The postings sorted by phrasing weight, and who uses what."""

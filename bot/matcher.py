@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.analysis import Analyser, Analysis
 from bot.entities import Mention
@@ -45,9 +46,8 @@ DEFINING_SHARE = 0.9
 DEFINING_TIE = 0.05
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One fact's best score for a question."""
+class Candidate(NamedTuple):
+    """One fact's best score for a question (a named tuple: ten are made per question)."""
 
     fact_id: str
     score: float
@@ -125,22 +125,28 @@ class Matcher:
             for phrase in ASKING_KINDS
             for term in self.analyser.analyse(phrase, correct=False).terms
         )
-        self._asked_kinds = [
-            self._kinds
+        self._kind_limits = {
+            index: self._kinds
             & {
                 term
                 for text in (*fact.questions, *(t for gap in fact.gaps for t in gap.triggers))
                 for term in self.analyser.analyse(text, correct=False).terms
             }
+            for index, fact in enumerate(self._facts)
             if fact.slot
-            else self._kinds
-            for fact in self._facts
-        ]
+        }
         self._gives_figure = frozenset(
             fact.id
             for fact in self._facts
             if any(ch.isdigit() for text in (fact.answer, *fact.answers.values()) for ch in text)
         )
+        self._ids = [fact.id for fact in self._facts]
+        self._slot = [fact.slot for fact in self._facts]
+        self._document = [fact.states_document_fact for fact in self._facts]
+        # What a question naming nothing may be answered by: no per-name fact, and when it
+        # uses the document's own words, no small talk either (see _admits).
+        self._open = frozenset(i for i, slot in enumerate(self._slot) if slot is None)
+        self._open_topical = frozenset(i for i in self._open if self._document[i])
         # The document's own words: a message that uses one is about the document, and a
         # greeting or a "see you" around it does not make it small talk.
         document_terms = {
@@ -213,14 +219,32 @@ class Matcher:
             found |= {(m.category, m.key) for m in mentions}
         return frozenset(found)
 
-    def _allowed(self, index: int, mentions: Sequence[Mention], topical: bool) -> bool:
-        fact = self._facts[index]
-        if topical and not fact.states_document_fact:
-            return False
-        scope = self._scope[index]
-        if fact.slot and not any(m.category == fact.slot for m in mentions):
-            return False
-        return all(m.category == fact.slot or (m.category, m.key) in scope for m in mentions)
+    def _admits(self, mentions: Sequence[Mention], topical: bool) -> Callable[[int], bool]:
+        """Which facts may answer a question naming `mentions`, asked fact by fact: a fact's
+        own text names every name but those of its slot, and a per-name fact needs a name of
+        its kind; a question using the document's own words (`topical`) is no small talk. The
+        names are gathered once per question, and a question naming nothing is a look-up."""
+        if not mentions:
+            return (self._open_topical if topical else self._open).__contains__
+        named = frozenset((m.category, m.key) for m in mentions)
+        categories = frozenset(category for category, _ in named)
+        scope_of, slot_of, document = self._scope, self._slot, self._document
+        besides: dict[Category, frozenset[tuple[Category, str]]] = {}
+
+        def allowed(index: int) -> bool:
+            if topical and not document[index]:
+                return False
+            slot = slot_of[index]
+            if slot is None:
+                return named <= scope_of[index]
+            if slot not in categories:
+                return False
+            others = besides.get(slot)
+            if others is None:
+                others = besides[slot] = frozenset(n for n in named if n[0] != slot)
+            return others <= scope_of[index]
+
+        return allowed
 
     def match(self, question: str) -> Match:
         """The best fact for a question, or a fallback verdict with the nearest facts."""
@@ -230,25 +254,42 @@ class Matcher:
         terms = analysis.terms
         # A weak word ("u", "hi") is lexicon, not knowledge the document lacks.
         weak = self.analyser.weak_terms
-        unknown = tuple(t for t in query if t not in self._weights and t not in weak)
+        known = self._weights
+        unknown = tuple([t for t in query if t not in known and t not in weak])
         if not query:
             return Match(question, None, 0.0, (), mentions, terms=terms, unknown=unknown)
         # An unknown name ("NATO") weighs more than an unknown word: only the question's own
         # weight grows, since no phrasing holds either.
         surplus = (UNKNOWN_NAME_FACTOR - UNKNOWN_WEIGHT_FACTOR) / UNKNOWN_WEIGHT_FACTOR
-        extra = sum(self.weight(t) * surplus for t in sorted(unknown) if t in analysis.names)
-        topical = bool(query & self._topic_terms)
-        asked = query & self._kinds
-        ranking = self._index.search(
-            query,
-            lambda f: self._allowed(f, mentions, topical) and asked <= self._asked_kinds[f],
-            extra_weight=extra,
+        extra = (
+            sum(self.weight(t) * surplus for t in sorted(unknown) if t in analysis.names)
+            if unknown
+            else 0
         )
-        candidates = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.best)
+        topical = bool(query & self._topic_terms)
+        admits = self._admits(mentions, topical)
+        asked = query & self._kinds
+        if asked:  # "how many …", "when …": not of a per-name fact never asked so
+            limits, admitted = self._kind_limits, admits
+
+            def admits(index: int) -> bool:
+                limit = limits.get(index)
+                return admitted(index) and (limit is None or asked <= limit)
+
+        ranking = self._index.search(query, admits, extra_weight=extra)
+        ids = self._ids
+        candidates = tuple([Candidate(ids[i], round(s, 4)) for i, s in ranking.best])
+        # A fact not re-ranked has the same score among the nearest: the same candidate.
+        made = dict(zip(ranking.best, candidates, strict=True))
+        near = tuple(
+            [
+                made.get(item) or Candidate(ids[item[0]], round(item[1], 4))
+                for item in ranking.nearest
+            ]
+        )
         if COUNT_TERM in query:
             candidates = self._with_figures(candidates)
         candidates = self._defined_first(candidates, query)
-        near = tuple(Candidate(self._facts[i].id, round(s, 4)) for i, s in ranking.nearest)
         fact_id: str | None = None
         confidence = candidates[0].score if candidates else 0.0
         if candidates and confidence >= self.threshold:
@@ -283,10 +324,10 @@ class Matcher:
         a message using no document word cannot be a document question answered wrongly."""
         relief = sum(self.weight(t) for t in sorted(unknown)) * (1 - 1 / UNKNOWN_WEIGHT_FACTOR)
 
+        admitted = self._admits(mentions, False)
+
         def chat(index: int) -> bool:
-            return not self._facts[index].states_document_fact and self._allowed(
-                index, mentions, False
-            )
+            return not self._document[index] and admitted(index)
 
         ranking = self._index.search(query, chat, extra_weight=extra - relief)
         if not ranking.best or ranking.best[0][1] < self.threshold:

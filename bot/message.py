@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<![\w@])@\w{2,}")
@@ -28,7 +29,6 @@ _REPEATED = re.compile(r"([?!.,;:])[?!.,;:\s]*\1+")
 _SENTENCE_END = re.compile(r"[.!?;:…]+(?=\s|$)|\n+")
 # A full stop after an abbreviation ends nothing: "U.S.", "e.g.", a single letter.
 _ABBREVIATION = re.compile(r"(?:\b[^\W\d_]\.)*\b[^\W\d_]$")
-_SPACE = re.compile(r"\s+")
 # Emoji and other symbols, their modifiers, surrogates, private and unassigned code points.
 _NOISE = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
 _ASCII_NOISE = {code: " " for code in range(128) if unicodedata.category(chr(code)) in _NOISE}
@@ -37,23 +37,33 @@ _AMPERSAND = re.compile(r"\s[+&]\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
+@lru_cache(maxsize=1)  # one message is cleaned for its clauses, then for its gap notes
 def clean(text: str) -> str:
     """The message without what carries no question: links, @mentions, typed markup,
-    emoji and symbols, repeated punctuation."""
-    text = html.unescape(_TAG.sub(" ", text))
-    # An emoji before a capital often ends a sentence: "so helpful 🙏 My teacher will…".
-    text = _EMOJI_BREAK.sub(". ", text)
-    text = _URL.sub(" ", text)
-    text = _MENTION.sub(" ", text)
-    text = _MARKDOWN.sub(" ", text)
-    if text.isascii():  # most messages: no emoji, and no per-character look-up
+    emoji and symbols, repeated punctuation. Each pattern runs only on a text holding a
+    character it needs: most messages have no tag, link, @mention or markdown."""
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    ascii_only = text.isascii()
+    if not ascii_only:
+        # An emoji before a capital often ends a sentence: "so helpful 🙏 My teacher will…".
+        text = _EMOJI_BREAK.sub(". ", text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "*" in text or "_" in text or "~" in text or "`" in text:
+        text = _MARKDOWN.sub(" ", text)
+    if ascii_only:  # most messages: no emoji, and no per-character look-up
         text = text.translate(_ASCII_NOISE)
     else:
         text = "".join(" " if unicodedata.category(ch) in _NOISE else ch for ch in text)
-    text = text.replace("\u200d", "").replace("\ufe0f", "")
+        text = text.replace("\u200d", "").replace("\ufe0f", "")
     text = _REPEATED.sub(r"\1", text)
-    text = _AMPERSAND.sub(" and ", text)  # "where are the courses + who runs them"
-    return _SPACE.sub(" ", text).strip()
+    if "+" in text or "&" in text:
+        text = _AMPERSAND.sub(" and ", text)  # "where are the courses + who runs them"
+    return " ".join(text.split())  # one space per run of whitespace (as re's \s reads it)
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,14 @@ _ELIDED = re.compile(r"(?i)(?:and\s+)?then\s+(?=(?:the|a|an|all|your|some|any|it
 _OPENERS = ("and ", "so ", "also ", "plus ", "but ", "then ", "ok ", "okay ", "hey ", "hi ", "yo ")
 
 
-def _first_words(text: str, count: int) -> str:
-    return " ".join(word.lower() for word in _WORD.findall(text)[:count])
+def _first_words(text: str, count: int, within: int = 80) -> str:
+    """The first `count` words, lower-cased and joined. They are looked for in the first
+    `within` characters: when more than `count` words are found there, the first `count`
+    end before the cut and are whole; otherwise the whole text is read."""
+    words = _WORD.findall(text, 0, within)
+    if len(words) <= count and len(text) > within:
+        words = _WORD.findall(text)
+    return " ".join(words[:count]).lower()
 
 
 class Splitter:
@@ -91,6 +107,7 @@ class Splitter:
     ) -> None:
         self.question_words = frozenset(word.lower() for word in question_words)
         self.ask_phrases = tuple(sorted({p.lower() for p in ask_phrases}, key=len, reverse=True))
+        self._ask_phrases = frozenset(self.ask_phrases)
         asking = _alternatives(self.question_words)
         opening = _alternatives(word.lower() for word in wh_words)
         glue = _alternatives(joiners)
@@ -117,33 +134,46 @@ class Splitter:
             if embedding and opening
             else None
         )
+        # An ASCII clause holds an asking verb only if its lower case holds it: most hold none,
+        # and are passed without the pattern (a non-ASCII one may match by case folding).
+        verbs = {verb.lower() for verb in embedding_verbs}
+        self._verbs = tuple(verbs) if all(verb.isascii() for verb in verbs) else None
 
     def split(self, message: str) -> list[Clause]:
         clauses: list[Clause] = []
         for sentence, ended_by in _sentences(message):
             parts = self._new_question.split(sentence) if self._new_question else [sentence]
-            parts = [piece for part in parts for piece in self._unembed(part)]
-            for number, part in enumerate(parts):
-                part = part.strip(" ,;")
+            pieces = [piece for part in parts for piece in self._unembed(part)]
+            for number, (part, asks) in enumerate(pieces):
+                part = part.strip(" ,;")  # no word changes: `asks` read the same words
                 if not _WORD.search(part):
                     continue
-                questioned = number == len(parts) - 1 and "?" in ended_by
+                questioned = number == len(pieces) - 1 and "?" in ended_by
                 # The request a "then the …" clause leaves out is the one before it.
                 elided = number and clauses and clauses[-1].asks and _ELIDED.match(part)
                 if elided:  # "then" here orders the requests; it points back at nothing
-                    part = part[elided.end() :]
-                clauses.append(Clause(part, questioned or bool(elided) or self.asks(part)))
+                    part, asks = part[elided.end() :], True
+                if not questioned and asks is None:
+                    asks = self.asks(part)
+                clauses.append(Clause(part, questioned or bool(asks)))
         return clauses
 
-    def _unembed(self, part: str) -> list[str]:
+    def _unembed(self, part: str) -> list[tuple[str, bool | None]]:
         """A statement holding a question after an asking verb, as the two: the statement
-        keeps no question of its own, the question is scored alone."""
-        if self._embedded is None or self.asks(part):
-            return [part]
+        keeps no question of its own, the question is scored alone. Each piece comes with
+        whether it `asks`, when that is known already (None: not asked yet)."""
+        if self._embedded is None:
+            return [(part, None)]
+        if self.asks(part):
+            return [(part, True)]
+        if self._verbs is not None and part.isascii():
+            lowered = part.lower()
+            if not any(verb in lowered for verb in self._verbs):
+                return [(part, False)]
         found = self._embedded.search(part)
         if found is None or found.start() == 0:
-            return [part]
-        return [part[: found.end()], part[found.end() :]]
+            return [(part, False)]
+        return [(part[: found.end()], None), (part[found.end() :], None)]
 
     def asks(self, clause: str) -> bool:
         """A question word or a request at the start (after "and", "so", "also" …)."""
@@ -154,7 +184,16 @@ class Splitter:
         first = words.split(" ", 1)[0] if words else ""
         if first in self.question_words:
             return True
-        return any(words == phrase or words.startswith(phrase + " ") for phrase in self.ask_phrases)
+        # An ask phrase is the words, or what comes before one of their spaces.
+        phrases = self._ask_phrases
+        if words in phrases:
+            return True
+        space = words.find(" ")
+        while space >= 0:
+            if words[:space] in phrases:
+                return True
+            space = words.find(" ", space + 1)
+        return False
 
 
 def _sentences(message: str) -> list[tuple[str, str]]:
@@ -164,7 +203,8 @@ def _sentences(message: str) -> list[tuple[str, str]]:
     for end in _SENTENCE_END.finditer(message):
         mark = end.group()
         before = message[start : end.start()]
-        if mark == "." and _ABBREVIATION.search(before):
+        # The pattern ends with a lone letter at the end: its last two characters decide.
+        if mark == "." and _ABBREVIATION.search(before[-2:]):
             continue
         found.append((before.strip(), mark))
         start = end.end()

@@ -87,7 +87,7 @@ class Summaries:
         """The names a message asks everything about: a summary phrase, and besides only
         names (years, countries, trainings), question words and stopwords."""
         words = normalise(message).split()
-        if not any(word in self._by_first for word in words):
+        if self._by_first.keys().isdisjoint(words):
             return ()
         rest: list[str] = []
         found = False

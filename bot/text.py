@@ -42,6 +42,10 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
+# One clause is normalised by the analyser, the follow-up checks, the group reader and the
+# summary reader in turn: the last few are kept (far fewer than one message's worth of texts
+# times the messages between two of the same).
+@lru_cache(maxsize=32)
 def normalise(text: str) -> str:
     """Folded text with punctuation turned into single spaces: the form every comparison uses."""
     folded = _APOSTROPHE_S.sub("", fold(text))
@@ -114,10 +118,16 @@ def spoken_years(words: list[str]) -> list[str]:
     return out
 
 
+# Every word the two functions below read; most texts hold none and are passed as they are.
+NUMBER_WORDS = frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}
+
+
 def spoken_numbers(words: list[str]) -> list[str]:
     """Years as `spoken_years` reads them, then 'seven' as '7' and 'thirty four' as '34', so a
     figure matches however typed ("3-way" and "three-way" alike). "one" stays a word: it is
     more often a pronoun than a figure."""
+    if NUMBER_WORDS.isdisjoint(words):
+        return list(words)
     words = spoken_years(words)
     out: list[str] = []
     position = 0
@@ -139,6 +149,7 @@ def spoken_numbers(words: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """An English plural's singular, by spelling alone: 'countries' → 'country', 'buddies' →
     'buddy', 'americans' → 'american'; other words unchanged."""
