@@ -150,6 +150,15 @@ class Analyser:
                 del self._recent[next(iter(self._recent))]
         return found
 
+    def mentions(self, text: str) -> tuple[Mention, ...]:
+        """`analyse(text).mentions`, without reading the terms when the text was not
+        analysed lately: the names found depend on the words alone, not on the terms."""
+        found = self._recent.get((text, True)) or self._recent.get((text, False))
+        if found is not None:
+            return found.mentions
+        raw = self._raw(text)
+        return tuple(self.recogniser.find(spoken_numbers(normalise(raw).split()), raw))
+
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The terms of one normalised word, read as knowledge-base text (no typo
         correction): `analyse(word, correct=False).terms`, without the parts of an analysis
@@ -167,13 +176,19 @@ class Analyser:
                 term = _MARKER_TERMS.get(word) or stem(word)
         return () if term is None else (term,)
 
-    def _analyse(self, text: str, *, correct: bool) -> Analysis:
+    @staticmethod
+    def _raw(text: str) -> str:
+        """The text as read: its beginning, without typed tags, slots as their markers."""
         raw = text[:MAX_QUESTION_CHARS]
         if "<" in raw:
             raw = _MARKUP.sub(" ", raw)
         if "{" in raw:
             for marker, word in _SLOT_MARKERS.items():
                 raw = raw.replace(marker, word)
+        return raw
+
+    def _analyse(self, text: str, *, correct: bool) -> Analysis:
+        raw = self._raw(text)
         words = spoken_numbers(normalise(raw).split())
         singulars: list[str] | None = None  # worked out for the first word that needs them
         mentions = self.recogniser.find(words, raw)

@@ -47,14 +47,15 @@ class Fallbacks:
                 for source in fact.sources:
                     sentences.setdefault(collapse_whitespace(source), None)
         self._sentences = tuple(sentences)
+        self._places: dict[str, frozenset[int]] = {}  # spelling -> the sentences naming it
 
     def answer(self, question: str, match: Match | None, text: str | None = None) -> Answer:
         """The fallback for `question`; `text` is its cleaned form, which is what is read."""
         read = text if text is not None else question
         # Without its trailing '?', '!' and '.' (which read to nothing) a one-clause message is
         # the clause the matcher has just read: the analyser still holds it.
-        analysis = self.matcher.analyser.analyse(read.rstrip("?!."))
-        mentions = [m for m in analysis.mentions if m.category in _NAMED]
+        found = self.matcher.analyser.mentions(read.rstrip("?!."))
+        mentions = [m for m in found if m.category in _NAMED]
         recognised = _unique([m.entity.key for m in mentions] + self._topic_words(read))
         base = self.cards.fallback(question, match)
         if not recognised:
@@ -86,39 +87,49 @@ class Fallbacks:
             if word in self._stopwords or word.endswith("ed"):
                 continue  # "held", "happened" describe; they are not what was asked about
             terms = self.matcher.analyser.word_terms(word)
-            if any(term in self._topic_terms for term in terms):
+            if not self._topic_terms.isdisjoint(terms):
                 words.append(word)  # the person's own word: "drills", not "exercise"
         return words
 
     def _quotes(self, mentions: Sequence[Mention]) -> list[tuple[Mention, str]]:
         """Verbatim sentences naming what the question named, at most one per name."""
-        found: list[tuple[Mention, str]] = []
-        used: set[str] = set()
-        named = [_spellings(m) for m in mentions]
-        for mention, spellings in zip(mentions, named, strict=True):
+        found: list[tuple[Mention, int]] = []
+        sentences = self._sentences
+        named = [self._naming(_spellings(m)) for m in mentions]  # the sentences naming each
+        for mention, naming in zip(mentions, named, strict=True):
             entity = mention.entity
             if entity.category is Category.COUNTRY and not entity.listed:
                 continue  # a country the document never names has nothing to quote
-            if any(_names(sentence, spellings) for _, sentence in found):
-                continue  # a sentence already quoted names it too
-            naming = [s for s in self._sentences if s not in used and _names(s, spellings)]
+            if any(index in naming for _, index in found):
+                continue  # a sentence already quoted names it too (so none is quoted twice)
             if not naming:
                 continue
             # The sentence that names most of what was asked, then the shortest.
-            best = max(naming, key=lambda s: (sum(_names(s, n) for n in named), -len(s)))
+            best = max(
+                sorted(naming),
+                key=lambda i: (sum(i in other for other in named), -len(sentences[i])),
+            )
             found.append((mention, best))
-            used.add(best)
             if len(found) >= MAX_QUOTES:
                 break
-        return found
+        return [(mention, sentences[index]) for mention, index in found]
+
+    def _naming(self, spellings: set[str]) -> frozenset[int]:
+        """The document sentences (by place) naming any of the spellings; each spelling's are
+        looked for on its first use."""
+        places: frozenset[int] = frozenset()
+        for spelling in spellings:
+            known = self._places.get(spelling)
+            if known is None:
+                known = self._places[spelling] = frozenset(
+                    i for i, sentence in enumerate(self._sentences) if spelling in sentence
+                )
+            places |= known
+        return places
 
 
 def _spellings(mention: Mention) -> set[str]:
     return {mention.entity.key, mention.entity.spelling} - {""}
-
-
-def _names(sentence: str, spellings: set[str]) -> bool:
-    return any(spelling in sentence for spelling in spellings)
 
 
 def _unique(items: Sequence[str]) -> list[str]:

@@ -38,3 +38,13 @@ def test_trailing_question_marks_and_full_stops_read_to_nothing(
             for correct in (True, False):
                 full = analyser.analyse(variant, correct=correct)
                 assert full == analyser.analyse(stripped, correct=correct), variant
+
+
+def test_mentions_read_as_the_whole_analysis_finds_them(engine: QAEngine, texts: list[str]) -> None:
+    analyser = engine.matcher.analyser
+    for text in texts:
+        for variant in (text, f"<b>{text}</b> {{country}}", text.upper(), f"{text} US and us"):
+            expected = analyser._analyse(variant, correct=True).mentions
+            assert analyser.mentions(variant) == expected, variant  # read afresh
+            analyser.analyse(variant)
+            assert analyser.mentions(variant) == expected, variant  # the recent analysis
