@@ -80,15 +80,21 @@ class Analyser:
         # A known word outside a longer lexicon phrase reads to the same term wherever it
         # stands (its one-word phrase, else its stem): worked out once here, it is one look-up
         # per word of a question. `_longer` holds the known words that may start a phrase of
-        # two words or more, and the longest such phrase, as written or in the singular.
+        # two words or more: the longest such phrase, as written or in the singular, and the
+        # second words such phrases have (as written; in the singular): most words that may
+        # start a longer phrase are not followed by one, and that is a look-up or two.
         self._word_terms: dict[str, str | None] = {}
-        self._longer: dict[str, int] = {}
-        # The phrases' first two words (as written, and in the singular): most words that may
-        # start a longer phrase are not followed by one, and that is one look-up.
+        self._longer: dict[str, tuple[int, frozenset[str], frozenset[str]]] = {}
         self._openings = frozenset(key[:2] for key in self._phrases if len(key) > 1)
         self._singular_openings = frozenset(
             key[:2] for key in self._singular_phrases if len(key) > 1
         )
+        seconds: dict[str, set[str]] = defaultdict(set)
+        for first, second in self._openings:
+            seconds[first].add(second)
+        singular_seconds: dict[str, set[str]] = defaultdict(set)
+        for first, second in self._singular_openings:
+            singular_seconds[first].add(second)
         for word in self.known_words:
             if word in _MARKER_TERMS:
                 continue
@@ -97,7 +103,11 @@ class Analyser:
             if single != word:
                 longest = max(longest, self._longest_from.get(single, 0))
             if longest > 1:
-                self._longer[word] = longest
+                self._longer[word] = (
+                    longest,
+                    frozenset(seconds.get(word, ())),
+                    frozenset(singular_seconds.get(single, ())),
+                )
             length, term = self._phrase_at([word], 0)
             self._word_terms[word] = term if length else stem(word)
         # Any known word but a stopword can be what a typo meant; a word of four letters is
@@ -205,9 +215,13 @@ class Analyser:
                     position = mention.end
                     continue
             word = words[position]
-            longest = longer.get(word)
-            if longest is not None and position + 1 < count:
-                length, term = self._longer_phrase_at(words, position, longest)
+            opens = longer.get(word)
+            if (
+                opens is not None
+                and position + 1 < count
+                and (words[position + 1] in opens[1] or singular(words[position + 1]) in opens[2])
+            ):
+                length, term = self._longer_phrase_at(words, position, opens[0])
                 if length:
                     if term is not None:
                         terms.append(term)

@@ -48,7 +48,9 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=32)
 def normalise(text: str) -> str:
     """Folded text with punctuation turned into single spaces: the form every comparison uses."""
-    folded = _APOSTROPHE_S.sub("", fold(text))
+    folded = fold(text)
+    if "'" in folded:  # fold turns the typographic apostrophes into this one
+        folded = _APOSTROPHE_S.sub("", folded)
     return _NON_WORD.sub(" ", folded).strip()
 
 
