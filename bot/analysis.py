@@ -200,7 +200,6 @@ class Analyser:
     def _analyse(self, text: str, *, correct: bool) -> Analysis:
         raw = self._raw(text)
         words = spoken_numbers(normalise(raw).split())
-        singulars: list[str] | None = None  # worked out for the first word that needs them
         mentions = self.recogniser.find(words, raw)
         spans = {m.start: m for m in mentions} if mentions else None
         word_terms, longer = self._word_terms, self._longer
@@ -233,9 +232,7 @@ class Analyser:
                     terms.append(term)
                 position += 1
                 continue
-            if singulars is None:
-                singulars = [singular(word) for word in words]
-            length, term = self._phrase_at(words, position, singulars)
+            length, term = self._phrase_at(words, position)
             if length:
                 if term is not None:
                     terms.append(term)
@@ -271,26 +268,20 @@ class Analyser:
         )
         return Analysis(tuple(terms), tuple(mentions), names)
 
-    def _phrase_at(
-        self, words: Sequence[str], position: int, singulars: Sequence[str] | None = None
-    ) -> tuple[int, str | None]:
-        """The longest lexicon phrase at `position`, as written or in the singular;
-        `singulars` are the words' singulars, worked out once per text."""
+    def _phrase_at(self, words: Sequence[str], position: int) -> tuple[int, str | None]:
+        """The longest lexicon phrase at `position`, as written or in the singular (singular
+        is cached: most words only need their own)."""
         first = words[position]
         longest = self._longest_from.get(first, 0)
-        single = singulars[position] if singulars is not None else singular(first)
+        single = singular(first)
         if single != first:
             longest = max(longest, self._longest_from.get(single, 0))
         for length in range(min(longest, len(words) - position), 0, -1):
-            end = position + length
-            key = tuple(words[position:end])
+            key = tuple(words[position : position + length])
             found = self._phrases.get(key, _NONE)
             if found is not _NONE:
                 return length, found
-            if singulars is None:
-                singular_key = tuple(singular(word) for word in key)
-            else:
-                singular_key = tuple(singulars[position:end])
+            singular_key = tuple([singular(word) for word in key])
             if singular_key != key:
                 found = self._singular_phrases.get(singular_key, _NONE)
                 if found is not _NONE:

@@ -22,7 +22,7 @@ sorted, so equal scores are equal to the last bit.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -143,9 +143,15 @@ class PhrasingIndex:
     """Every phrasing of every fact, with postings; built once, read by every question."""
 
     def __init__(
-        self, weight: Callable[[str], float], *, exhaustive_postings: int = EXHAUSTIVE_POSTINGS
+        self,
+        weight: Callable[[str], float],
+        *,
+        exhaustive_postings: int = EXHAUSTIVE_POSTINGS,
+        known: Mapping[str, float] | None = None,
     ) -> None:
         self.weight = weight
+        # Terms whose weight is read without calling `weight` (which must agree with it).
+        self._known: Mapping[str, float] = known if known is not None else {}
         self.exhaustive_postings = exhaustive_postings
         self.phrasings: list[Phrasing] = []
         self._seen: set[tuple[int, frozenset[str]]] = set()
@@ -191,7 +197,8 @@ class PhrasingIndex:
         forces the method (None: pruning when the postings are many); the ranking is the same.
         `allowed` is asked once per fact at most, and only about facts that could rank."""
         order = sorted(query)
-        weights = {term: self.weight(term) for term in order}
+        known, weight = self._known, self.weight
+        weights = {term: known[term] if term in known else weight(term) for term in order}
         query_weight = 0.0
         for term in order:
             query_weight += weights[term]
@@ -199,7 +206,7 @@ class PhrasingIndex:
         postings = self._postings
         lists = [term for term in order if term in postings]
         if prune is None:
-            prune = sum(len(postings[term]) for term in lists) > self.exhaustive_postings
+            prune = sum(map(len, map(postings.__getitem__, lists))) > self.exhaustive_postings
         admitted: dict[int, bool] = {}
         if prune:
             walk = Walk(

@@ -104,7 +104,7 @@ class Matcher:
         ]
         self._weights = self._idf(analysed)
         self._unknown_weight = UNKNOWN_WEIGHT_FACTOR * max(self._weights.values(), default=1.0)
-        self._index = PhrasingIndex(self.weight)
+        self._index = PhrasingIndex(self.weight, known=self._weights)
         for index, per_fact in enumerate(analysed):
             for item in per_fact:
                 self._add_phrasing(index, frozenset(item.terms), 1.0)

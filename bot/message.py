@@ -27,11 +27,14 @@ _MARKDOWN = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
 _REPEATED = re.compile(r"([?!.,;:])[?!.,;:\s]*\1+")
 # Sentence ends: the punctuation, then space or the end of the message.
 _SENTENCE_END = re.compile(r"[.!?;:…]+(?=\s|$)|\n+")
+_ENDS = ".!?;:…"  # what may end a sentence, and a line break
+_ENDS_OR_LINES = _ENDS + "\n"
 # A full stop after an abbreviation ends nothing: "U.S.", "e.g.", a single letter.
 _ABBREVIATION = re.compile(r"(?:\b[^\W\d_]\.)*\b[^\W\d_]$")
 # Emoji and other symbols, their modifiers, surrogates, private and unassigned code points.
 _NOISE = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
 _ASCII_NOISE = {code: " " for code in range(128) if unicodedata.category(chr(code)) in _NOISE}
+_ASCII_NOISE_CHARS = "".join(chr(code) for code in _ASCII_NOISE)  # "^" and "`"
 _EMOJI_BREAK = re.compile(r"(?<=\w)\s*[\U0001F000-\U0001FAFF\u2600-\u27BF]+\s+(?=[A-Z])")
 _AMPERSAND = re.compile(r"\s[+&]\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
@@ -56,7 +59,8 @@ def clean(text: str) -> str:
     if "*" in text or "_" in text or "~" in text or "`" in text:
         text = _MARKDOWN.sub(" ", text)
     if ascii_only:  # most messages: no emoji, and no per-character look-up
-        text = text.translate(_ASCII_NOISE)
+        if any(noise in text for noise in _ASCII_NOISE_CHARS):
+            text = text.translate(_ASCII_NOISE)
     else:
         text = "".join(" " if unicodedata.category(ch) in _NOISE else ch for ch in text)
         text = text.replace("\u200d", "").replace("\ufe0f", "")
@@ -198,6 +202,16 @@ class Splitter:
 
 def _sentences(message: str) -> list[tuple[str, str]]:
     """(sentence, the punctuation that ended it) pairs, in order."""
+    body = message.rstrip(_ENDS)
+    if not any(mark in body for mark in _ENDS_OR_LINES):
+        # One sentence (most messages): the only end is the run of marks closing the text,
+        # which the pattern below would find, and nothing else.
+        closing = message[len(body) :]
+        if closing and not (closing == "." and _ABBREVIATION.search(body[-2:])):
+            one = (body.strip(), closing)
+        else:
+            one = (message.strip(), "")
+        return [one] if _WORD.search(one[0]) else []
     found: list[tuple[str, str]] = []
     start = 0
     for end in _SENTENCE_END.finditer(message):
