@@ -276,17 +276,7 @@ class Analyser:
         single = singular(first)
         if single != first:
             longest = max(longest, self._longest_from.get(single, 0))
-        for length in range(min(longest, len(words) - position), 0, -1):
-            key = tuple(words[position : position + length])
-            found = self._phrases.get(key, _NONE)
-            if found is not _NONE:
-                return length, found
-            singular_key = tuple([singular(word) for word in key])
-            if singular_key != key:
-                found = self._singular_phrases.get(singular_key, _NONE)
-                if found is not _NONE:
-                    return length, found
-        return 0, None
+        return self._longest_phrase(words, position, longest, 1)
 
     def _longer_phrase_at(
         self, words: Sequence[str], position: int, longest: int
@@ -298,7 +288,14 @@ class Analyser:
             singular_opening = (singular(opening[0]), singular(opening[1]))
             if singular_opening == opening or singular_opening not in self._singular_openings:
                 return 0, None
-        for length in range(min(longest, len(words) - position), 1, -1):
+        return self._longest_phrase(words, position, longest, 2)
+
+    def _longest_phrase(
+        self, words: Sequence[str], position: int, longest: int, shortest: int
+    ) -> tuple[int, str | None]:
+        """The longest phrase of `shortest` to `longest` words at `position`, as written or in
+        the singular."""
+        for length in range(min(longest, len(words) - position), shortest - 1, -1):
             key = tuple(words[position : position + length])
             found = self._phrases.get(key, _NONE)
             if found is not _NONE:

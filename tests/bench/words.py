@@ -3,21 +3,14 @@ matches wordfreq, which only the bench environment installs. The line ends with 
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = ROOT / "tools" / "common_words.py"
+from tests.support.scripts import load_tool
 
 
 def generator() -> ModuleType:
     """tools/common_words.py, which is a script, not a package module."""
-    spec = importlib.util.spec_from_file_location("common_words_generator", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("common_words")
 
 
 def run() -> None:
