@@ -4,7 +4,8 @@
 #   runtime.txt  the runtime dependencies: what the Docker image installs
 #   test.txt     runtime + the `test` extras: what make install/run/test put in .venv
 #   bench.txt    test + the `bench` extras (scikit-learn, numpy, scipy; country_converter and
-#                pandas<3, to check knowledge/partner_groups.yaml): added by make bench only
+#                pandas<3, to check knowledge/partner_groups.yaml; wordfreq, to check
+#                knowledge/common_words.txt): added by make bench only
 # The locks are written and installed with uv, itself pinned by hash in requirements/uv.txt and
 # installed by the venv's own pip. Measured here: `uv pip compile --generate-hashes` writes the
 # three locks in about 4 s where pip-tools' `pip-compile --generate-hashes` took 230 s, and
@@ -27,7 +28,7 @@ UV_INSTALL := $(UV) pip install --quiet --python $(PY) --link-mode=copy --compil
 UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
 	--custom-compile-command 'make lock' $(LOCKFLAGS)
 
-.PHONY: install run test lint typecheck bench chaos check lock groups clean
+.PHONY: install run test lint typecheck bench chaos check lock groups words clean
 
 install: $(STAMP)
 
@@ -95,6 +96,17 @@ groups: $(UV)
 		'country_converter==1.3.2' 'pandas<3' 'PyYAML>=6,<7'
 	$(GROUPS_VENV)/bin/python tools/partner_groups.py
 	rm -rf $(GROUPS_VENV)
+
+# knowledge/common_words.txt: the most frequent English words, which the typo corrector leaves
+# alone, by wordfreq 3.1.1 (58 MB installed). Like `groups`, a throwaway environment; `make bench`
+# checks the list against the library. Needs PyPI.
+WORDS_VENV := build/words-venv
+words: $(UV)
+	rm -rf $(WORDS_VENV)
+	$(UV) venv --quiet --python $(PYTHON) $(WORDS_VENV)
+	$(UV) pip install --quiet --python $(WORDS_VENV)/bin/python 'wordfreq==3.1.1'
+	$(WORDS_VENV)/bin/python tools/common_words.py
+	rm -rf $(WORDS_VENV)
 
 # Needs PyPI. Each lock is constrained by the one before, so the three agree on every shared pin.
 lock: $(UV)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -47,12 +47,16 @@ class Analyser:
         self._recent: dict[tuple[str, bool], Analysis] = {}
         lexicon = kb.lexicon
         self._phrases: dict[tuple[str, ...], str | None] = {}
+        stopwords = frozenset(lexicon.stopwords)
         for variant, canonical in lexicon.synonyms.items():
-            self._phrases[_key(variant)] = self._term(canonical)
-        for canonical in set(lexicon.synonyms.values()):
+            # A spelling of a stopword ("w" for "with") is a stopword.
+            term = None if canonical in stopwords else self._term(canonical)
+            self._phrases[_key(variant)] = term
+        for canonical in set(lexicon.synonyms.values()) - stopwords:
             self._phrases.setdefault(_key(canonical), self._term(canonical))
         for word in lexicon.stopwords:
             self._phrases.setdefault(_key(word), None)
+        self._add_spellings(lexicon.synonyms)
         # The same phrases in the singular, so "buddies" reads as "buddy" and "three-country"
         # as "three countries".
         self._singular_phrases: dict[tuple[str, ...], str | None] = {}
@@ -113,6 +117,8 @@ class Analyser:
             for word in self.known_words
             if not word.isdigit() and self._phrases.get((word,), "") is not None
         }
+        # A common English word is what it says, not a typo: "president" is no "present".
+        self._real_words = kb.common_words
         self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
         # Words whose analysis alone is their one-word reading: known, starting no name, no
         # year, no number word to turn into a figure.
@@ -121,6 +127,20 @@ class Analyser:
             for word in self._word_terms
             if word not in NUMBER_WORDS and self.recogniser.starts_nothing(word)
         )
+
+    def _add_spellings(self, synonyms: Mapping[str, str]) -> None:
+        """A word's chat spelling inside the lexicon's phrases too: "do u know" is the filler
+        "do you know", "thank u" is "thank you"."""
+        spellings: dict[str, list[str]] = defaultdict(list)
+        for variant, canonical in synonyms.items():
+            if " " not in variant and " " not in canonical:
+                spellings[canonical].append(variant)
+        for key, value in list(self._phrases.items()):
+            if len(key) < 2:
+                continue
+            for place, word in enumerate(key):
+                for variant in spellings.get(word, ()):
+                    self._phrases.setdefault((*key[:place], variant, *key[place + 1 :]), value)
 
     @staticmethod
     def _term(canonical: str) -> str:
@@ -221,7 +241,7 @@ class Analyser:
             if word in _MARKER_TERMS:
                 terms.append(_MARKER_TERMS[word])
                 continue
-            if correct and word not in self.known_words:
+            if correct and word not in self.known_words and word not in self._real_words:
                 fixed = self._unstretch(word) or self._correct(word)
                 if fixed is not None and word.endswith("est") and not fixed.endswith("est"):
                     fixed = None  # "strongest" is a superlative the document never uses, no typo
@@ -233,6 +253,10 @@ class Analyser:
                         continue
                     word = fixed
             terms.append(stem(word))
+        if words and words[-1] == _TOPIC_WORD and len(words) > 1:
+            # "What is this bot about?": a preposition left at the end asks for a topic, which
+            # "What is this bot?" does not.
+            terms.append(_TOPIC_WORD)
         # A name is a capital after the first character: most chat texts have none.
         written = _NAME.findall(raw) if not raw[1:].islower() else []
         names = (
@@ -250,17 +274,7 @@ class Analyser:
         single = singular(first)
         if single != first:
             longest = max(longest, self._longest_from.get(single, 0))
-        for length in range(min(longest, len(words) - position), 0, -1):
-            key = tuple(words[position : position + length])
-            found = self._phrases.get(key, _NONE)
-            if found is not _NONE:
-                return length, found
-            singular_key = tuple([singular(word) for word in key])
-            if singular_key != key:
-                found = self._singular_phrases.get(singular_key, _NONE)
-                if found is not _NONE:
-                    return length, found
-        return 0, None
+        return self._longest_phrase(words, position, longest, 1)
 
     def _longer_phrase_at(
         self, words: Sequence[str], position: int, longest: int
@@ -272,7 +286,14 @@ class Analyser:
             singular_opening = (singular(opening[0]), singular(opening[1]))
             if singular_opening == opening or singular_opening not in self._singular_openings:
                 return 0, None
-        for length in range(min(longest, len(words) - position), 1, -1):
+        return self._longest_phrase(words, position, longest, 2)
+
+    def _longest_phrase(
+        self, words: Sequence[str], position: int, longest: int, shortest: int
+    ) -> tuple[int, str | None]:
+        """The longest phrase of `shortest` to `longest` words at `position`, as written or in
+        the singular."""
+        for length in range(min(longest, len(words) - position), shortest - 1, -1):
             key = tuple(words[position : position + length])
             found = self._phrases.get(key, _NONE)
             if found is not _NONE:
@@ -287,6 +308,9 @@ class Analyser:
     def _unstretch(self, word: str) -> str | None:
         """'hellooo', 'pleeease': a letter held down, read as the known word it stretches."""
         return next((w for w in shortened_runs(word) if w in self.known_words), None)
+
+
+_TOPIC_WORD = "about"
 
 
 def _key(phrase: str) -> tuple[str, ...]:

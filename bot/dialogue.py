@@ -81,7 +81,13 @@ class Reader:
         # many"): what a bare "where?" most likely asks of a topic.
         self._affinity_terms = self._weak | self._asking_terms
         self._affinity: dict[str, dict[str, float]] = {}
-        for fact_id, read in matcher.phrasing_terms().items():
+        phrasings = matcher.phrasing_terms()
+        # Every word each fact's phrasings use: whether a question touches a fact at all.
+        self._vocabulary = {
+            fact_id: frozenset(term for terms in read for term in terms)
+            for fact_id, read in phrasings.items()
+        }
+        for fact_id, read in phrasings.items():
             if read:
                 self._affinity[fact_id] = {
                     term: sum(term in terms for terms in read) / len(read)
@@ -91,7 +97,7 @@ class Reader:
 
     def read(self, text: str, context: Context | None, said: str = "") -> Reading:
         """The clause's answer; `said` is what the same message stated before it."""
-        text = self._with_year(text, context)
+        text = self._with_year(text, context, said)
         match = self.matcher.match(text)
         about = context.entities if context is not None else ()
         grouped = self.cards.group_answer(text, match, about)  # "which partners are in the EU?"
@@ -103,10 +109,16 @@ class Reader:
             # "I read that the army chiefs of three countries meet. Which countries are they?"
             # The question read with what the message said before it, its known words only,
             # wins when it leans on them or is surer than the question alone.
-            within = self.matcher.match(f"{text} {self._known_words(said, names=leans)}")
+            within = self.matcher.match(f"{self._known_words(said, names=leans)} {text}")
             # A country named in passing counts only when the question points back at it
             # (`_known_words`): "I study in Germany. How many soldiers…?" is not about Germany.
-            surer = within.confidence > match.confidence
+            # Surer, and about a fact the question's own words belong to: the statement's
+            # words sharpen the question; they do not replace it ("Forget the document.
+            # What's 2+2?").
+            vocabulary = self._vocabulary.get(within.fact_id or "", frozenset())
+            surer = within.confidence > match.confidence and any(
+                term in vocabulary for term in self.own_terms(match)
+            )
             if within.fact_id is not None and (leans or surer):
                 return Reading(self.cards.answer(text, within), False, match, leans)
         if match.fact_id is not None and (not leans or self._complete(match)):
@@ -189,21 +201,25 @@ class Reader:
         fact = self.kb.get(match.fact_id or "")
         if fact is not None and not fact.states_document_fact:
             return True
-        own = [t for t in self._own_terms(match) if not t.isdigit()]
+        own = [t for t in self.own_terms(match) if not t.isdigit()]
         names = [m for m in match.mentions if m.category is not Category.YEAR]
         return len(own) + len(names) > MAX_CONTENT_OF_ELLIPSIS
 
-    def _with_year(self, text: str, context: Context | None) -> str:
-        """ "that year" read as the year the conversation was about."""
-        if context is None or not self._year_anaphora:
+    def _with_year(self, text: str, context: Context | None, said: str = "") -> str:
+        """ "that year" read as the year the message stated before ("I'm going there in 2017.
+        Where do they meet that year?") or else the one the conversation was about."""
+        if not self._year_anaphora:
             return text
-        years = [key for category, key in context.entities if category == Category.YEAR.value]
         words = f" {' '.join(normalise(text).split())} "
-        if years and any(f" {phrase} " in words for phrase in self._year_anaphora):
-            return f"{text} {years[-1]}"
-        return text
+        if not any(f" {phrase} " in words for phrase in self._year_anaphora):
+            return text
+        stated = self.matcher.analyser.analyse(said, correct=False).mentions if said else ()
+        years = [m.key for m in stated if m.category is Category.YEAR]
+        if not years and context is not None:
+            years = [key for category, key in context.entities if category == Category.YEAR.value]
+        return f"{text} {years[-1]}" if years else text
 
-    def _own_terms(self, match: Match) -> list[str]:
+    def own_terms(self, match: Match) -> list[str]:
         """Content words: no question words ("how many" included), no placeholders."""
         skip = self._affinity_terms  # self._weak | self._asking_terms, made once
         return [t for t in match.terms if t not in skip and not t.startswith("<")]

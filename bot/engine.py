@@ -117,9 +117,11 @@ class QAEngine:
         # A question the document does not answer vetoes small talk; a stray statement does not.
         questions_asked = any(clause.asks for clause in clauses)
         unanswered = [r for r in readings if r.stray and not r.answer.matched and questions_asked]
-        if not facts and not unanswered and len(asking) < len(clauses):
+        courtesy = all(not self.reader.own_terms(r.match) for r in readings)
+        if not facts and not unanswered and courtesy and len(asking) < len(clauses):
             # The asking clauses were only courtesy ("can you help?"): a statement may hold
-            # the topic ("I'm interested in the trilateral meetings.").
+            # the topic ("I'm interested in the trilateral meetings."). A question with words
+            # of its own ("… what's 2+2?") was asked, and is not answered by a statement.
             statements = [self.reader.read(c.text, context) for c in clauses if not c.asks]
             facts = [r for r in statements if r.answer.outcome is Outcome.FACT][:1]
         if not facts:

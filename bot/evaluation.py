@@ -68,6 +68,9 @@ class Multipart:
 
     question: str
     parts: tuple[str | None, ...]
+    # Parts answered by the card of an earlier part ("how many agreements are pending? and
+    # with how many countries?": one card gives both): by place, from `{same: fact}` labels.
+    same: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,11 @@ def _item(path: Path | str, number: int, raw: object) -> Item:
         parts = raw["parts"]
         if not isinstance(parts, list) or not parts:
             raise ValueError(f"{where}: 'parts' needs a list of fact ids or nulls")
-        return Multipart(raw["q"], tuple(_label(part) for part in parts))
+        same = frozenset(n for n, part in enumerate(parts) if isinstance(part, dict))
+        if any(set(parts[n]) != {"same"} for n in same) or 0 in same:
+            raise ValueError(f"{where}: a later part may be {{same: fact id}}, nothing else")
+        labels = [part["same"] if isinstance(part, dict) else part for part in parts]
+        return Multipart(raw["q"], tuple(_label(label) for label in labels), same)
     expect = raw.get("expect") or []
     expect = [expect] if isinstance(expect, str) else expect
     if not isinstance(expect, list):
@@ -227,15 +234,29 @@ def _example(tally: Tally, example: Example, answer: Answer) -> None:
 
 
 def _multipart(tally: Tally, item: Multipart, answer: Answer) -> None:
+    """The reply's parts against the labelled ones, in order. One part may answer several:
+    a part naming two countries ("are Pakistan and India partners?") answers a question on
+    each, and a `same` part is answered by the card an earlier part already gave."""
     given = answer.parts or (answer,)
-    whole = len(given) == len(item.parts)
+    taken = 0  # reply parts used so far
+    room = 0  # further questions the last used part answers (its names beyond the first)
+    whole = True
     for place, expected in enumerate(item.parts):
-        got = answered(given[place]) if place < len(given) else None
-        right = place < len(given) and got == expected
+        note = ""
+        last = answered(given[taken - 1]) if taken else None
+        if place in item.same:
+            got = expected if expected in {answered(p) for p in given[:taken]} else None
+        elif taken and room and last == expected and expected is not None:
+            got, room = last, room - 1
+        elif taken < len(given):
+            got, taken = answered(given[taken]), taken + 1
+            room = max(len(given[taken - 1].entities) - 1, 0)
+        else:
+            got, note = None, "no such part in the reply"
+        right = got == expected and not note
         whole = whole and right
-        note = "" if place < len(given) else "no such part in the reply"
         tally.record(expected, got, right, f"{item.question} [part {place + 1}]", note)
-    tally.count("messages answered part for part", whole)
+    tally.count("messages answered part for part", whole and taken == len(given))
 
 
 def _dialogue(tally: Tally, item: Dialogue, ask: Ask) -> None:

@@ -29,6 +29,21 @@ UNKNOWN_WEIGHT_FACTOR = 1.5
 # more surely than an unknown lower-case word ("tie in", "busy"): it weighs more.
 UNKNOWN_NAME_FACTOR = 2.0
 ANSWER_FACTOR = 0.85
+# "How many …?" wants a figure: facts that give none step aside for a fact that gives one and
+# scores within this much of the best ("how many took part in the courses and visits?").
+COUNT_TIE = 0.05
+COUNT_TERM = "count"
+# A name nearly every phrasing of a fact uses ("French" for the French courses, a country, a
+# year) defines it: a question without it, near-tied with a related fact it does not lack, is
+# about the other fact.
+# The kinds of question a per-name fact is asked, read from its phrasings and its gaps'
+# triggers: a question of a kind it is never asked ("How many soldiers does Turkey have?" of
+# "Is Turkey a partner?") is not about it. Only per-name facts: their phrasings are templates
+# that spell out every way they are asked, while a topic's phrasings may fold "who" into a
+# phrase ("who said" reads as "author").
+ASKING_KINDS = ("how many", "when", "where", "who", "why")
+DEFINING_SHARE = 0.9
+DEFINING_TIE = 0.05
 
 
 class Candidate(NamedTuple):
@@ -111,6 +126,34 @@ class Matcher:
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
+        self._defining = {
+            fact.id: frozenset(
+                term
+                for term in {t for item in per_fact for t in item.terms if _names(t, item)}
+                if sum(term in item.terms for item in per_fact) >= DEFINING_SHARE * len(per_fact)
+            )
+            for fact, per_fact in zip(self._facts, analysed, strict=True)
+        }
+        self._kinds = frozenset(
+            term
+            for phrase in ASKING_KINDS
+            for term in self.analyser.analyse(phrase, correct=False).terms
+        )
+        self._kind_limits = {
+            index: self._kinds
+            & {
+                term
+                for text in (*fact.questions, *(t for gap in fact.gaps for t in gap.triggers))
+                for term in self.analyser.analyse(text, correct=False).terms
+            }
+            for index, fact in enumerate(self._facts)
+            if fact.slot
+        }
+        self._gives_figure = frozenset(
+            fact.id
+            for fact in self._facts
+            if any(ch.isdigit() for text in (fact.answer, *fact.answers.values()) for ch in text)
+        )
         self._ids = [fact.id for fact in self._facts]
         self._slot = [fact.slot for fact in self._facts]
         self._document = [fact.states_document_fact for fact in self._facts]
@@ -244,7 +287,16 @@ class Matcher:
             else 0
         )
         topical = not query.isdisjoint(self._topic_terms)
-        ranking = self._index.search(query, self._admits(mentions, topical), extra_weight=extra)
+        admits = self._admits(mentions, topical)
+        asked = query & self._kinds
+        if asked:  # "how many …", "when …": not of a per-name fact never asked so
+            limits, admitted = self._kind_limits, admits
+
+            def admits(index: int) -> bool:
+                limit = limits.get(index)
+                return admitted(index) and (limit is None or asked <= limit)
+
+        ranking = self._index.search(query, admits, extra_weight=extra)
         ids = self._ids
         candidates = tuple([Candidate(ids[i], rounded(s)) for i, s in ranking.best])
         # A fact not re-ranked has the same score among the nearest: the same candidate.
@@ -255,6 +307,9 @@ class Matcher:
                 for item in ranking.nearest
             ]
         )
+        if COUNT_TERM in query:
+            candidates = self._with_figures(candidates)
+        candidates = self._defined_first(candidates, query)
         fact_id: str | None = None
         confidence = candidates[0].score if candidates else 0.0
         if candidates and confidence >= self.threshold:
@@ -262,6 +317,10 @@ class Matcher:
             runner_up = candidates[1].score if len(candidates) > 1 else 0.0
             if top.score - runner_up >= self.margin or self._siblings(top, candidates[1]):
                 fact_id = top.fact_id
+        if fact_id is None and unknown and not topical and candidates:
+            chat = self._small_talk(query, mentions, extra, unknown)
+            if chat is not None:
+                fact_id, confidence, candidates = chat.fact_id, chat.score, (chat, *candidates)
         return Match(
             question,
             fact_id,
@@ -273,10 +332,72 @@ class Matcher:
             unknown=unknown,
         )
 
+    def _small_talk(
+        self,
+        query: frozenset[str],
+        mentions: Sequence[Mention],
+        extra: float,
+        unknown: Sequence[str],
+    ) -> Candidate | None:
+        """Small talk with a word the knowledge base lacks ("pls help, im stuck!!"): the word
+        weighs as the rarest known one, not more, since a small-talk reply states no fact and
+        a message using no document word cannot be a document question answered wrongly."""
+        relief = sum(self.weight(t) for t in sorted(unknown)) * (1 - 1 / UNKNOWN_WEIGHT_FACTOR)
+
+        admitted = self._admits(mentions, False)
+
+        def chat(index: int) -> bool:
+            return not self._document[index] and admitted(index)
+
+        ranking = self._index.search(query, chat, extra_weight=extra - relief)
+        if not ranking.best or ranking.best[0][1] < self.threshold:
+            return None
+        runner_up = ranking.best[1][1] if len(ranking.best) > 1 else 0.0
+        if ranking.best[0][1] - runner_up < self.margin:
+            return None
+        index, score = ranking.best[0]
+        return Candidate(self._facts[index].id, round(score, 4))
+
+    def _with_figures(self, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+        """A count question's candidates without the facts that give no figure, when one that
+        gives a figure scores within COUNT_TIE of the best; the usual margin then decides."""
+        if not candidates or candidates[0].fact_id in self._gives_figure:
+            return candidates
+        lead = candidates[0].score
+        if not any(
+            c.fact_id in self._gives_figure and lead - c.score <= COUNT_TIE for c in candidates
+        ):
+            return candidates
+        return tuple(c for c in candidates if c.fact_id in self._gives_figure)
+
+    def _defined_first(
+        self, candidates: tuple[Candidate, ...], query: frozenset[str]
+    ) -> tuple[Candidate, ...]:
+        """The best fact whose defining words the question has, ahead of a near-tied related
+        one whose defining words it lacks: "which languages can officers study?" names no
+        French, so the language courses answer rather than the French ones."""
+        if len(candidates) < 2 or self._defining[candidates[0].fact_id] <= query:
+            return candidates
+        lead = candidates[0].score
+        for place, candidate in enumerate(candidates[1:], start=1):
+            if lead - candidate.score > DEFINING_TIE:
+                break
+            if self._defining[candidate.fact_id] <= query and self._siblings(
+                candidates[0], candidate
+            ):
+                return (candidate, *candidates[:place], *candidates[place + 1 :])
+        return candidates
+
     def _siblings(self, first: Candidate, second: Candidate) -> bool:
         """Related facts of one topic: a near tie between them still answers, buttons show both."""
         a, b = self.kb.fact(first.fact_id), self.kb.fact(second.fact_id)
         return a.states_document_fact and (b.id in a.related or a.id in b.related)
+
+
+def _names(term: str, analysis: Analysis) -> bool:
+    """A term that names something: a placeholder for a country or training, a year, or a word
+    written with a capital ("English")."""
+    return term.startswith("<") or term.isdigit() or term in analysis.names
 
 
 __all__ = ["Analyser", "Analysis", "Candidate", "Match", "Matcher"]

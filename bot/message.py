@@ -81,6 +81,15 @@ class Clause:
     asks: bool  # a question mark, a question word first, or a request ("tell me …")
 
 
+_THEN_REQUEST = r"(?:and\s+)?then\s+(?:the|a|an|all|your|some|any|its|their)\b"
+_ELIDED = re.compile(r"(?i)(?:and\s+)?then\s+(?=(?:the|a|an|all|your|some|any|its|their)\b)")
+
+
+# Words before a question that do not change what it asks: "and", "so", a greeting ("hey do
+# they work with Israel").
+_OPENERS = ("and ", "so ", "also ", "plus ", "but ", "then ", "ok ", "okay ", "hey ", "hi ", "yo ")
+
+
 def _first_words(text: str, count: int, within: int = 80) -> str:
     """The first `count` words, lower-cased and joined. They are looked for in the first
     `within` characters: when more than `count` words are found there, the first `count`
@@ -124,6 +133,9 @@ class Splitter:
             patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+{preposition}(?:{asking})\b)")
         if opening:
             patterns.append(rf",\s*(?=(?:{opening})\b)")
+        # "give me an overview, then the list of partners": a second request whose verb is
+        # the first one's.
+        patterns.append(rf"(?:,\s*|\s+and\s+)(?={_THEN_REQUEST})")
         self._new_question = re.compile("(?i)" + "|".join(patterns)) if patterns else None
         glues = {word.lower() for word in joiners if word}
         self._glue = (
@@ -153,6 +165,10 @@ class Splitter:
                 if not _WORD.search(part):
                     continue
                 questioned = number == len(pieces) - 1 and "?" in ended_by
+                # The request a "then the …" clause leaves out is the one before it.
+                elided = number and clauses and clauses[-1].asks and _ELIDED.match(part)
+                if elided:  # "then" here orders the requests; it points back at nothing
+                    part, asks = part[elided.end() :], True
                 if not questioned and asks is None:
                     asks = self.asks(part)
                 clauses.append(Clause(part, questioned or bool(asks)))
@@ -195,7 +211,7 @@ class Splitter:
     def asks(self, clause: str) -> bool:
         """A question word or a request at the start (after "and", "so", "also" …)."""
         words = _first_words(clause, 6).replace("'", "").replace("’", "")  # "what's": "whats"
-        for skip in ("and ", "so ", "also ", "plus ", "but ", "then ", "ok ", "okay "):
+        for skip in _OPENERS:
             if words.startswith(skip):
                 words = words[len(skip) :]
         first = words.split(" ", 1)[0] if words else ""

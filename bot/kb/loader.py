@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.kb.common_words import read_common_words
 from bot.kb.facts import read_facts
 from bot.kb.group_table import read_group_table
 from bot.kb.location import DOCUMENT_FILE
@@ -16,6 +17,7 @@ from bot.text import collapse_whitespace
 ENTITIES_FILE = "entities.yaml"
 LEXICON_FILE = "lexicon.yaml"
 GROUPS_FILE = "partner_groups.yaml"  # optional; written by `make groups`
+COMMON_WORDS_FILE = "common_words.txt"  # optional; written by `make words`
 NOT_FACT_FILES = frozenset({ENTITIES_FILE, LEXICON_FILE, GROUPS_FILE})
 
 
@@ -39,6 +41,7 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     lexicon = read_lexicon(log, directory / LEXICON_FILE)
     names = tuple(country.name for country in partners)
     partner_groups = read_group_table(log, directory / GROUPS_FILE, names)
+    common_words = read_common_words(log, directory / COMMON_WORDS_FILE)
     if log.problems:
         raise KnowledgeError(log.problems)
     return KnowledgeBase(
@@ -48,4 +51,5 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         other_country_aliases=others,
         lexicon=lexicon,
         partner_groups=partner_groups,
+        common_words=common_words,
     )

@@ -161,6 +161,8 @@ class KnowledgeBase:
     other_country_aliases: Mapping[str, tuple[str, ...]]
     lexicon: Lexicon
     partner_groups: GroupTable | None = None  # optional: without it no group is answered
+    # Real words, never read as typos of a knowledge word (knowledge/common_words.txt; optional)
+    common_words: frozenset[str] = frozenset()
     _by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
     _by_command: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
 

@@ -4,7 +4,6 @@ the bench environment installs. Each line ends with ok or FAIL."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -14,11 +13,11 @@ import yaml
 from bot.engine import QAEngine
 from bot.groups import GROUP_FACT
 from bot.kb.model import Category
+from tests.support.scripts import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 KNOWLEDGE = ROOT / "knowledge"
 GROUPS_DATA = ROOT / "tests" / "data" / "groups.yaml"
-GENERATOR = ROOT / "tools" / "partner_groups.py"
 TARGET = 0.97
 
 
@@ -30,11 +29,7 @@ def labelled() -> list[dict[str, Any]]:
 
 def generator() -> ModuleType:
     """tools/partner_groups.py, which is a script, not a package module."""
-    spec = importlib.util.spec_from_file_location("partner_groups_generator", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("partner_groups")
 
 
 def group_keys(engine: QAEngine, question: str) -> tuple[str | None, list[str]]:

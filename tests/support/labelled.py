@@ -15,7 +15,16 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 # The sets of the first issues, then those of issue 10 (chatty wording, several questions in one
 # message, follow-ups, what the document does not say, partner groups).
 FIRST_SETS = ("questions", "holdout")
-NEW_SETS = ("chatty", "chatty_holdout", "multipart", "followups", "not_said", "groups")
+NEW_SETS = (
+    "chatty",
+    "chatty_holdout",
+    "chatty_dev",
+    "chatty_dev2",
+    "multipart",
+    "followups",
+    "not_said",
+    "groups",
+)
 
 
 def items(name: str) -> list[Item]:

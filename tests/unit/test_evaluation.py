@@ -128,6 +128,36 @@ def test_a_multipart_message_counts_each_part_in_order() -> None:
     assert ("b", "out_of_scope (no such part in the reply)", "two [part 2]") in report.confusions
 
 
+def test_one_part_of_a_reply_may_answer_several_questions() -> None:
+    two_names = dataclasses.replace(
+        reply("check"), entities=(("country", "pakistan"), ("country", "india"))
+    )
+    items = [
+        Multipart("names", ("check", "check")),  # one part answers on both countries
+        Multipart("one name", ("check", "check")),  # one country: the second is unanswered
+        Multipart("same", ("a", "a"), frozenset({1})),  # the card of part 1 answers part 2
+        Multipart("same, missing", ("a", "b"), frozenset({1})),  # "b" was never given
+    ]
+    replies = {
+        "names": two_names,
+        "one name": dataclasses.replace(two_names, entities=(("country", "pakistan"),)),
+        "same": reply("a"),
+        "same, missing": reply("a"),
+    }
+    report = evaluate_items(items, asking(replies))
+    assert report.counts["messages answered part for part"] == (2, 4)
+    assert (report.in_scope_correct, report.in_scope) == (6, 8)
+
+
+def test_a_same_part_is_read_from_the_labels(tmp_path: Path) -> None:
+    path = tmp_path / "parts.yaml"
+    path.write_text("- q: two\n  parts: [a, {same: a}]\n", encoding="utf-8")
+    assert load_items(path) == [Multipart("two", ("a", "a"), frozenset({1}))]
+    path.write_text("- q: two\n  parts: [{same: a}, b]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="later part"):
+        load_items(path)
+
+
 def test_a_dialogue_carries_its_context_and_checks_the_expected_words() -> None:
     seen: list[Context | None] = []
 

@@ -249,3 +249,60 @@ def test_scores_are_rounded_as_round_does() -> None:
     values += [(rng.randrange(20000) + 0.5) / 10000 for _ in range(20000)]  # decimal halves
     for value in values:
         assert struct.pack("d", rounded(value)) == struct.pack("d", round(value, 4)), value
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        # The courses give no figure; the attendance of the events (courses and visits among
+        # them) does, within a whisker of the courses' score.
+        ("how many soldiers went to all those courses and visits?", "events_attendance"),
+        # Clearly about a fact with no figure: it answers, and says the figure is not given.
+        ("how many servicemen are enrolled in the french classes", "french_courses"),
+        ("how many languages are taught?", "courses"),
+    ],
+)
+def test_a_count_question_prefers_a_fact_that_gives_a_figure(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.matcher.match(question).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        # Near-tied with the French courses, which nearly every phrasing names France for.
+        ("which languages are officers able to learn via these programmes?", "courses"),
+        ("do servicemen learn French?", "french_courses"),
+        ("Are English lessons offered to officers?", "english_courses"),
+    ],
+)
+def test_a_fact_defined_by_a_name_needs_the_name_to_win_a_near_tie(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.matcher.match(question).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many soldiers does the UK have",
+        "How many military bases does Russia have overseas?",
+        "when did Spain become a partner?",
+    ],
+)
+def test_a_per_name_fact_is_not_asked_a_kind_of_question_it_never_is(
+    engine: QAEngine, question: str
+) -> None:
+    # "Is Spain a partner?" is never asked with "how many" or "when": these only name a partner.
+    assert not engine.ask(question).matched, question
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [("Is Spain a partner?", "partner_check"), ("where was Ishig held?", "exercise_info")],
+)
+def test_a_per_name_fact_still_answers_the_kinds_it_is_asked(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.ask(question).fact_id == fact_id

@@ -37,6 +37,28 @@ def test_a_sentence_asking_two_things_is_two_clauses(engine: QAEngine) -> None:
     assert len(clauses(engine, "Is the U.S. a partner?")) == 1
 
 
+def test_then_starts_a_second_request_with_the_first_ones_verb(engine: QAEngine) -> None:
+    message = "give me a quick overview of the document, then the full list of partners pls"
+    assert clauses(engine, message) == [
+        ("give me a quick overview of the document", True),
+        ("the full list of partners pls", True),
+    ]
+    assert [part.fact_id for part in engine.ask(message).parts] == ["about", "partners"]
+    # "then" before anything but a noun phrase is no second request.
+    assert len(clauses(engine, "what happened then?")) == 1
+    assert len(clauses(engine, "I read the list, then I wondered")) == 1
+
+
+def test_that_year_is_the_year_the_message_stated(engine: QAEngine) -> None:
+    message = (
+        "I'm planning a trip to the Caucasus in 2017. I heard the army bosses of three "
+        "countries will meet. Where do the generals get together that year?"
+    )
+    answer = engine.ask(message)
+    assert answer.fact_id == "trilateral_2017", answer.fact_id
+    assert "Georgia" in answer.text
+
+
 def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) -> None:
     found = clauses(engine, "my grandpa keeps asking me how many countries signed agreements")
     assert found[-1] == ("how many countries signed agreements", True)
@@ -89,6 +111,89 @@ def test_chatty_questions_are_answered(
 def test_out_of_scope_stays_out(engine: QAEngine, message: str) -> None:
     answer = engine.ask(message)
     assert not answer.matched, (message, answer.fact_id)
+
+
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [("help me, i'm lost", "help"), ("im stuck, help pls", "help")],
+)
+def test_small_talk_with_a_word_the_knowledge_base_lacks(
+    engine: QAEngine, message: str, fact_id: str
+) -> None:
+    assert engine.ask(message).fact_id == fact_id
+
+
+def test_a_preposition_left_at_the_end_asks_for_a_topic(engine: QAEngine) -> None:
+    assert engine.ask("ok but what's this bot actually about?").fact_id == "about"
+    assert engine.ask("what is this bot?").fact_id == "bot_identity"
+
+
+def test_a_question_with_words_of_its_own_is_not_answered_by_a_statement(
+    engine: QAEngine,
+) -> None:
+    # The statement holds a topic, but the question asks something else: no card for it.
+    assert not engine.ask("I like the trilateral meetings. What's 2+2?").matched
+    assert not engine.ask("ok forget the document. what's 2+2?").matched
+    # A courtesy question leaves the topic to the statement; a question that needs the
+    # statement's words still gets them.
+    courtesy = engine.ask("I'm interested in the trilateral meetings. Can you help?")
+    assert courtesy.fact_id == "trilateral_meetings"
+    leaning = engine.ask(
+        "I read somewhere that the top generals of three neighbouring countries meet "
+        "regularly. Which countries are involved?"
+    )
+    assert leaning.fact_id == "trilateral_meetings", leaning.fact_id
+
+
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [
+        ("yo", "greeting"),
+        ("yo is Spain a partner?", "partner_check"),
+        ("hey do they work w/ the israelis", "partner_check"),
+        ("hey there", "greeting"),
+        ("which foreign govts does the mil work with one on one", "partners"),
+        ("how many AF staff went to the events", "events_attendance"),
+    ],
+)
+def test_chat_greetings_and_spellings(engine: QAEngine, message: str, fact_id: str) -> None:
+    assert engine.ask(message).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [
+        ("yo who does baku team up with army-wise, like which nations", "partners"),
+        (
+            "my uncle says Baku is cutting back on foreign military ties. true?",
+            "cooperation_growth",
+        ),
+        ("Is Baku's defence cooperation growing?", "cooperation_growth"),
+        # Baku the place is not in the document.
+        ("Where can I study English in Baku?", None),
+        ("what is the population of Baku?", None),
+        ("how far is Baku from Tbilisi", None),
+    ],
+)
+def test_baku_as_the_actor_is_azerbaijan_and_as_a_place_is_not_known(
+    engine: QAEngine, message: str, fact_id: str | None
+) -> None:
+    answer = engine.ask(message)
+    assert (answer.fact_id if answer.matched else None) == fact_id, message
+
+
+def test_chat_spellings_read_inside_phrases(engine: QAEngine) -> None:
+    # "u know" is the filler "you know", as "you know" is: both ask what the bot can do.
+    assert engine.ask("so what do u know?").fact_id == "capabilities"
+    assert engine.ask("so what do you know?").fact_id == "capabilities"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["what's the weather like today?", "i love pizza", "how old are you?", "tell me a joke"],
+)
+def test_chatter_the_bot_has_no_reply_for_stays_a_fallback(engine: QAEngine, message: str) -> None:
+    assert not engine.ask(message).matched, message
 
 
 def test_a_greeting_does_not_make_a_question_small_talk(engine: QAEngine) -> None:
