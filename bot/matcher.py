@@ -53,20 +53,6 @@ class Candidate(NamedTuple):
     score: float
 
 
-def rounded(score: float) -> float:
-    """round(score, 4), in float arithmetic where that cannot differ (twice as fast: a match
-    rounds ten scores). For a positive product below 2**40, the product is within 1e-4 of the
-    exact one, so when it is not within 1e-4 of a half its nearest integer is the exact
-    product's, and an int divided by an int is correctly rounded, as round() is. Anything else
-    (a near half, zero, a negative, a huge or odd value) is left to round()."""
-    scaled = score * 10000.0
-    if 0.0 < scaled < 2.0**40:
-        nearest = round(scaled)
-        if abs(scaled - nearest) < 0.4999:
-            return nearest / 10000
-    return round(score, 4)
-
-
 @dataclass(frozen=True)
 class Match:
     """The matcher's verdict: a fact when confident, else None with the nearest facts."""
@@ -298,12 +284,12 @@ class Matcher:
 
         ranking = self._index.search(query, admits, extra_weight=extra)
         ids = self._ids
-        candidates = tuple([Candidate(ids[i], rounded(s)) for i, s in ranking.best])
+        candidates = tuple([Candidate(ids[i], round(s, 4)) for i, s in ranking.best])
         # A fact not re-ranked has the same score among the nearest: the same candidate.
         made = dict(zip(ranking.best, candidates, strict=True))
         near = tuple(
             [
-                made.get(item) or Candidate(ids[item[0]], rounded(item[1]))
+                made.get(item) or Candidate(ids[item[0]], round(item[1], 4))
                 for item in ranking.nearest
             ]
         )
