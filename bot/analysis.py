@@ -204,16 +204,17 @@ class Analyser:
         spans = {m.start: m for m in mentions} if mentions else None
         word_terms, longer = self._word_terms, self._longer
         terms: list[str] = []
-        position = 0
         count = len(words)
-        while position < count:
+        after = 0  # the first word not read yet: a mention or a phrase reads several
+        for position, word in enumerate(words):
+            if position < after:
+                continue
             if spans:
                 mention = spans.get(position)
                 if mention is not None:
                     terms.append(PLACEHOLDERS.get(mention.category, mention.key))
-                    position = mention.end
+                    after = mention.end
                     continue
-            word = words[position]
             opens = longer.get(word)
             if (
                 opens is not None
@@ -224,22 +225,19 @@ class Analyser:
                 if length:
                     if term is not None:
                         terms.append(term)
-                    position += length
+                    after = position + length
                     continue
             term = word_terms.get(word, _NONE)
             if term is not _NONE:
                 if term is not None:
                     terms.append(term)
-                position += 1
                 continue
             length, term = self._phrase_at(words, position)
             if length:
                 if term is not None:
                     terms.append(term)
-                position += length
+                after = position + length
                 continue
-            word = words[position]
-            position += 1
             if word in _MARKER_TERMS:
                 terms.append(_MARKER_TERMS[word])
                 continue

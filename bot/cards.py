@@ -38,15 +38,24 @@ class Cards:
                 shown = next((kb.fact(r) for r in fact.related if not kb.fact(r).slot), None)
             if fact.states_document_fact and shown is not None:
                 self._button[fact.id] = topic_of(shown)
-        self._related = {fact.id: self._buttons(fact.related, fact.id) for fact in kb.facts}
+        self._related = {fact.id: (fact, self._buttons(fact.related, fact.id)) for fact in kb.facts}
+        self._topic = {fact.id: (fact, topic_of(fact)) for fact in kb.facts}
 
     def buttons(self, fact_ids: Sequence[str], exclude: str | None = None) -> tuple[Topic, ...]:
         """Topics for buttons: a slot fact is shown through the card it belongs to."""
         return self._buttons(fact_ids, exclude)
 
+    def _topic_of(self, fact: Fact) -> Topic:
+        known = self._topic.get(fact.id)
+        return known[1] if known is not None and known[0] is fact else topic_of(fact)
+
     def _related_to(self, fact: Fact) -> tuple[Topic, ...]:
-        related = self._related.get(fact.id)
-        return self._buttons(fact.related, fact.id) if related is None else related
+        known = self._related.get(fact.id)
+        return (
+            known[1]
+            if known is not None and known[0] is fact
+            else self._buttons(fact.related, fact.id)
+        )
 
     def _buttons(self, fact_ids: Sequence[str], exclude: str | None) -> tuple[Topic, ...]:
         topics: list[Topic] = []
@@ -97,7 +106,7 @@ class Cards:
             body=fact.answer,
             sources=fact.sources,
             related=self._related_to(fact),
-            card=topic_of(fact) if outcome is Outcome.FACT else None,
+            card=self._topic_of(fact) if outcome is Outcome.FACT else None,
             entities=entities,
         )
 

@@ -64,6 +64,8 @@ class Reader:
         self.cards = cards
         lexicon = kb.lexicon
         self._followups = tuple(sorted(lexicon.followup_phrases, key=len, reverse=True))
+        self._followup_set = frozenset(self._followups)
+        self._longest_followup = max(map(len, self._followups), default=0)
         self._anaphora = lexicon.anaphora
         self._year_anaphora = lexicon.year_anaphora
         self._more = lexicon.more_phrases
@@ -154,7 +156,16 @@ class Reader:
 
     def _starts_followup(self, text: str) -> bool:
         joined = " ".join(normalise(text).split())
-        return any(joined == f or joined.startswith(f + " ") for f in self._followups)
+        # A follow-up phrase is the text, or what stands before one of its first spaces.
+        phrases = self._followup_set
+        if joined in phrases:
+            return True
+        space = joined.find(" ")
+        while 0 <= space <= self._longest_followup:
+            if joined[:space] in phrases:
+                return True
+            space = joined.find(" ", space + 1)
+        return False
 
     # -- follow-ups --------------------------------------------------------------------------
 
@@ -178,7 +189,7 @@ class Reader:
         words = normalise(text).split()
         if self._starts_followup(text):
             return True
-        if any(word in self._anaphora for word in words):
+        if not self._anaphora.isdisjoint(words):
             return True
         # "how many?" counts here as a word of its own: "how many countries?" is a question.
         own = [t for t in match.terms if t not in self._weak and not t.startswith("<")]
@@ -210,7 +221,7 @@ class Reader:
 
     def own_terms(self, match: Match) -> list[str]:
         """Content words: no question words ("how many" included), no placeholders."""
-        skip = self._weak | self._asking_terms
+        skip = self._affinity_terms  # self._weak | self._asking_terms, made once
         return [t for t in match.terms if t not in skip and not t.startswith("<")]
 
     def _asks_more(self, text: str) -> bool:

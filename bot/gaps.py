@@ -131,7 +131,9 @@ class GapNotes:
 
 
 def _holds_one(phrasings: tuple[frozenset[str], ...], terms: frozenset[str]) -> bool:
-    return any(phrasing and phrasing <= terms for phrasing in phrasings)
+    """Whether `terms` hold every term of one non-empty phrasing (C-level loops: a reply
+    checks some twenty)."""
+    return any(map(terms.issuperset, filter(None, phrasings)))
 
 
 def _from_question(question: str, message: str) -> str:

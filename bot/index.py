@@ -332,7 +332,7 @@ class PhrasingIndex:
     ) -> Ranking:
         """The leading phrasings re-scored with word order, then the best facts `allowed`
         admits; and the nearest facts by raw score."""
-        final = dict(raw)
+        final = raw  # copied on the first raise: raw is the nearest facts' ranking
         fact_of, words_of = self._fact, self._words
         for score, number in leaders:
             fact = fact_of[number]
@@ -344,10 +344,13 @@ class PhrasingIndex:
             # token_sort_ratio on texts whose words are sorted already: the same ratio.
             rescored = _rescored(score, fuzz.ratio(query_words, words_of[number]) / 100.0)
             if rescored > held:
+                if final is raw:
+                    final = dict(raw)
                 final[fact] = rescored
         facts = sorted(raw)
+        by_raw = ranked(raw, facts)
         best: list[tuple[int, float]] = []
-        for fact in ranked(final, facts):
+        for fact in by_raw if final is raw else ranked(final, facts):
             verdict = admitted.get(fact)
             if verdict is None:
                 verdict = admitted[fact] = allowed(fact)
@@ -355,7 +358,7 @@ class PhrasingIndex:
                 best.append((fact, final[fact]))
                 if len(best) == TOP:
                     break
-        nearest = tuple([(fact, raw[fact]) for fact in ranked(raw, facts)[:TOP]])
+        nearest = tuple([(fact, raw[fact]) for fact in by_raw[:TOP]])
         return Ranking(tuple(best), nearest, scored)
 
     def _term(self, term: str) -> _Term:

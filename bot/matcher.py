@@ -147,6 +147,13 @@ class Matcher:
         # uses the document's own words, no small talk either (see _admits).
         self._open = frozenset(i for i, slot in enumerate(self._slot) if slot is None)
         self._open_topical = frozenset(i for i in self._open if self._document[i])
+        # Per name, the facts without a slot whose own text names it; and the slot facts.
+        naming: dict[tuple[Category, str], set[int]] = defaultdict(set)
+        for index in self._open:
+            for name in self._scope[index]:
+                naming[name].add(index)
+        self._naming = {name: frozenset(facts) for name, facts in naming.items()}
+        self._slotted = [i for i, slot in enumerate(self._slot) if slot is not None]
         # The document's own words: a message that uses one is about the document, and a
         # greeting or a "see you" around it does not make it small talk.
         document_terms = {
@@ -223,28 +230,27 @@ class Matcher:
         """Which facts may answer a question naming `mentions`, asked fact by fact: a fact's
         own text names every name but those of its slot, and a per-name fact needs a name of
         its kind; a question using the document's own words (`topical`) is no small talk. The
-        names are gathered once per question, and a question naming nothing is a look-up."""
+        admitted facts are one set per question (set look-ups for the index), from the facts
+        naming each name, worked out at start-up."""
         if not mentions:
             return (self._open_topical if topical else self._open).__contains__
-        named = frozenset((m.category, m.key) for m in mentions)
-        categories = frozenset(category for category, _ in named)
-        scope_of, slot_of, document = self._scope, self._slot, self._document
-        besides: dict[Category, frozenset[tuple[Category, str]]] = {}
-
-        def allowed(index: int) -> bool:
-            if topical and not document[index]:
-                return False
-            slot = slot_of[index]
-            if slot is None:
-                return named <= scope_of[index]
-            if slot not in categories:
-                return False
-            others = besides.get(slot)
-            if others is None:
-                others = besides[slot] = frozenset(n for n in named if n[0] != slot)
-            return others <= scope_of[index]
-
-        return allowed
+        named = frozenset([(m.category, m.key) for m in mentions])
+        # A fact without a slot: its text names every name. A slot fact: one name of its kind,
+        # and its text names the others. Worked out as one set per question.
+        admitted = self._open_topical if topical else self._open
+        for name in named:
+            admitted = admitted & self._naming.get(name, frozenset())
+            if not admitted:
+                break
+        categories = {category for category, _ in named}
+        slotted = [
+            index
+            for index in self._slotted
+            if (not topical or self._document[index])
+            and self._slot[index] in categories
+            and all(n[0] == self._slot[index] or n in self._scope[index] for n in named)
+        ]
+        return (admitted.union(slotted) if slotted else admitted).__contains__
 
     def match(self, question: str) -> Match:
         """The best fact for a question, or a fallback verdict with the nearest facts."""
@@ -266,7 +272,7 @@ class Matcher:
             if unknown
             else 0
         )
-        topical = bool(query & self._topic_terms)
+        topical = not query.isdisjoint(self._topic_terms)
         admits = self._admits(mentions, topical)
         asked = query & self._kinds
         if asked:  # "how many …", "when …": not of a per-name fact never asked so

@@ -18,12 +18,14 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<![\w@])@\w{2,}")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,80}>")
 # Markdown people type around words: *bold*, _italic_, ~strike~, `code`.
 _MARKDOWN = re.compile(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)")
+_FIRST_GROUP = itemgetter(1)
 _REPEATED = re.compile(r"([?!.,;:])[?!.,;:\s]*\1+")
 # Sentence ends: the punctuation, then space or the end of the message.
 _SENTENCE_END = re.compile(r"[.!?;:…]+(?=\s|$)|\n+")
@@ -38,6 +40,7 @@ _ASCII_NOISE_CHARS = "".join(chr(code) for code in _ASCII_NOISE)  # "^" and "`"
 _EMOJI_BREAK = re.compile(r"(?<=\w)\s*[\U0001F000-\U0001FAFF\u2600-\u27BF]+\s+(?=[A-Z])")
 _AMPERSAND = re.compile(r"\s[+&]\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_ASCII_WORDS = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 
 
 @lru_cache(maxsize=1)  # one message is cleaned for its clauses, then for its gap notes
@@ -59,12 +62,12 @@ def clean(text: str) -> str:
     if "*" in text or "_" in text or "~" in text or "`" in text:
         text = _MARKDOWN.sub(" ", text)
     if ascii_only:  # most messages: no emoji, and no per-character look-up
-        if any(noise in text for noise in _ASCII_NOISE_CHARS):
+        if any(map(text.__contains__, _ASCII_NOISE_CHARS)):
             text = text.translate(_ASCII_NOISE)
     else:
         text = "".join(" " if unicodedata.category(ch) in _NOISE else ch for ch in text)
         text = text.replace("\u200d", "").replace("\ufe0f", "")
-    text = _REPEATED.sub(r"\1", text)
+    text = _REPEATED.sub(_FIRST_GROUP, text)  # r"\1", without parsing a template per call
     if "+" in text or "&" in text:
         text = _AMPERSAND.sub(" and ", text)  # "where are the courses + who runs them"
     return " ".join(text.split())  # one space per run of whitespace (as re's \s reads it)
@@ -91,7 +94,12 @@ def _first_words(text: str, count: int, within: int = 80) -> str:
     """The first `count` words, lower-cased and joined. They are looked for in the first
     `within` characters: when more than `count` words are found there, the first `count`
     end before the cut and are whole; otherwise the whole text is read."""
-    words = _WORD.findall(text, 0, within)
+    head = text[:within]
+    if head.isascii() and "'" not in head:
+        # There a word is a run of letters and digits: every other byte to a space, and split.
+        words = head.encode().translate(_ASCII_WORDS).decode().split()
+    else:
+        words = _WORD.findall(text, 0, within)
     if len(words) <= count and len(text) > within:
         words = _WORD.findall(text)
     return " ".join(words[:count]).lower()
@@ -129,6 +137,10 @@ class Splitter:
         # the first one's.
         patterns.append(rf"(?:,\s*|\s+and\s+)(?={_THEN_REQUEST})")
         self._new_question = re.compile("(?i)" + "|".join(patterns)) if patterns else None
+        glues = {word.lower() for word in joiners if word}
+        self._glue = (
+            tuple(f" {word} " for word in glues) if all(w.isascii() for w in glues) else None
+        )
         # "… and he keeps asking me how many …": the question starts at the wh-word.
         embedding = _alternatives(embedding_verbs)
         self._embedded = (
@@ -146,7 +158,7 @@ class Splitter:
     def split(self, message: str) -> list[Clause]:
         clauses: list[Clause] = []
         for sentence, ended_by in _sentences(message):
-            parts = self._new_question.split(sentence) if self._new_question else [sentence]
+            parts = self._questions_in(sentence)
             pieces = [piece for part in parts for piece in self._unembed(part)]
             for number, (part, asks) in enumerate(pieces):
                 part = part.strip(" ,;")  # no word changes: `asks` read the same words
@@ -162,6 +174,23 @@ class Splitter:
                 clauses.append(Clause(part, questioned or bool(asks)))
         return clauses
 
+    def _questions_in(self, sentence: str) -> list[str]:
+        """The sentence cut where a new question starts. A cut needs a comma, or a joiner
+        word between single spaces: an ASCII sentence of single-spaced words with neither is
+        passed without the pattern (which is case-insensitive; in ASCII, lower case shows)."""
+        if self._new_question is None:
+            return [sentence]
+        if (
+            self._glue is not None
+            and "," not in sentence
+            and sentence.isascii()
+            and sentence.count(" ") + 1 == len(sentence.split())
+        ):
+            lowered = f" {sentence.lower()} "
+            if not any(map(lowered.__contains__, self._glue)):
+                return [sentence]
+        return self._new_question.split(sentence)
+
     def _unembed(self, part: str) -> list[tuple[str, bool | None]]:
         """A statement holding a question after an asking verb, as the two: the statement
         keeps no question of its own, the question is scored alone. Each piece comes with
@@ -172,7 +201,7 @@ class Splitter:
             return [(part, True)]
         if self._verbs is not None and part.isascii():
             lowered = part.lower()
-            if not any(verb in lowered for verb in self._verbs):
+            if not any(map(lowered.__contains__, self._verbs)):
                 return [(part, False)]
         found = self._embedded.search(part)
         if found is None or found.start() == 0:

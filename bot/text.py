@@ -28,15 +28,21 @@ _SPECIAL_LETTERS = str.maketrans(
         "`": "'",
     }
 )
+_BACKTICK = "`"  # the only ASCII character folding changes (checked at import)
+assert [chr(code) for code in _SPECIAL_LETTERS if code < 128] == [_BACKTICK]
 _APOSTROPHE_S = re.compile(r"'s\b")
+_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # what _NON_WORD keeps
+_WORD_BYTES = bytes(code if chr(code) in _WORD_CHARACTERS else 32 for code in range(256))
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _STEMMER = snowballstemmer.stemmer("english")
 
 
 def fold(text: str) -> str:
     """Lower-case ASCII with diacritics and Azerbaijani/Turkish letters folded (ş→s, ə→e, ı→i)."""
-    if text.isascii():
-        return text.translate(_SPECIAL_LETTERS).lower()  # nothing to decompose: most messages
+    if text.isascii():  # nothing to decompose: most messages
+        if _BACKTICK in text:  # the one ASCII character the table changes
+            text = text.translate(_SPECIAL_LETTERS)
+        return text.lower()
     text = text.translate(_SPECIAL_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
@@ -51,6 +57,8 @@ def normalise(text: str) -> str:
     folded = fold(text)
     if "'" in folded:  # fold turns the typographic apostrophes into this one
         folded = _APOSTROPHE_S.sub("", folded)
+    if folded.isascii():  # every byte but a-z and 0-9 to a space: the same words
+        return " ".join(folded.encode().translate(_WORD_BYTES).decode().split())
     return _NON_WORD.sub(" ", folded).strip()
 
 
@@ -120,8 +128,10 @@ def spoken_years(words: list[str]) -> list[str]:
     return out
 
 
-# Every word the two functions below read; most texts hold none and are passed as they are.
-NUMBER_WORDS = frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}
+# Every word the two functions below can change or start a change at; most texts hold none
+# and are passed as they are. "one" alone stays a word: only after "twenty" or "two thousand"
+# is it read as a figure, and those are in the set.
+NUMBER_WORDS = (frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}) - {"one"}
 
 
 def spoken_numbers(words: list[str]) -> list[str]:
