@@ -55,6 +55,7 @@ def _noted(answer: Answer) -> bool:
         ("what happened at Ishig?", "exercise_info", ["what happened"]),
         ("who won EFES?", "exercise_info", ["how it ended"]),
         ("where did he say the army is a pillar?", "quote", ["on what occasion"]),
+        ("when did Heydar Aliyev say those words?", "quote", ["when"]),
         ("so when r the 21 pending deals gonna be signed", "agreements_pending", ["when they"]),
         ("any drills in the second half of 2016?", "exercises_2016", ["second"]),
         ("what did the 900 attendees learn?", "events_attendance", ["learned"]),
