@@ -209,7 +209,18 @@ class Splitter:
         return [(part[: found.end()], None), (part[found.end() :], None)]
 
     def asks(self, clause: str) -> bool:
-        """A question word or a request at the start (after "and", "so", "also" …)."""
+        """A question word or a request at the start (after "and", "so", "also" …, or after
+        a word or two set off by a comma: "seriously, tell me …", "by the way, when …")."""
+        if self._asks_at_start(clause):
+            return True
+        comma = clause.find(",", 0, 24)
+        return (
+            comma > 0
+            and clause.count(" ", 0, comma) < 3
+            and self._asks_at_start(clause[comma + 1 :])
+        )
+
+    def _asks_at_start(self, clause: str) -> bool:
         words = _first_words(clause, 6).replace("'", "").replace("’", "")  # "what's": "whats"
         for skip in _OPENERS:
             if words.startswith(skip):
