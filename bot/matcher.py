@@ -27,7 +27,7 @@ WEAK_WEIGHT = 0.25
 UNKNOWN_WEIGHT_FACTOR = 1.5
 # A name the knowledge base has never seen ("NATO", "Pentagon") is what the question is about,
 # more surely than an unknown lower-case word ("tie in", "busy"): it weighs more.
-UNKNOWN_NAME_FACTOR = 2.0
+UNKNOWN_NAME_FACTOR = 2.5
 ANSWER_FACTOR = 0.85
 # "How many …?" wants a figure: facts that give none step aside for a fact that gives one and
 # scores within this much of the best ("how many took part in the courses and visits?").
