@@ -72,6 +72,9 @@ class PartnerGroups:
         self._partners = tuple(country.name for country in kb.partners)
         self._members: dict[str, frozenset[str]] = {}  # filled as groups are asked about
         self._foreign = self._foreign_terms(kb)
+        # The table's own words ("member states") are known here, whatever the facts use.
+        analyse = self.matcher.analyser.analyse
+        self._cue_terms = frozenset(t for cue in self._cues for t in analyse(cue).terms)
 
     def _foreign_terms(self, kb: KnowledgeBase) -> frozenset[str]:
         """The document's words that no fact about the partner list uses ("exercise", "signed"):
@@ -142,7 +145,7 @@ class PartnerGroups:
             return None  # "Is the UK in the EU?": a question about one country, as before
         rest = " ".join(word for index, word in enumerate(words) if index not in covered)
         match = self.matcher.match(rest)
-        if match.unknown or self._foreign.intersection(match.terms):
+        if not self._cue_terms.issuperset(match.unknown) or self._foreign.intersection(match.terms):
             return None  # words no fact knows, or words of another part of the document
         return GroupQuestion(groups, named, unclassified)
 

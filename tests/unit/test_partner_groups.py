@@ -111,6 +111,13 @@ def test_how_many_gives_the_count_and_the_names(engine: QAEngine) -> None:
         assert name in answer.text
 
 
+def test_the_table_s_own_words_are_known_in_a_group_question(engine: QAEngine) -> None:
+    # "member" is no fact's word, but it is the partner-group table's.
+    answer = engine.ask("how many EU member countries are partners of Azerbaijan?")
+    assert answer.fact_id == GROUP_FACT
+    assert "European Union" in answer.text and "Croatia" in answer.text
+
+
 def test_the_middle_east_is_answered_as_western_asia_and_says_so(engine: QAEngine) -> None:
     answer = engine.ask("which partners are from the Middle East?")
     assert answer.title == "Partners in Western Asia"
