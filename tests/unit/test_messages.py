@@ -59,6 +59,15 @@ def test_that_year_is_the_year_the_message_stated(engine: QAEngine) -> None:
     assert "Georgia" in answer.text
 
 
+def test_a_word_set_off_by_a_comma_does_not_hide_a_request(engine: QAEngine) -> None:
+    assert engine.splitter.asks("seriously, tell me about the English classes")
+    assert engine.splitter.asks("by the way, which drills were held?")
+    assert not engine.splitter.asks("in 2016, the army held exercises")
+    assert not engine.splitter.asks("my late grandfather, a colonel, told me about it")
+    answer = engine.ask("parlez-vous français? seriously, tell me about the English classes")
+    assert [part.fact_id for part in answer.parts] == [None, "english_courses"]
+
+
 def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) -> None:
     found = clauses(engine, "my grandpa keeps asking me how many countries signed agreements")
     assert found[-1] == ("how many countries signed agreements", True)
@@ -81,6 +90,7 @@ def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) ->
         ("r the brits on the list?", "partner_check", "United Kingdom"),
         ("Are the Japanese our partners?", "partner_check", "Japan is not"),
         ("how many reps of the armed forces showed up", "events_attendance", "900"),
+        ("are the Poles among the partners?", "partner_check", "Poland"),
     ],
 )
 def test_chatty_questions_are_answered(
@@ -106,6 +116,9 @@ def test_chatty_questions_are_answered(
         "Which exercises did Azerbaijan hold with NATO?",
         "what's the strongest army in the world?",
         "big fan of tanks here 🪖 What tanks does the army use? Any Russian ones?",
+        # A name the knowledge base has never seen: another subject, whatever the words around.
+        "summarise the Britannica article on the armed forces",
+        "is the North Pole a partner?",
     ],
 )
 def test_out_of_scope_stays_out(engine: QAEngine, message: str) -> None:
