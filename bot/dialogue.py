@@ -109,7 +109,7 @@ class Reader:
             # "I read that the army chiefs of three countries meet. Which countries are they?"
             # The question read with what the message said before it, its known words only,
             # wins when it leans on them or is surer than the question alone.
-            within = self.matcher.match(f"{self._known_words(said, names=leans)} {text}")
+            within = self._within(text, match, said, leans=leans)
             # A country named in passing counts only when the question points back at it
             # (`_known_words`): "I study in Germany. How many soldiers…?" is not about Germany.
             # Surer, and about a fact the question's own words belong to: the statement's
@@ -121,6 +121,10 @@ class Reader:
             )
             if within.fact_id is not None and (leans or surer):
                 return Reading(self.cards.answer(text, within), False, match, leans)
+            if leans and context is None and within.fact_id is None and not self._complete(match):
+                # "I'm curious about the population of Turkey. What's the number?": it asks
+                # about the statement, which no fact answers; alone it would ask nothing.
+                return Reading(self.cards.fallback(text, within), True, match, leans)
         if match.fact_id is not None and (not leans or self._complete(match)):
             # A question complete on its own ("Who said the army is a pillar?", "thx!") is a
             # new question, whatever came before: it replaces the context.
@@ -168,6 +172,14 @@ class Reader:
         return False
 
     # -- follow-ups --------------------------------------------------------------------------
+
+    def _within(self, text: str, match: Match, said: str, *, leans: bool) -> Match:
+        """The question read after the known words of what the message stated before it.
+        What those words leave unknown together ("in Baku") is no evidence either way: only
+        the question's own unknown words keep it out."""
+        background = self._known_words(said, names=leans)
+        ignore = self.matcher.unknown_terms(background).difference(match.terms)
+        return self.matcher.match(f"{background} {text}", ignore=ignore)
 
     def _known_words(self, text: str, *, names: bool) -> str:
         """The words of `text` the knowledge base knows: the rest of a statement ("my brother

@@ -252,12 +252,23 @@ class Matcher:
         ]
         return (admitted.union(slotted) if slotted else admitted).__contains__
 
-    def match(self, question: str) -> Match:
-        """The best fact for a question, or a fallback verdict with the nearest facts."""
+    def unknown_terms(self, text: str) -> frozenset[str]:
+        """The terms of `text` that no phrasing holds, weak words aside."""
+        known, weak = self._weights, self.analyser.weak_terms
+        return frozenset(
+            t for t in self.analyser.analyse(text).terms if t not in known and t not in weak
+        )
+
+    def match(self, question: str, *, ignore: frozenset[str] = frozenset()) -> Match:
+        """The best fact for a question, or a fallback verdict with the nearest facts.
+        `ignore`: terms read as if absent (what a statement before the question left unknown:
+        "I work at a school in Baku. Who organises the French lessons?")."""
         analysis = self.analyser.analyse(question)
         mentions = analysis.mentions
-        query = frozenset(analysis.terms)
         terms = analysis.terms
+        if ignore:
+            terms = tuple([t for t in terms if t not in ignore])
+        query = frozenset(terms)
         # A weak word ("u", "hi") is lexicon, not knowledge the document lacks.
         weak = self.analyser.weak_terms
         known = self._weights

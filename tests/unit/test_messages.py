@@ -91,6 +91,13 @@ def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) ->
         ("Are the Japanese our partners?", "partner_check", "Japan is not"),
         ("how many reps of the armed forces showed up", "events_attendance", "900"),
         ("are the Poles among the partners?", "partner_check", "Poland"),
+        # "in Baku" in the backstory is no evidence against the question after it.
+        (
+            "My son teaches at a college in Baku and read about English classes for officers. "
+            "Where are they held?",
+            "english_courses",
+            "Academy",
+        ),
     ],
 )
 def test_chatty_questions_are_answered(
@@ -119,6 +126,8 @@ def test_chatty_questions_are_answered(
         # A name the knowledge base has never seen: another subject, whatever the words around.
         "summarise the Britannica article on the armed forces",
         "is the North Pole a partner?",
+        # It asks about the statement, which no fact answers; alone it would ask nothing.
+        "I'm curious about the population of Turkey. What's the number?",
     ],
 )
 def test_out_of_scope_stays_out(engine: QAEngine, message: str) -> None:
