@@ -15,13 +15,13 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from bot.analysis import Analyser, Analysis
 from bot.entities import Mention
 from bot.index import PhrasingIndex
 from bot.kb.model import Category, Fact, KnowledgeBase
 from bot.text import plain_text
+from bot.ties import Candidate, TieRules
 
 WEAK_WEIGHT = 0.25
 UNKNOWN_WEIGHT_FACTOR = 1.5
@@ -29,28 +29,12 @@ UNKNOWN_WEIGHT_FACTOR = 1.5
 # more surely than an unknown lower-case word ("tie in", "busy"): it weighs more.
 UNKNOWN_NAME_FACTOR = 2.5
 ANSWER_FACTOR = 0.85
-# "How many …?" wants a figure: facts that give none step aside for a fact that gives one and
-# scores within this much of the best ("how many took part in the courses and visits?").
-COUNT_TIE = 0.05
-COUNT_TERM = "count"
-# A name nearly every phrasing of a fact uses ("French" for the French courses, a country, a
-# year) defines it: a question without it, near-tied with a related fact it does not lack, is
-# about the other fact.
 # The kinds of question a per-name fact is asked, read from its phrasings and its gaps'
 # triggers: a question of a kind it is never asked ("How many soldiers does Turkey have?" of
 # "Is Turkey a partner?") is not about it. Only per-name facts: their phrasings are templates
 # that spell out every way they are asked, while a topic's phrasings may fold "who" into a
 # phrase ("who said" reads as "author").
 ASKING_KINDS = ("how many", "when", "where", "who", "why")
-DEFINING_SHARE = 0.9
-DEFINING_TIE = 0.05
-
-
-class Candidate(NamedTuple):
-    """One fact's best score for a question (a named tuple: ten are made per question)."""
-
-    fact_id: str
-    score: float
 
 
 @dataclass(frozen=True)
@@ -112,14 +96,7 @@ class Matcher:
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
-        self._defining = {
-            fact.id: frozenset(
-                term
-                for term in {t for item in per_fact for t in item.terms if _names(t, item)}
-                if sum(term in item.terms for item in per_fact) >= DEFINING_SHARE * len(per_fact)
-            )
-            for fact, per_fact in zip(self._facts, analysed, strict=True)
-        }
+        self._ties = TieRules(kb, self._facts, analysed, self.analyser.weak_terms)
         self._kinds = frozenset(
             term
             for phrase in ASKING_KINDS
@@ -135,11 +112,6 @@ class Matcher:
             for index, fact in enumerate(self._facts)
             if fact.slot
         }
-        self._gives_figure = frozenset(
-            fact.id
-            for fact in self._facts
-            if any(ch.isdigit() for text in (fact.answer, *fact.answers.values()) for ch in text)
-        )
         self._ids = [fact.id for fact in self._facts]
         self._slot = [fact.slot for fact in self._facts]
         self._document = [fact.states_document_fact for fact in self._facts]
@@ -304,15 +276,13 @@ class Matcher:
                 for item in ranking.nearest
             ]
         )
-        if COUNT_TERM in query:
-            candidates = self._with_figures(candidates)
-        candidates = self._defined_first(candidates, query)
+        candidates = self._ties.settle(candidates, query, terms)
         fact_id: str | None = None
         confidence = candidates[0].score if candidates else 0.0
         if candidates and confidence >= self.threshold:
             top = candidates[0]
             runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-            if top.score - runner_up >= self.margin or self._siblings(top, candidates[1]):
+            if top.score - runner_up >= self.margin or self._ties.siblings(top, candidates[1]):
                 fact_id = top.fact_id
         if fact_id is None and unknown and not topical and candidates:
             chat = self._small_talk(query, mentions, extra, unknown)
@@ -354,47 +324,6 @@ class Matcher:
             return None
         index, score = ranking.best[0]
         return Candidate(self._facts[index].id, round(score, 4))
-
-    def _with_figures(self, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
-        """A count question's candidates without the facts that give no figure, when one that
-        gives a figure scores within COUNT_TIE of the best; the usual margin then decides."""
-        if not candidates or candidates[0].fact_id in self._gives_figure:
-            return candidates
-        lead = candidates[0].score
-        if not any(
-            c.fact_id in self._gives_figure and lead - c.score <= COUNT_TIE for c in candidates
-        ):
-            return candidates
-        return tuple(c for c in candidates if c.fact_id in self._gives_figure)
-
-    def _defined_first(
-        self, candidates: tuple[Candidate, ...], query: frozenset[str]
-    ) -> tuple[Candidate, ...]:
-        """The best fact whose defining words the question has, ahead of a near-tied related
-        one whose defining words it lacks: "which languages can officers study?" names no
-        French, so the language courses answer rather than the French ones."""
-        if len(candidates) < 2 or self._defining[candidates[0].fact_id] <= query:
-            return candidates
-        lead = candidates[0].score
-        for place, candidate in enumerate(candidates[1:], start=1):
-            if lead - candidate.score > DEFINING_TIE:
-                break
-            if self._defining[candidate.fact_id] <= query and self._siblings(
-                candidates[0], candidate
-            ):
-                return (candidate, *candidates[:place], *candidates[place + 1 :])
-        return candidates
-
-    def _siblings(self, first: Candidate, second: Candidate) -> bool:
-        """Related facts of one topic: a near tie between them still answers, buttons show both."""
-        a, b = self.kb.fact(first.fact_id), self.kb.fact(second.fact_id)
-        return a.states_document_fact and (b.id in a.related or a.id in b.related)
-
-
-def _names(term: str, analysis: Analysis) -> bool:
-    """A term that names something: a placeholder for a country or training, a year, or a word
-    written with a capital ("English")."""
-    return term.startswith("<") or term.isdigit() or term in analysis.names
 
 
 __all__ = ["Analyser", "Analysis", "Candidate", "Match", "Matcher"]

@@ -248,6 +248,9 @@ def test_matching_reads_no_files(engine: QAEngine, monkeypatch: pytest.MonkeyPat
         # Clearly about a fact with no figure: it answers, and says the figure is not given.
         ("how many servicemen are enrolled in the french classes", "french_courses"),
         ("how many languages are taught?", "courses"),
+        # Both give a figure; what is counted decides: servicemen, or events.
+        ("how many servicemen attended the 2016 conferences and workshops?", "events_attendance"),
+        ("how many conferences and workshops were there in 2016?", "events_2016"),
     ],
 )
 def test_a_count_question_prefers_a_fact_that_gives_a_figure(
