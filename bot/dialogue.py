@@ -145,10 +145,17 @@ class Reader:
         if match.fact_id is not None:
             return Reading(self.cards.answer(text, match), stray, match, leans)
         inner = self._inner_question(text)
-        if inner is not None:
-            reading = self.read(inner, context, said)
-            if reading.answer.matched:
-                return reading
+        reading = self.read(inner, context, said) if inner is not None else None
+        if reading is not None and reading.answer.outcome is Outcome.FACT:
+            return reading
+        # "bye for now, and thanks": no question in it, and its opening words are small talk.
+        opening = text.split(",", 1)[0]
+        if opening != text:
+            chat = self.matcher.match(opening)
+            if chat.fact_id is not None and not self.kb.fact(chat.fact_id).states_document_fact:
+                return Reading(self.cards.answer(opening, chat), False, chat)
+        if reading is not None and reading.answer.matched:
+            return reading
         return Reading(self.cards.fallback(text, match), stray, match, leans)
 
     def elliptical(self, text: str) -> bool:

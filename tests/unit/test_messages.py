@@ -176,6 +176,9 @@ def test_a_question_with_words_of_its_own_is_not_answered_by_a_statement(
         ("hey there", "greeting"),
         ("which foreign govts does the mil work with one on one", "partners"),
         ("how many AF staff went to the events", "events_attendance"),
+        # No question, and the opening words before the comma are small talk.
+        ("i must leave now, see you", "goodbye"),
+        ("Hello, I am a student of history", "greeting"),
     ],
 )
 def test_chat_greetings_and_spellings(engine: QAEngine, message: str, fact_id: str) -> None:
