@@ -20,6 +20,7 @@ NEW_SETS = (
     "chatty_holdout",
     "chatty_dev",
     "chatty_dev2",
+    "chatty_holdout2",
     "multipart",
     "followups",
     "not_said",
