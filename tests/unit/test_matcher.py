@@ -40,6 +40,9 @@ def test_normalisation_folds_azerbaijani_and_turkish_letters() -> None:
         ("who organizes the French language courses", "french_courses", "Embassy of France"),
         ("where will English courses be held", "english_courses", "Academy"),
         ("what did Heydar Aliyev say", "quote", "pillar"),
+        ("what did he say about the army?", "quote", "pillar"),
+        # What a text says is what it is about, not who said something.
+        ("What does the text say?", "about", "Bilateral and multilateral military cooperation"),
         ("what are the Partnership Goals", "partnership_goals", "Individual Partnership"),
         ("Is military cooperation growing?", "cooperation_growth", "every year"),
     ],
