@@ -67,7 +67,10 @@ class Reader:
         self._followup_set = frozenset(self._followups)
         self._longest_followup = max(map(len, self._followups), default=0)
         self._anaphora = lexicon.anaphora
-        self._year_anaphora = lexicon.year_anaphora
+        self._named_anaphora = (
+            (lexicon.year_anaphora, Category.YEAR),
+            (lexicon.country_anaphora, Category.COUNTRY),
+        )
         self._more = lexicon.more_phrases
         self._more_words = frozenset(w for phrase in self._more for w in phrase.split())
         self._wh_words = lexicon.wh_words
@@ -97,7 +100,7 @@ class Reader:
 
     def read(self, text: str, context: Context | None, said: str = "") -> Reading:
         """The clause's answer; `said` is what the same message stated before it."""
-        text = self._with_year(text, context, said)
+        text = self._with_named(text, context, said)
         match = self.matcher.match(text)
         about = context.entities if context is not None else ()
         grouped = self.cards.group_answer(text, match, about)  # "which partners are in the EU?"
@@ -224,19 +227,21 @@ class Reader:
         names = [m for m in match.mentions if m.category is not Category.YEAR]
         return len(own) + len(names) > MAX_CONTENT_OF_ELLIPSIS
 
-    def _with_year(self, text: str, context: Context | None, said: str = "") -> str:
-        """ "that year" read as the year the message stated before ("I'm going there in 2017.
-        Where do they meet that year?") or else the one the conversation was about."""
-        if not self._year_anaphora:
-            return text
+    def _with_named(self, text: str, context: Context | None, said: str = "") -> str:
+        """ "that year", "my country" read as the year or country the message stated before
+        ("I'm going there in 2017. Where do they meet that year?", "I am from Kirgizstan. Is
+        my country a partner?") or else the one the conversation was about."""
         words = f" {' '.join(normalise(text).split())} "
-        if not any(f" {phrase} " in words for phrase in self._year_anaphora):
-            return text
-        stated = self.matcher.analyser.analyse(said, correct=False).mentions if said else ()
-        years = [m.key for m in stated if m.category is Category.YEAR]
-        if not years and context is not None:
-            years = [key for category, key in context.entities if category == Category.YEAR.value]
-        return f"{text} {years[-1]}" if years else text
+        for phrases, category in self._named_anaphora:
+            if not any(f" {phrase} " in words for phrase in phrases):
+                continue
+            stated = self.matcher.analyser.analyse(said, correct=False).mentions if said else ()
+            keys = [m.key for m in stated if m.category is category]
+            if not keys and context is not None:
+                keys = [key for kind, key in context.entities if kind == category.value]
+            if keys:
+                text = f"{text} {keys[-1]}"
+        return text
 
     def own_terms(self, match: Match) -> list[str]:
         """Content words: no question words ("how many" included), no placeholders."""

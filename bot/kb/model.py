@@ -120,6 +120,7 @@ class Lexicon:
     followup_phrases: frozenset[str] = frozenset()  # "and", "what about" …: refers back
     anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
     year_anaphora: frozenset[str] = frozenset()  # "that year": the year talked about
+    country_anaphora: frozenset[str] = frozenset()  # "my country": the country talked about
     more_phrases: frozenset[str] = frozenset()  # "tell me more": the next related card
     # "everything", "what happened", "what does the document say": a question so worded about
     # a year or a country asks for every fact on it.

@@ -96,6 +96,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         followup_phrases=_word_set(log, name, data, "followup_phrases"),
         anaphora=_word_set(log, name, data, "anaphora"),
         year_anaphora=_word_set(log, name, data, "year_anaphora"),
+        country_anaphora=_word_set(log, name, data, "country_anaphora"),
         more_phrases=_word_set(log, name, data, "more_phrases"),
         summary_phrases=_word_set(log, name, data, "summary_phrases"),
     )

@@ -91,6 +91,12 @@ def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) ->
         ("Are the Japanese our partners?", "partner_check", "Japan is not"),
         ("how many reps of the armed forces showed up", "events_attendance", "900"),
         ("are the Poles among the partners?", "partner_check", "Poland"),
+        # "my country" is the country the message stated before.
+        (
+            "I grew up in Latvia. Does my country cooperate with the Azerbaijani army?",
+            "partner_check",
+            "Latvia",
+        ),
         # "in Baku" in the backstory is no evidence against the question after it.
         (
             "My son teaches at a college in Baku and read about English classes for officers. "
