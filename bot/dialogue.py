@@ -153,7 +153,7 @@ class Reader:
             return reading
         # "bye for now, and thanks": no question in it, and its opening words are small talk.
         opening = text.split(",", 1)[0]
-        if opening != text:
+        if opening != text and not self._asks(text):
             chat = self.matcher.match(opening)
             if chat.fact_id is not None and not self.kb.fact(chat.fact_id).states_document_fact:
                 return Reading(self.cards.answer(opening, chat), False, chat)

@@ -132,6 +132,7 @@ def test_chatty_questions_are_answered(
         # A name the knowledge base has never seen: another subject, whatever the words around.
         "summarise the Britannica article on the armed forces",
         "is the North Pole a partner?",
+        "Can you translate 'good morning, commander' into Russian for me?",
         # It asks about the statement, which no fact answers; alone it would ask nothing.
         "I'm curious about the population of Turkey. What's the number?",
     ],
