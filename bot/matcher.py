@@ -112,6 +112,7 @@ class Matcher:
             for index, fact in enumerate(self._facts)
             if fact.slot
         }
+        self._question_words = kb.lexicon.question_words
         self._ids = [fact.id for fact in self._facts]
         self._slot = [fact.slot for fact in self._facts]
         self._document = [fact.states_document_fact for fact in self._facts]
@@ -284,7 +285,7 @@ class Matcher:
             runner_up = candidates[1].score if len(candidates) > 1 else 0.0
             if top.score - runner_up >= self.margin or self._ties.siblings(top, candidates[1]):
                 fact_id = top.fact_id
-        if fact_id is None and unknown and not topical and candidates:
+        if fact_id is None and unknown and not topical and candidates and not self._asks(question):
             chat = self._small_talk(query, mentions, extra, unknown)
             if chat is not None:
                 fact_id, confidence, candidates = chat.fact_id, chat.score, (chat, *candidates)
@@ -298,6 +299,12 @@ class Matcher:
             terms=terms,
             unknown=unknown,
         )
+
+    def _asks(self, text: str) -> bool:
+        """A question word first ("was anyone hurt?"): with a word no fact knows, it asks
+        about something else, and small talk does not answer it."""
+        first = text.lstrip().split(" ", 1)[0].lower().strip("?!.,")
+        return first in self._question_words
 
     def _small_talk(
         self,

@@ -133,6 +133,8 @@ def test_chatty_questions_are_answered(
         "summarise the Britannica article on the armed forces",
         "is the North Pole a partner?",
         "Can you translate 'good morning, commander' into Russian for me?",
+        # A question with a word no fact knows is no small talk ("anyone" greets elsewhere).
+        "There was a fire at the base on the news. Was anyone hurt?",
         # It asks about the statement, which no fact answers; alone it would ask nothing.
         "I'm curious about the population of Turkey. What's the number?",
     ],
