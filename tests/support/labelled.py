@@ -21,6 +21,8 @@ NEW_SETS = (
     "chatty_dev",
     "chatty_dev2",
     "chatty_holdout2",
+    "chatty_dev3",
+    "chatty_dev4",
     "multipart",
     "followups",
     "not_said",
