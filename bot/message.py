@@ -123,20 +123,10 @@ class Splitter:
         asking = _alternatives(self.question_words)
         opening = _alternatives(word.lower() for word in wh_words)
         glue = _alternatives(joiners)
-        # A new question starts at a joiner before a question word (", and how …", " and is
-        # …") or at a comma before a wh-word (", which …"); a bare ", is …" is more often
-        # the same question going on ("how is it going, is it growing?").
-        patterns = []
-        if asking and glue:
-            # "…, and with whom …": a preposition may come before the question word.
-            preposition = r"(?:(?:with|for|in|at|from|to|by|about|of|on)\s+)?"
-            patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+{preposition}(?:{asking})\b)")
-        if opening:
-            patterns.append(rf",\s*(?=(?:{opening})\b)")
-        # "give me an overview, then the list of partners": a second request whose verb is
-        # the first one's.
-        patterns.append(rf"(?:,\s*|\s+and\s+)(?={_THEN_REQUEST})")
-        self._new_question = re.compile("(?i)" + "|".join(patterns)) if patterns else None
+        self._new_question = _new_question_pattern(asking, opening, glue)
+        # In a sentence ended by "." or "!", only a wh-word after a joiner starts a question:
+        # "I am a retired colonel and was pointed here by a colleague." states one thing.
+        self._new_question_stated = _new_question_pattern(opening, opening, glue)
         glues = {word.lower() for word in joiners if word}
         self._glue = (
             tuple(f" {word} " for word in glues) if all(w.isascii() for w in glues) else None
@@ -158,7 +148,7 @@ class Splitter:
     def split(self, message: str) -> list[Clause]:
         clauses: list[Clause] = []
         for sentence, ended_by in _sentences(message):
-            parts = self._questions_in(sentence)
+            parts = self._questions_in(sentence, stated=bool(ended_by) and "?" not in ended_by)
             pieces = [piece for part in parts for piece in self._unembed(part)]
             for number, (part, asks) in enumerate(pieces):
                 part = part.strip(" ,;")  # no word changes: `asks` read the same words
@@ -174,12 +164,10 @@ class Splitter:
                 clauses.append(Clause(part, questioned or bool(asks)))
         return clauses
 
-    def _questions_in(self, sentence: str) -> list[str]:
+    def _questions_in(self, sentence: str, *, stated: bool = False) -> list[str]:
         """The sentence cut where a new question starts. A cut needs a comma, or a joiner
         word between single spaces: an ASCII sentence of single-spaced words with neither is
         passed without the pattern (which is case-insensitive; in ASCII, lower case shows)."""
-        if self._new_question is None:
-            return [sentence]
         if (
             self._glue is not None
             and "," not in sentence
@@ -189,7 +177,8 @@ class Splitter:
             lowered = f" {sentence.lower()} "
             if not any(map(lowered.__contains__, self._glue)):
                 return [sentence]
-        return self._new_question.split(sentence)
+        pattern = self._new_question_stated if stated else self._new_question
+        return pattern.split(sentence)
 
     def _unembed(self, part: str) -> list[tuple[str, bool | None]]:
         """A statement holding a question after an asking verb, as the two: the statement
@@ -238,6 +227,23 @@ class Splitter:
                 return True
             space = words.find(" ", space + 1)
         return False
+
+
+def _new_question_pattern(asking: str, opening: str, glue: str) -> re.Pattern[str]:
+    """Where a new question starts: at a joiner before a question word (", and how …", " and
+    is …") or at a comma before a wh-word (", which …"); a bare ", is …" is more often the
+    same question going on ("how is it going, is it growing?")."""
+    patterns = []
+    if asking and glue:
+        # "…, and with whom …": a preposition may come before the question word.
+        preposition = r"(?:(?:with|for|in|at|from|to|by|about|of|on)\s+)?"
+        patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+{preposition}(?:{asking})\b)")
+    if opening:
+        patterns.append(rf",\s*(?=(?:{opening})\b)")
+    # "give me an overview, then the list of partners": a second request whose verb is the
+    # first one's.
+    patterns.append(rf"(?:,\s*|\s+and\s+)(?={_THEN_REQUEST})")
+    return re.compile("(?i)" + "|".join(patterns))
 
 
 def _sentences(message: str) -> list[tuple[str, str]]:

@@ -59,6 +59,13 @@ def test_that_year_is_the_year_the_message_stated(engine: QAEngine) -> None:
     assert "Georgia" in answer.text
 
 
+def test_a_stated_sentence_is_cut_only_before_a_wh_word(engine: QAEngine) -> None:
+    stated = "I served in the navy and was sent abroad twice."
+    assert clauses(engine, stated) == [(stated.rstrip("."), False)]
+    assert len(clauses(engine, "I served in the navy and is Turkey a partner?")) == 2
+    assert len(clauses(engine, "I served in the navy and what about Turkey.")) == 2
+
+
 def test_a_word_set_off_by_a_comma_does_not_hide_a_request(engine: QAEngine) -> None:
     assert engine.splitter.asks("seriously, tell me about the English classes")
     assert engine.splitter.asks("by the way, which drills were held?")
