@@ -183,6 +183,7 @@ def test_a_question_about_what_the_document_never_mentions_stays_refused(
         ),
         ("give me an overview of Georgia", ["trilateral_meetings", "trilateral_2017"]),
         ("what does the document say about France?", ["partner_check", "french_courses"]),
+        ("2017 as a whole, please", ["exercises_2017", "trilateral_2017"]),
     ],
 )
 def test_a_summary_gathers_every_fact_on_the_name(
