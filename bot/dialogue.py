@@ -124,11 +124,11 @@ class Reader:
             )
             if within.fact_id is not None and (leans or surer):
                 return Reading(self.cards.answer(text, within), False, match, leans)
-            if leans and context is None and within.fact_id is None and not self._complete(match):
+            if leans and context is None and within.fact_id is None and not self.complete(match):
                 # "I'm curious about the population of Turkey. What's the number?": it asks
                 # about the statement, which no fact answers; alone it would ask nothing.
                 return Reading(self.cards.fallback(text, within), True, match, leans)
-        if match.fact_id is not None and (not leans or self._complete(match)):
+        if match.fact_id is not None and (not leans or self.complete(match)):
             # A question complete on its own ("Who said the army is a pillar?", "thx!") is a
             # new question, whatever came before: it replaces the context.
             return Reading(self.cards.answer(text, match), stray, match, leans)
@@ -140,7 +140,7 @@ class Reader:
             resolved = self._resolve(text, match, context)
             if resolved is not None:
                 return Reading(resolved, False, match, True)
-            if leans and not self._complete(match):
+            if leans and not self.complete(match):
                 # "and in 2017?" after the agreements: it asks about the agreements, which the
                 # document does not give for 2017; the 2017 exercises would answer another
                 # question than the one asked.
@@ -217,7 +217,7 @@ class Reader:
         own = [t for t in match.terms if t not in self._weak and not t.startswith("<")]
         return len(own) <= MAX_CONTENT_OF_ELLIPSIS
 
-    def _complete(self, match: Match) -> bool:
+    def complete(self, match: Match) -> bool:
         """Two things of its own (content words, or a country or training it names), or small
         talk: it needs no context. A year alone does not make it complete ("and in 2016?")."""
         fact = self.kb.get(match.fact_id or "")

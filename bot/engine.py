@@ -94,6 +94,7 @@ class QAEngine:
             reading = self.reader.read(clause.text, running, said.strip())
             if (
                 reading.leans
+                and not self.reader.complete(reading.match)
                 and reading.answer.outcome is Outcome.FACT
                 and readings
                 and readings[-1].stray

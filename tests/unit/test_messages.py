@@ -59,6 +59,12 @@ def test_that_year_is_the_year_the_message_stated(engine: QAEngine) -> None:
     assert "Georgia" in answer.text
 
 
+def test_a_complete_question_after_an_unanswered_one_is_answered(engine: QAEngine) -> None:
+    # "this paper" points back, but the question is whole on its own.
+    answer = engine.ask("I need a motto for my essay. What does the Aliyev quote in this text say?")
+    assert [part.fact_id for part in answer.parts] == [None, "quote"]
+
+
 def test_a_stated_sentence_is_cut_only_before_a_wh_word(engine: QAEngine) -> None:
     stated = "I served in the navy and was sent abroad twice."
     assert clauses(engine, stated) == [(stated.rstrip("."), False)]
