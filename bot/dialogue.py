@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from bot.answers import Answer, Outcome
 from bot.cards import Cards
 from bot.entities import Mention
-from bot.kb.model import Category, KnowledgeBase
+from bot.kb.model import Category, Fact, KnowledgeBase
 from bot.matcher import Match, Matcher
 from bot.text import normalise
 
@@ -51,6 +51,9 @@ class Reading:
     stray: bool  # it uses words no phrasing knows: a question the document does not answer
     match: Match  # the clause read on its own, for the fallback's nearest topics
     leans: bool = False  # it points back at what came before ("and Spain?", "when?")
+
+
+_CATEGORIES = frozenset(category.value for category in Category)
 
 
 class Reader:
@@ -265,7 +268,8 @@ class Reader:
         # Otherwise the clause read together with what the conversation was about, answered by
         # the last card or one related to it: a follow-up does not leave the topic.
         topic = {fact.id, *fact.related}
-        expanded = self.matcher.match(f"{text} {self._about(context, match.mentions)}")
+        about = self._about(context, match.mentions, self._replaced(fact, match))
+        expanded = self.matcher.match(f"{text} {about}")
         # Ranked by both readings; the clause alone may name the topic better ("and where will
         # English be taught?" after the French courses: the context's France does not fit).
         with_context = {c.fact_id: c.score for c in expanded.candidates}
@@ -292,12 +296,28 @@ class Reader:
         answer = self.cards.answer(text, chosen)
         return answer if answer.outcome is Outcome.FACT else None
 
-    def _about(self, context: Context, mentions: Sequence[Mention]) -> str:
+    def _replaced(self, fact: Fact, match: Match) -> frozenset[str]:
+        """The fact's defining names, when the clause names a related fact's instead: "and
+        english?" after the French courses asks about English, not French."""
+        own = self.matcher.defining(fact.id)
+        others = {t for r in fact.related for t in self.matcher.defining(r)} - own
+        return own if others.intersection(match.terms) else frozenset()
+
+    def _about(
+        self, context: Context, mentions: Sequence[Mention], dropped: frozenset[str] = frozenset()
+    ) -> str:
         """Words for what the context was about: the card's title and the names it concerned,
-        less any kind of name the clause brings anew ("and in 2016?" replaces the year)."""
+        less any kind of name the clause brings anew ("and in 2016?" replaces the year), and
+        less the `dropped` terms' words."""
         fact = self.kb.fact(context.fact_id)
         replaced = {m.category for m in mentions}
-        words = [fact.title]
+        title = fact.title
+        if dropped:
+            analyse = self.matcher.analyser.analyse
+            title = " ".join(w for w in title.split() if not dropped.issuperset(analyse(w).terms))
+        words = [title]
+        # A placeholder ("<country>") among the dropped terms drops the names of its kind.
+        replaced |= {Category(t[1:-1]) for t in dropped if t[1:-1] in _CATEGORIES}
         words += [key for category, key in context.entities if Category(category) not in replaced]
         text = " ".join(words)
         if Category.YEAR in replaced:

@@ -225,6 +225,10 @@ class Matcher:
         ]
         return (admitted.union(slotted) if slotted else admitted).__contains__
 
+    def defining(self, fact_id: str) -> frozenset[str]:
+        """The names that define a fact (see bot/ties.py)."""
+        return self._ties.defining(fact_id)
+
     def unknown_terms(self, text: str) -> frozenset[str]:
         """The terms of `text` that no phrasing holds, weak words aside."""
         known, weak = self._weights, self.analyser.weak_terms

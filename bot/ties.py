@@ -74,6 +74,10 @@ class TieRules:
         after = terms[terms.index(COUNT_TERM) + 1 :]
         return next((term for term in after if term not in self._weak), None)
 
+    def defining(self, fact_id: str) -> frozenset[str]:
+        """The names nearly every phrasing of the fact uses ("French" for the French courses)."""
+        return self._defining.get(fact_id, frozenset())
+
     def settle(
         self, candidates: tuple[Candidate, ...], query: frozenset[str], terms: tuple[str, ...]
     ) -> tuple[Candidate, ...]:

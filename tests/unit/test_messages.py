@@ -301,6 +301,11 @@ def ask_in_turn(engine: QAEngine, *messages: str) -> list[str | None]:
             ("Where are the French courses held?", "who teaches English?"),
             ["french_courses", "english_courses"],
         ),
+        # A related card's defining name replaces the last card's: English, not French.
+        (
+            ("who runs the French lessons?", "and English?", "and French?"),
+            ["french_courses", "english_courses", "french_courses"],
+        ),
         (
             ("do Azerbaijan, Turkey and Georgia hold joint meetings?", "where?"),
             ["trilateral_meetings", "trilateral_2017"],
