@@ -126,7 +126,11 @@ class Reader:
                 term in vocabulary for term in self.own_terms(match)
             )
             if within.fact_id is not None and (leans or surer):
-                return Reading(self.cards.answer(text, within), False, match, leans)
+                # Leaning on the statement, the question asks what the statement says it
+                # wants ("I'd love to see the names of the 34 countries. Can you list them?"):
+                # what it asks beyond the card is read from both.
+                asked = f"{said} {text}" if leans else text
+                return Reading(self.cards.answer(asked, within), False, match, leans)
             if leans and context is None and within.fact_id is None and not self.complete(match):
                 # "I'm curious about the population of Turkey. What's the number?": it asks
                 # about the statement, which no fact answers; alone it would ask nothing.

@@ -132,6 +132,15 @@ def test_backstory_before_the_question_asks_nothing(engine: QAEngine) -> None:
     assert answer.fact_id == "trilateral_meetings" and not answer.gaps
 
 
+def test_a_question_leaning_on_the_statement_asks_what_the_statement_wants(
+    engine: QAEngine,
+) -> None:
+    answer = engine.ask(
+        "I'm after the names of all 34 countries with those pacts. Could you list them?"
+    )
+    assert answer.fact_id == "agreements_signed" and _noted(answer)
+
+
 def test_what_follows_the_question_still_asks(engine: QAEngine) -> None:
     answer = engine.ask("Who exactly attends the trilateral meetings? names of the generals pls")
     assert answer.fact_id == "trilateral_meetings" and _noted(answer)
