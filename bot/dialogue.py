@@ -111,7 +111,7 @@ class Reader:
             return Reading(grouped, not grouped.matched, match)
         stray = bool(match.unknown)
         leans = self._leans_on_context(text, match)
-        if said and not stray:
+        if said:
             # "I read that the army chiefs of three countries meet. Which countries are they?"
             # The question read with what the message said before it, its known words only,
             # wins when it leans on them or is surer than the question alone.

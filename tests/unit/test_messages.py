@@ -104,6 +104,13 @@ def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) ->
         ("Are the Japanese our partners?", "partner_check", "Japan is not"),
         ("how many reps of the armed forces showed up", "events_attendance", "900"),
         ("are the Poles among the partners?", "partner_check", "Poland"),
+        # The topic first, then a question pointing back at it, with a word of its own that
+        # no fact knows ("already"): read together, the topic answers.
+        (
+            "english lessons for officers, are they already happening?",
+            "english_courses",
+            "Academy",
+        ),
         # "my country" is the country the message stated before.
         (
             "I grew up in Latvia. Does my country cooperate with the Azerbaijani army?",
