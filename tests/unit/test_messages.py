@@ -75,6 +75,7 @@ def test_a_stated_sentence_is_cut_only_before_a_wh_word(engine: QAEngine) -> Non
 def test_a_word_set_off_by_a_comma_does_not_hide_a_request(engine: QAEngine) -> None:
     assert engine.splitter.asks("seriously, tell me about the English classes")
     assert engine.splitter.asks("by the way, which drills were held?")
+    assert engine.splitter.asks("lol do they learn French somewhere")  # an interjection first
     assert not engine.splitter.asks("in 2016, the army held exercises")
     assert not engine.splitter.asks("my late grandfather, a colonel, told me about it")
     answer = engine.ask("parlez-vous français? seriously, tell me about the English classes")
