@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from bot.analysis import PLACEHOLDERS
 from bot.answers import Answer, Outcome
 from bot.cards import Cards
 from bot.entities import Mention
@@ -51,9 +52,6 @@ class Reading:
     stray: bool  # it uses words no phrasing knows: a question the document does not answer
     match: Match  # the clause read on its own, for the fallback's nearest topics
     leans: bool = False  # it points back at what came before ("and Spain?", "when?")
-
-
-_CATEGORIES = frozenset(category.value for category in Category)
 
 
 class Reader:
@@ -239,10 +237,12 @@ class Reader:
         ("I'm going there in 2017. Where do they meet that year?", "I am from Kirgizstan. Is
         my country a partner?") or else the one the conversation was about."""
         words = f" {' '.join(normalise(text).split())} "
+        stated: tuple[Mention, ...] | None = None  # the statement's names, read when needed
         for phrases, category in self._named_anaphora:
             if not any(f" {phrase} " in words for phrase in phrases):
                 continue
-            stated = self.matcher.analyser.analyse(said, correct=False).mentions if said else ()
+            if stated is None:
+                stated = self.matcher.analyser.analyse(said, correct=False).mentions
             keys = [m.key for m in stated if m.category is category]
             if not keys and context is not None:
                 keys = [key for kind, key in context.entities if kind == category.value]
@@ -321,7 +321,7 @@ class Reader:
             title = " ".join(w for w in title.split() if not dropped.issuperset(analyse(w).terms))
         words = [title]
         # A placeholder ("<country>") among the dropped terms drops the names of its kind.
-        replaced |= {Category(t[1:-1]) for t in dropped if t[1:-1] in _CATEGORIES}
+        replaced |= {category for category, term in PLACEHOLDERS.items() if term in dropped}
         words += [key for category, key in context.entities if Category(category) not in replaced]
         text = " ".join(words)
         if Category.YEAR in replaced:

@@ -87,23 +87,9 @@ _ELIDED = re.compile(r"(?i)(?:and\s+)?then\s+(?=(?:the|a|an|all|your|some|any|it
 
 # Words before a question that do not change what it asks: "and", "so", a greeting ("hey do
 # they work with Israel").
-_OPENERS = (
-    "and ",
-    "so ",
-    "also ",
-    "plus ",
-    "but ",
-    "then ",
-    "ok ",
-    "okay ",
-    "hey ",
-    "hi ",
-    "yo ",
-    "lol ",
-    "btw ",
-    "well ",
-    "oh ",
-)
+_CONNECTIVES = ("and ", "so ", "also ", "plus ", "but ", "then ", "ok ", "okay ", "well ")
+_ASIDES = ("hey ", "hi ", "yo ", "lol ", "btw ", "oh ")  # a greeting or an aside
+_OPENERS = _CONNECTIVES + _ASIDES
 
 
 def _first_words(text: str, count: int, within: int = 80) -> str:
