@@ -336,8 +336,10 @@ async def stop(application: AnyApplication, server: WebhookServer) -> None:
     await server.stop()
     if application.running:
         await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
+    # post_init may have started the bot's own tasks (the broadcaster) though the application
+    # never ran (the port was taken): post_stop ends them before shutdown closes their store.
+    if application.post_stop is not None:
+        await application.post_stop(application)
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)

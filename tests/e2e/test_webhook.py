@@ -493,6 +493,8 @@ def test_run_webhook_says_in_one_line_when_it_cannot_listen(
         )
         with caplog.at_level(logging.INFO):
             assert run_webhook(application, settings) == 1
+    # post_init had started the broadcaster: it was stopped before the store was closed.
+    assert not application.bot_data.broadcaster.may_send()
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert errors == [
         f"webhook: cannot listen on 127.0.0.1 port {port}: Address already in use "
