@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.analysis import Analyser, Analysis
@@ -231,10 +231,12 @@ class Matcher:
 
     def unknown_terms(self, text: str) -> frozenset[str]:
         """The terms of `text` that no phrasing holds, weak words aside."""
+        return frozenset(self._unknown(self.analyser.analyse(text).terms))
+
+    def _unknown(self, terms: Iterable[str]) -> tuple[str, ...]:
+        # A weak word ("u", "hi") is lexicon, not knowledge the document lacks.
         known, weak = self._weights, self.analyser.weak_terms
-        return frozenset(
-            t for t in self.analyser.analyse(text).terms if t not in known and t not in weak
-        )
+        return tuple([t for t in terms if t not in known and t not in weak])
 
     def match(self, question: str, *, ignore: frozenset[str] = frozenset()) -> Match:
         """The best fact for a question, or a fallback verdict with the nearest facts.
@@ -246,10 +248,7 @@ class Matcher:
         if ignore:
             terms = tuple([t for t in terms if t not in ignore])
         query = frozenset(terms)
-        # A weak word ("u", "hi") is lexicon, not knowledge the document lacks.
-        weak = self.analyser.weak_terms
-        known = self._weights
-        unknown = tuple([t for t in query if t not in known and t not in weak])
+        unknown = self._unknown(query)
         if not query:
             return Match(question, None, 0.0, (), mentions, terms=terms, unknown=unknown)
         # An unknown name ("NATO") weighs more than an unknown word: only the question's own
