@@ -33,8 +33,11 @@ assert [chr(code) for code in _SPECIAL_LETTERS if code < 128] == [_BACKTICK]
 _APOSTROPHE_S = re.compile(r"'s\b")
 _WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # what _NON_WORD keeps
 _WORD_BYTES = bytes(code if chr(code) in _WORD_CHARACTERS else 32 for code in range(256))
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Latin letters, digits and the Russian alphabet (ё read as е, as most people type it).
+_NON_WORD = re.compile(r"[^a-z0-9а-я]+")
+_SHORT_I = "\u0438\u0306"  # и + combining breve: й as NFKD writes it, kept whole
 _STEMMER = snowballstemmer.stemmer("english")
+_RUSSIAN_STEMMER = snowballstemmer.stemmer("russian")
 
 
 def fold(text: str) -> str:
@@ -44,8 +47,10 @@ def fold(text: str) -> str:
             text = text.translate(_SPECIAL_LETTERS)
         return text.lower()
     text = text.translate(_SPECIAL_LETTERS)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    if _SHORT_I in decomposed:  # й is a letter of its own, not и with a mark (ё is е)
+        decomposed = decomposed.replace(_SHORT_I, "й")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 # One clause is normalised by the analyser, the follow-up checks, the group reader and the
@@ -64,7 +69,10 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """English Snowball stem, cached because the same words recur in every question."""
+    """Snowball stem, Russian for a Cyrillic word and English for any other; cached because the
+    same words recur in every question."""
+    if word and "а" <= word[0] <= "я":
+        return str(_RUSSIAN_STEMMER.stemWord(word))
     return str(_STEMMER.stemWord(word))
 
 
