@@ -71,7 +71,7 @@ class Analyser:
         phrasing_words = {
             word
             for fact in kb.facts
-            for question in fact.questions
+            for question in fact.phrasings
             for word in normalise(question).split()
         }
         lexicon_words = {word for key in self._phrases for word in key}

@@ -15,7 +15,7 @@ import yaml
 
 from bot.dialogue import Context
 from bot.engine import QAEngine
-from bot.kb.model import KnowledgeError, Problem
+from bot.kb.model import TRANSLATED, KnowledgeError, Problem
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -130,7 +130,15 @@ def command_check(
         print(f"{len(problems)} problem(s) in {directory}", file=stderr)
         return 1
     phrasings = sum(len(fact.questions) for fact in engine.kb.facts)
-    print(f"OK: {len(engine.kb.facts)} facts, {phrasings} phrasings in {directory}", file=stdout)
+    per_language = "".join(
+        f", {sum(len(f.translations[language].questions) for f in engine.kb.facts)} in {language}"
+        for language in TRANSLATED
+        if all(language in fact.translations for fact in engine.kb.facts)
+    )
+    print(
+        f"OK: {len(engine.kb.facts)} facts, {phrasings} phrasings{per_language} in {directory}",
+        file=stdout,
+    )
     return 0
 
 

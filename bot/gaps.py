@@ -25,10 +25,13 @@ class _Rule:
     gap: Gap
     triggers: tuple[frozenset[str], ...]
     unless: tuple[frozenset[str], ...]
+    translated: tuple[frozenset[str], ...] = ()  # the triggers of the fact's translations
 
     def fires(self, terms: frozenset[str]) -> bool:
         """The question holds every term of a trigger, and not every term of an `unless`."""
-        return _holds_one(self.triggers, terms) and not _holds_one(self.unless, terms)
+        return (
+            _holds_one(self.triggers, terms) or _holds_one(self.translated, terms)
+        ) and not _holds_one(self.unless, terms)
 
 
 class GapNotes:
@@ -39,11 +42,15 @@ class GapNotes:
         self.analyser = analyser
         self._last: tuple[tuple[str, bool], frozenset[str]] | None = None
         self._rules: dict[str, tuple[_Rule, ...]] = {
-            fact.id: tuple(self._rule(gap) for gap in fact.gaps) for fact in kb.facts if fact.gaps
+            fact.id: tuple(self._rule(fact, number) for number in range(len(fact.gaps)))
+            for fact in kb.facts
+            if fact.gaps
         }
 
-    def _rule(self, gap: Gap) -> _Rule:
-        return _Rule(gap, self._read(gap.triggers), self._read(gap.unless))
+    def _rule(self, fact: Fact, number: int) -> _Rule:
+        gap = fact.gaps[number]
+        translated = self._read(_translated_triggers(fact, number))
+        return _Rule(gap, self._read(gap.triggers), self._read(gap.unless), translated)
 
     def _read(self, phrasings: Iterable[str]) -> tuple[frozenset[str], ...]:
         """Phrasings read as knowledge-base phrasings are: no typo correction."""
@@ -108,7 +115,7 @@ class GapNotes:
         found: list[Problem] = []
         for fact in self.kb.facts:
             asked = {q for gap in fact.gaps for q in gap.questions}
-            ordinary = [q for q in fact.questions if q not in asked]
+            ordinary = [q for q in fact.phrasings if q not in asked]
             for rule in self._rules.get(fact.id, ()):
                 found += self._rule_problems(fact, rule, ordinary)
         return found
@@ -116,8 +123,10 @@ class GapNotes:
     def _rule_problems(self, fact: Fact, rule: _Rule, ordinary: list[str]) -> list[Problem]:
         gap = rule.gap
         messages: list[str] = []
-        phrasings = (*gap.triggers, *gap.unless)
-        for phrasing, terms in zip(phrasings, (*rule.triggers, *rule.unless), strict=True):
+        translated = _translated_triggers(fact, fact.gaps.index(gap))
+        phrasings = (*gap.triggers, *gap.unless, *translated)
+        read = (*rule.triggers, *rule.unless, *rule.translated)
+        for phrasing, terms in zip(phrasings, read, strict=True):
             if not terms:
                 messages.append(f"{phrasing!r} has no word the matcher keeps (all stopwords)")
         for question in ordinary:
@@ -128,6 +137,11 @@ class GapNotes:
                 messages.append(f"question {question!r} does not fire the gap")
         where = f"gap of '{fact.id}'"
         return [Problem(fact.file, gap.line, f"{where}: {message}") for message in messages]
+
+
+def _translated_triggers(fact: Fact, number: int) -> list[str]:
+    """The triggers of the fact's gap `number` in every translation."""
+    return [trigger for text in fact.translations.values() for trigger in text.triggers[number]]
 
 
 def _holds_one(phrasings: tuple[frozenset[str], ...], terms: frozenset[str]) -> bool:

@@ -79,6 +79,16 @@ class Matcher:
             for fact in self._facts
         ]
         self._questions = analysed
+        # The phrasings in the other languages: phrasings like the English ones, but the tie
+        # rules and the gap checks read the English only.
+        translated = [
+            [
+                self.analyser.analyse(question, correct=False)
+                for text in fact.translations.values()
+                for question in text.questions
+            ]
+            for fact in self._facts
+        ]
         # A fact's own answer reads as one more, weaker phrasing: document words count as known.
         answer_texts = [
             self.analyser.analyse(plain_text(fact.answer), correct=False)
@@ -86,11 +96,15 @@ class Matcher:
             else None
             for fact in self._facts
         ]
-        self._weights = self._idf(analysed)
+        self._translated = translated
+        # A word English shares with a translation ("bot", "IPAP", "general") keeps its English
+        # weight: the translations add words, they do not change how English is read.
+        every = self._idf([[*a, *t] for a, t in zip(analysed, translated, strict=True)])
+        self._weights = every | self._idf(analysed)
         self._unknown_weight = UNKNOWN_WEIGHT_FACTOR * max(self._weights.values(), default=1.0)
         self._index = PhrasingIndex(self.weight, known=self._weights)
         for index, per_fact in enumerate(analysed):
-            for item in per_fact:
+            for item in (*per_fact, *translated[index]):
                 self._add_phrasing(index, frozenset(item.terms), 1.0)
             answer = answer_texts[index]
             if answer is not None:
@@ -160,11 +174,13 @@ class Matcher:
         self._index.add(fact, terms, factor)
 
     def collisions(self) -> list[Collision]:
-        """Phrasings of different facts that analyse to the same words."""
+        """Phrasings of different facts that analyse to the same words, in any language."""
         seen: dict[frozenset[str], tuple[Fact, str]] = {}
         found = []
-        for fact, per_fact in zip(self._facts, self._questions, strict=True):
-            for question, item in zip(fact.questions, per_fact, strict=True):
+        for fact, per_fact, other_languages in zip(
+            self._facts, self._questions, self._translated, strict=True
+        ):
+            for question, item in zip(fact.phrasings, (*per_fact, *other_languages), strict=True):
                 terms = frozenset(item.terms)
                 if not terms:
                     continue

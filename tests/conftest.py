@@ -29,6 +29,6 @@ def knowledge_copy(tmp_path: Path) -> Path:
     """A writable copy of the knowledge folder, for tests that break it on purpose."""
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target)
-    for path in target.iterdir():
-        path.chmod(0o644)
+    for path in target.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
     return target

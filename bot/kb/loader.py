@@ -9,8 +9,9 @@ from bot.kb.common_words import read_common_words
 from bot.kb.facts import read_facts
 from bot.kb.group_table import read_group_table
 from bot.kb.location import DOCUMENT_FILE
-from bot.kb.model import KnowledgeBase, KnowledgeError, Problem
+from bot.kb.model import TRANSLATED, KnowledgeBase, KnowledgeError, Problem
 from bot.kb.reader import ProblemLog
+from bot.kb.translations import read_translations
 from bot.kb.vocabulary import read_entities, read_lexicon
 from bot.text import collapse_whitespace
 
@@ -37,6 +38,7 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     if not fact_files:
         log.add(log.display(directory), 0, "no fact files (*.yaml) found")
     facts = read_facts(log, fact_files, collapse_whitespace(document))
+    facts = read_translations(log, directory, TRANSLATED, facts)
     partners, exercises, others = read_entities(log, directory / ENTITIES_FILE)
     lexicon = read_lexicon(log, directory / LEXICON_FILE)
     names = tuple(country.name for country in partners)

@@ -59,6 +59,26 @@ class Gap:
     line: int = 0
 
 
+# The languages the bot speaks: English is the knowledge base's own (the document's), the others
+# are translations of it (knowledge/i18n/<language>.yaml).
+LANGUAGES = ("en", "az", "ru")
+TRANSLATED = LANGUAGES[1:]
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A fact's texts in a language other than English. A reply in that language shows them;
+    the source it cites stays the document's English sentence, labelled as the original."""
+
+    language: str
+    title: str
+    answer: str = ""
+    answers: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # the gaps' notes, in the order of the English gaps
+    triggers: tuple[tuple[str, ...], ...] = ()  # per gap: what asks for it in this language
+    questions: tuple[str, ...] = ()  # phrasings in this language
+
+
 @dataclass(frozen=True)
 class Fact:
     """One answerable entry: a document fact, a slot fact (per country or exercise) or small
@@ -78,6 +98,13 @@ class Fact:
     line: int = 0
     # What the fact leaves out; `questions` above includes every gap's questions.
     gaps: tuple[Gap, ...] = ()
+    translations: Mapping[str, Translation] = field(default_factory=dict)
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        """Every way of asking for the fact, in every language."""
+        translated = [q for text in self.translations.values() for q in text.questions]
+        return (*self.questions, *translated) if translated else self.questions
 
     @property
     def states_document_fact(self) -> bool:

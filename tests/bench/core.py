@@ -18,7 +18,14 @@ from bot.engine import QAEngine
 from bot.evaluation import Example, Report, evaluate, evaluate_items, load_examples
 from bot.kb import KnowledgeBase, load_knowledge
 from bot.matcher import Matcher
-from tests.support.labelled import FIRST_SETS, NEW_SETS, items, messages, scaled
+from tests.support.labelled import (
+    FIRST_SETS,
+    LANGUAGE_SETS,
+    NEW_SETS,
+    items,
+    messages,
+    scaled,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -31,6 +38,7 @@ BASELINE = "4258b79"
 # As the counts themselves: 108/113 rounded to 0.9558 would fail 108/113 again.
 BASELINES = {"questions": (287 / 295, 86 / 87), "holdout": (108 / 113, 35 / 37)}
 NEW_TARGETS = (0.97, 0.95)  # issue 10, on each new set
+LANGUAGE_TARGETS = (0.95, 0.95)  # issue 11, in each language
 SPEED_MEDIAN = 0.3e-3  # engine.ask on the real knowledge base, per message
 SPEED_P99 = 1e-3
 SCALE_MEDIAN = 3e-3  # matcher.match at 100 times the knowledge base
@@ -140,9 +148,12 @@ def accuracy(engine: QAEngine) -> dict[str, Report]:
     """Every labelled set through QAEngine.ask, each figure beside its target."""
     print(f"accuracy of QAEngine.ask (targets: the first sets not below {BASELINE}'s figures):")
     reports = {}
-    for name in (*FIRST_SETS, *NEW_SETS):
+    for name in (*FIRST_SETS, *NEW_SETS, *LANGUAGE_SETS):
+        if name == LANGUAGE_SETS[0]:
+            print("  (issue 11: questions in Russian and Azerbaijani; the replies are in English)")
         report = reports[name] = evaluate_items(items(name), engine.ask)
-        accuracy, rejection = BASELINES.get(name, NEW_TARGETS)
+        language = name in LANGUAGE_SETS
+        accuracy, rejection = BASELINES.get(name, LANGUAGE_TARGETS if language else NEW_TARGETS)
         source = f" ({BASELINE})" if name in BASELINES else ""
         counts = "".join(f"; {what} {yes}/{of}" for what, (yes, of) in report.counts.items())
         print(

@@ -657,6 +657,14 @@ NEW_FACT = """\
 {questions}
   related: [courses]
 """
+# The new fact in the other languages, since every fact is translated (issue 11).
+NEW_TRANSLATION = """- id: academy_plans
+  title: {title}
+  answer: >-
+    <b>{courses}</b>
+  questions:
+{questions}
+"""
 
 
 async def test_reload_adds_a_topic_and_a_broken_file_keeps_the_old_knowledge(
@@ -669,6 +677,12 @@ async def test_reload_adds_a_topic_and_a_broken_file_keeps_the_old_knowledge(
         assert "I don't know /academy" in visible(reply)
 
         (knowledge_copy / "extra.yaml").write_text(NEW_FACT.format(questions=questions))
+        for language, title, courses in (
+            ("az", "Akademiyada planlar", "İngilis dili kursları"),
+            ("ru", "Планы в Академии", "Курсы английского языка"),
+        ):
+            with (knowledge_copy / "i18n" / f"{language}.yaml").open("a", encoding="utf-8") as f:
+                f.write(NEW_TRANSLATION.format(title=title, courses=courses, questions=questions))
         menus = len(api.calls_to("setMyCommands"))
         [reply] = await say(api, "/reload")
         facts = len(engine.kb.facts) + 1

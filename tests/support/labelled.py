@@ -28,6 +28,8 @@ NEW_SETS = (
     "not_said",
     "groups",
 )
+# The sets of issue 11: questions in Russian and Azerbaijani, written blind.
+LANGUAGE_SETS = ("lang_ru", "lang_az")
 
 
 def items(name: str) -> list[Item]:

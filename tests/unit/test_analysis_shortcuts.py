@@ -8,14 +8,14 @@ import pytest
 from bot.engine import QAEngine
 from bot.message import clean
 from bot.text import normalise
-from tests.support.labelled import FIRST_SETS, NEW_SETS, messages
+from tests.support.labelled import FIRST_SETS, LANGUAGE_SETS, NEW_SETS, messages
 
 
 @pytest.fixture(scope="module")
 def texts(engine: QAEngine) -> list[str]:
-    found = list(messages((*FIRST_SETS, *NEW_SETS)))
+    found = list(messages((*FIRST_SETS, *NEW_SETS, *LANGUAGE_SETS)))
     for fact in engine.kb.facts:
-        found += [*fact.questions, fact.title, *fact.sources]
+        found += [*fact.phrasings, fact.title, *fact.sources]
     return found
 
 

@@ -4,6 +4,7 @@ year, a country or a training gets every fact on it."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.answers import NOT_SAID, Answer, Outcome
 from bot.dialogue import Context
 from bot.engine import QAEngine
 from bot.kb import KnowledgeBase, load_knowledge
+from bot.kb.translations import TRANSLATIONS_DIR
 from bot.limits import MAX_TEXT, visible_len
 from bot.summary import SUMMARY_ID
 from bot.text import normalise
@@ -305,6 +307,8 @@ def _with_gap(directory: Path, gap: str) -> int:
     old = next(i for i in range(start, related) if lines[i] == "  gaps:")
     lines[old:related] = ["  gaps:", *gap.strip("\n").split("\n")]
     path.write_text("\n".join(lines), encoding="utf-8")
+    # The English checks alone: the translations of the old gaps would no longer match.
+    shutil.rmtree(directory / TRANSLATIONS_DIR)
     return old + 2
 
 

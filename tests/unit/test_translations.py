@@ -1,0 +1,175 @@
+"""The knowledge base in Azerbaijani and Russian (issue 11): every fact translated, every figure
+kept, and `check` finding a missing or unfaithful translation with its file and line."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.engine import QAEngine
+from bot.kb import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.kb.model import TRANSLATED
+from bot.kb.translations import TRANSLATIONS_DIR
+from bot.matcher import Matcher
+from bot.text import normalise, plain_text, stem
+
+NUMBER = re.compile(r"\d+")
+
+
+def problems(directory: Path) -> list[str]:
+    try:
+        load_knowledge(directory)
+    except KnowledgeError as error:
+        return [f"{p.file}:{p.line}: {p.message}" for p in error.problems]
+    return []
+
+
+def rewrite(directory: Path, language: str, change: object) -> None:
+    """Load a translation file, let `change` edit its entries, write it back."""
+    path = directory / TRANSLATIONS_DIR / f"{language}.yaml"
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(entries)  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def entry(entries: list[dict[str, object]], fact_id: str) -> dict[str, object]:
+    return next(e for e in entries if e["id"] == fact_id)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_fact_has_its_translation(kb: KnowledgeBase, language: str) -> None:
+    for fact in kb.facts:
+        text = fact.translations[language]
+        assert text.title and text.title != fact.title, fact.id
+        minimum = 12 if fact.states_document_fact else 5
+        assert len(text.questions) >= minimum, fact.id
+        assert len(text.notes) == len(fact.gaps), fact.id
+        if fact.answer:
+            assert text.answer and text.answer != fact.answer, fact.id
+        assert set(text.answers) == set(fact.answers), fact.id
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_keep_every_figure(kb: KnowledgeBase, language: str) -> None:
+    for fact in kb.facts:
+        text = fact.translations[language]
+        pairs = [(fact.answer, text.answer)]
+        pairs += [(english, text.answers[case]) for case, english in fact.answers.items()]
+        pairs += [(gap.note, note) for gap, note in zip(fact.gaps, text.notes, strict=True)]
+        for english, translated in pairs:
+            for number in NUMBER.findall(plain_text(english)):
+                assert number in NUMBER.findall(plain_text(translated)), (fact.id, number)
+
+
+def test_a_missing_translation_file_is_reported(knowledge_copy: Path) -> None:
+    (knowledge_copy / TRANSLATIONS_DIR / "ru.yaml").unlink()
+    assert any(
+        "ru translation of the knowledge base is missing" in p for p in problems(knowledge_copy)
+    )
+
+
+def test_a_fact_left_untranslated_is_reported(knowledge_copy: Path) -> None:
+    rewrite(knowledge_copy, "az", lambda es: es.remove(entry(es, "events_2016")))
+    assert any("no az translation of 'events_2016'" in p for p in problems(knowledge_copy))
+
+
+def test_an_empty_answer_is_reported(knowledge_copy: Path) -> None:
+    rewrite(knowledge_copy, "ru", lambda es: entry(es, "partners").update(answer=" "))
+    found = problems(knowledge_copy)
+    assert any("ru.yaml" in p and "missing field 'answer'" in p for p in found)
+
+
+def test_a_changed_figure_is_reported(knowledge_copy: Path) -> None:
+    def change(entries: list[dict[str, object]]) -> None:
+        card = entry(entries, "agreements_signed")
+        card["answer"] = str(card["answer"]).replace("34", "43")
+
+    rewrite(knowledge_copy, "ru", change)
+    assert any("the English numbers ['34'] are missing" in p for p in problems(knowledge_copy))
+
+
+def test_lost_markup_and_commands_are_reported(knowledge_copy: Path) -> None:
+    def change(entries: list[dict[str, object]]) -> None:
+        card = entry(entries, "about")
+        card["answer"] = str(card["answer"]).replace("<b>", "").replace("</b>", "")
+        card["answer"] = str(card["answer"]).replace("/exercises", "exercises")
+
+    rewrite(knowledge_copy, "az", change)
+    found = problems(knowledge_copy)
+    assert any("not the English HTML tags" in p for p in found)
+    assert any("not the English commands" in p for p in found)
+
+
+def test_a_gap_left_out_and_an_unknown_id_are_reported(knowledge_copy: Path) -> None:
+    def change(entries: list[dict[str, object]]) -> None:
+        gaps = entry(entries, "quote")["gaps"]
+        assert isinstance(gaps, list)
+        gaps.pop()
+        entries.append({"id": "weather", "title": "Погода", "questions": ["какая погода"] * 12})
+
+    rewrite(knowledge_copy, "ru", change)
+    found = problems(knowledge_copy)
+    assert any("'gaps' must translate the English fact's 2 gaps" in p for p in found)
+    assert any("'weather' is no fact of the knowledge base" in p for p in found)
+
+
+def test_a_knowledge_folder_without_translations_is_english_only(knowledge_copy: Path) -> None:
+    for path in (knowledge_copy / TRANSLATIONS_DIR).iterdir():
+        path.unlink()
+    (knowledge_copy / TRANSLATIONS_DIR).rmdir()
+    kb = load_knowledge(knowledge_copy)
+    assert all(not fact.translations for fact in kb.facts)
+
+
+def test_questions_in_russian_and_azerbaijani_find_their_fact(engine: QAEngine) -> None:
+    asked = {
+        "Со сколькими странами Азербайджан подписал соглашения о военном сотрудничестве?": (
+            "agreements_signed"
+        ),
+        "какие учения прошли в первой половине 2016 года": "exercises_2016",
+        "fransiz dili kurslarini kim teskil edir": "french_courses",
+        "2017-ci ildə üçtərəfli görüş harada olacaq?": "trilateral_2017",
+    }
+    for question, fact_id in asked.items():
+        assert engine.ask(question).fact_id == fact_id, question
+
+
+def test_out_of_scope_questions_in_every_language_stay_out(engine: QAEngine) -> None:
+    for question in ("какое население Турции?", "Türkiyənin əhalisi nə qədərdir?"):
+        answer = engine.ask(question)
+        assert not answer.matched and answer.fact_id is None, question
+
+
+def test_the_translations_do_not_change_how_english_is_weighed(knowledge_copy: Path) -> None:
+    """A word English shares with a translation ("bot", "general") keeps its English weight,
+    so every English question scores as it did before the translations."""
+    translated = Matcher(load_knowledge(knowledge_copy))
+    shutil.rmtree(knowledge_copy / TRANSLATIONS_DIR)
+    english = Matcher(load_knowledge(knowledge_copy))
+    assert english.kb.facts[0].translations == {}
+    for term in english.topic_terms | {"bot", "head", "document"}:
+        assert translated.weight(term) == english.weight(term), term
+    assert translated.weight("соглашен") < translated.weight("no-such-term")
+
+
+def test_a_translated_phrasing_of_another_fact_is_a_collision(knowledge_copy: Path) -> None:
+    rewrite(knowledge_copy, "ru", lambda es: entry(es, "partners")["questions"].append("quote"))
+    collisions = Matcher(load_knowledge(knowledge_copy)).collisions()
+    assert [(c.first.id, c.second.id, c.second_question) for c in collisions] == [
+        ("quote", "partners", "quote")
+    ]
+
+
+def test_russian_words_are_kept_and_stemmed() -> None:
+    assert normalise("Учёные, Й-й! «Соглашения» с Турцией?") == "ученые й й соглашения с турцией"
+    assert [stem(w) for w in normalise("соглашений соглашениями Турции Турцией").split()] == [
+        "соглашен",
+        "соглашен",
+        "турц",
+        "турц",
+    ]
+    assert normalise("Türkiyə İLƏ neçə") == "turkiye ile nece"
