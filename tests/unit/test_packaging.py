@@ -58,9 +58,10 @@ def test_installed_package_finds_the_wheel_data(
 def test_wheel_carries_the_knowledge_base() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     data_files = config["tool"]["setuptools"]["data-files"]
-    patterns = data_files["share/milcoop-bot/knowledge"]
-    covered = {p.name for pattern in patterns for p in ROOT.glob(pattern)}
-    assert covered == {p.name for p in KNOWLEDGE.iterdir() if p.is_file()}
+    for folder in (KNOWLEDGE, KNOWLEDGE / "i18n"):  # the translations too (issue 11)
+        target = f"share/milcoop-bot/{folder.relative_to(ROOT)}"
+        covered = {p for pattern in data_files[target] for p in ROOT.glob(pattern)}
+        assert covered == {p for p in folder.iterdir() if p.is_file()}
 
 
 def test_everything_the_image_copies_exists() -> None:
