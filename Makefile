@@ -28,7 +28,7 @@ UV_INSTALL := $(UV) pip install --quiet --python $(PY) --link-mode=copy --compil
 UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
 	--custom-compile-command 'make lock' $(LOCKFLAGS)
 
-.PHONY: install run test lint typecheck bench chaos check lock groups words clean
+.PHONY: install run test lint typecheck bench chaos check lock groups words catalogs clean
 
 install: $(STAMP)
 
@@ -107,6 +107,20 @@ words: $(UV)
 	$(UV) pip install --quiet --python $(WORDS_VENV)/bin/python 'wordfreq==3.1.1'
 	$(WORDS_VENV)/bin/python tools/common_words.py
 	rm -rf $(WORDS_VENV)
+
+# The bot's own words in Azerbaijani and Russian (bot/i18n.py): extract the texts marked N_() into
+# bot/locale/bot.pot, merge it into each language's bot.po (where translators work), compile each
+# .po to the .mo the bot reads. The .mo files are committed, so the bot and its image need no
+# Babel; a test checks them against the .po files and the .po files against the template.
+LOCALES := az ru
+catalogs: $(STAMP)
+	$(VENV)/bin/pybabel extract -k N_ --no-location --sort-output --project=milcoop-bot \
+		--copyright-holder=milcoop-bot -o bot/locale/bot.pot bot
+	for locale in $(LOCALES); do \
+		$(VENV)/bin/pybabel update --no-fuzzy-matching -i bot/locale/bot.pot \
+			-d bot/locale -D bot -l $$locale || exit 1; \
+	done
+	$(VENV)/bin/pybabel compile --statistics -d bot/locale -D bot
 
 # Needs PyPI. Each lock is constrained by the one before, so the three agree on every shared pin.
 lock: $(UV)

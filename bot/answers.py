@@ -6,15 +6,20 @@ import html
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.i18n import ENGLISH, N_, gettext
 from bot.limits import MAX_TEXT, fit_html, visible_len
 from bot.text import collapse_whitespace, plain_text
 
-FALLBACK_HTML = "I could not find that in the document I answer from, so I would rather not guess."
-FALLBACK_OFFER = "Perhaps one of these topics helps:"
-FALLBACK_HINT = "Try rephrasing, or send /help to see what I can answer."
-NOT_IN_DOCUMENT = "the document does not say."  # one unanswered part of a longer message
-NOT_SAID = "What the document does not say:"  # heads the notes of what a fact leaves out
-REPLY_LANGUAGE = "en"  # every reply is in English, the document's language
+# The bot's own words, translated where they are shown (bot/i18n.py).
+FALLBACK_HTML = N_(
+    "I could not find that in the document I answer from, so I would rather not guess."
+)
+FALLBACK_OFFER = N_("Perhaps one of these topics helps:")
+FALLBACK_HINT = N_("Try rephrasing, or send /help to see what I can answer.")
+NOT_IN_DOCUMENT = N_("the document does not say.")  # one unanswered part of a longer message
+NOT_SAID = N_("What the document does not say:")  # heads the notes of what a fact leaves out
+# Heads the cited sentences: in another language it says they are the English original.
+SOURCE = N_("Source:")
 # Plain text quotes a longer source as its opening and its end around an ellipsis; Telegram
 # shows it whole in an expandable quote, folded to a few lines until tapped.
 SOURCE_EXCERPT_CHARS = 240
@@ -59,6 +64,11 @@ class Answer:
     parts: tuple[Answer, ...] = ()
     # What the question asked that the fact leaves out: plain statements (HTML), one per gap.
     gaps: tuple[str, ...] = ()
+    language: str = ENGLISH  # of the reply: its texts, and the bot's own words around them
+
+    def _(self, message: str) -> str:
+        """One of the bot's own texts in the reply's language."""
+        return gettext(self.language, message)
 
     @classmethod
     def combined(cls, question: str, parts: tuple[Answer, ...]) -> Answer:
@@ -113,17 +123,17 @@ class Answer:
             parts.append(heading)
         parts.append(self.body)
         if self.gaps:
-            parts.append(f"<b>{NOT_SAID}</b> {_notes(self.gaps, '•')}")
+            parts.append(f"<b>{self._(NOT_SAID)}</b> {_notes(self.gaps, '•')}")
         if self.outcome is Outcome.FALLBACK and self.suggestions:
             lines = "\n".join(f"• {html.escape(topic.title)}" for topic in self.suggestions)
-            parts.append(f"{FALLBACK_OFFER}\n{lines}")
+            parts.append(f"{self._(FALLBACK_OFFER)}\n{lines}")
         return "\n\n".join(parts)
 
     @property
     def part_html(self) -> str:
         """This answer as one part of a combined reply."""
         if self.outcome is Outcome.FALLBACK:
-            return f"<i>{html.escape(self.question)}</i>: {NOT_IN_DOCUMENT}"
+            return f"<i>{html.escape(self.question)}</i>: {self._(NOT_IN_DOCUMENT)}"
         return self.html
 
     @property
@@ -132,7 +142,7 @@ class Answer:
         if not self.sources:
             return ""
         quoted = html.escape(collapse_whitespace(" ".join(self.sources)))
-        return f"<i>Source:</i>\n<blockquote expandable>{quoted}</blockquote>"
+        return f"<i>{self._(SOURCE)}</i>\n<blockquote expandable>{quoted}</blockquote>"
 
     def message_html(self, limit: int = MAX_TEXT) -> str:
         """The reply within one message's limit. A long reply (one paragraph per country
@@ -154,7 +164,7 @@ class Answer:
             for number, part in enumerate(self.parts):
                 earlier = {s for p in self.parts[:number] for s in p.sources}
                 if part.outcome is Outcome.FALLBACK:
-                    texts.append(f"{part.question}: {NOT_IN_DOCUMENT}")
+                    texts.append(f"{part.question}: {self._(NOT_IN_DOCUMENT)}")
                 elif part.sources and set(part.sources) <= earlier:
                     texts.append(replace(part, sources=()).text)
                 else:
@@ -165,13 +175,13 @@ class Answer:
             parts.append(self.title)
         parts.append(plain_text(self.body))
         if self.gaps:
-            parts.append(f"{NOT_SAID} {plain_text(_notes(self.gaps, '-'))}")
+            parts.append(f"{self._(NOT_SAID)} {plain_text(_notes(self.gaps, '-'))}")
         if self.outcome is Outcome.FALLBACK and self.suggestions:
             lines = "\n".join(f"- {topic.title}" for topic in self.suggestions)
-            parts.append(f"{FALLBACK_OFFER}\n{lines}")
+            parts.append(f"{self._(FALLBACK_OFFER)}\n{lines}")
         if self.sources:
             quoted = " ".join(excerpt(collapse_whitespace(s)) for s in self.sources)
-            parts.append(f"Source: {quoted}")
+            parts.append(f"{self._(SOURCE)} {quoted}")
         return "\n\n".join(parts)
 
     def as_json(self) -> dict[str, object]:
@@ -185,7 +195,7 @@ class Answer:
             "text": self.text,
             "html": self.message_html(),
             "suggestions": [topic.title for topic in self.suggestions],
-            "language": REPLY_LANGUAGE,
+            "language": self.language,
         }
 
 

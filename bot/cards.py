@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot.answers import FALLBACK_HINT, FALLBACK_HTML, Answer, Outcome, Topic
 from bot.entities import Mention, describe
 from bot.groups import GROUP_FACT, PartnerGroups
+from bot.i18n import ENGLISH, gettext
 from bot.kb.model import Category, Fact, FactKind, KnowledgeBase
 from bot.matcher import Match
 
@@ -134,7 +135,9 @@ class Cards:
             entities=tuple((m.category.value, m.key) for m in seen),
         )
 
-    def fallback(self, question: str, match: Match | None = None) -> Answer:
+    def fallback(
+        self, question: str, match: Match | None = None, language: str = ENGLISH
+    ) -> Answer:
         """The honest reply: no document fact, the nearest topics offered."""
         # The topics nearest to the question; only when nothing is near at all, the first
         # topics, so that a newcomer still sees where to start.
@@ -147,8 +150,9 @@ class Cards:
             fact_id=None,
             confidence=match.confidence if match else 0.0,
             title="",
-            body=f"{FALLBACK_HTML}\n{FALLBACK_HINT}",
+            body=f"{gettext(language, FALLBACK_HTML)}\n{gettext(language, FALLBACK_HINT)}",
             suggestions=tuple(suggestions[:DEFAULT_SUGGESTIONS]),
+            language=language,
         )
 
     def _fill(self, fact: Fact, mention: Mention) -> str:

@@ -15,7 +15,7 @@ import yaml
 
 from bot.dialogue import Context
 from bot.engine import QAEngine
-from bot.kb.model import TRANSLATED, KnowledgeError, Problem
+from bot.kb.model import LANGUAGES, TRANSLATED, KnowledgeError, Problem
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -76,7 +76,7 @@ def command_ask(
     first = True
     context: Context | None = None
     for question in _questions(args.question, sys.stdin.buffer):
-        answer = engine.ask(question, context)
+        answer = engine.ask(question, context, args.lang)
         if args.conversation:
             context = Context.after(answer, context)
         if args.json:
@@ -213,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the questions are successive messages of one chat: follow-ups such as "
         "'and Spain?' resolve against the earlier ones (default: each stands alone)",
+    )
+    ask.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the language of every reply (default: each question's own, else English)",
     )
     ask.add_argument("question", nargs="*", help="questions; read stdin when none")
     ask.set_defaults(handler=command_ask)

@@ -7,6 +7,7 @@ the reply answers every part that asked something the document answers, in order
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,8 +18,10 @@ from bot.dialogue import Context, Reader, Reading
 from bot.fallback import Fallbacks
 from bot.gaps import GapNotes
 from bot.groups import PartnerGroups
+from bot.i18n import ENGLISH
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeBase
+from bot.localise import Localiser
 from bot.matcher import Match, Matcher
 from bot.message import Splitter, clean
 from bot.summary import Summaries
@@ -45,10 +48,12 @@ class QAEngine:
             lexicon.embedding_verbs,
         )
         self.reader = Reader(kb, self.matcher, self.cards, self.splitter.asks)
-        self.fallbacks = Fallbacks(kb, self.matcher, self.cards)
         # What the document does not say (gap notes), and "everything about <name>" summaries.
         self.gaps = GapNotes(kb, self.matcher.analyser)
         self.summaries = Summaries(kb, self.matcher.analyser, self.cards)
+        # Answers are built in English, the document's language, and then put in the reader's.
+        self.localiser = Localiser(kb, self.summaries)
+        self.fallbacks = Fallbacks(kb, self.matcher, self.cards, self.localiser)
 
     @classmethod
     def load(cls, directory: Path | str) -> QAEngine:
@@ -70,13 +75,27 @@ class QAEngine:
 
     # -- answering ---------------------------------------------------------------------------
 
-    def ask(self, question: str, context: Context | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        context: Context | None = None,
+        language: str | None = None,
+        *,
+        default: str = ENGLISH,
+    ) -> Answer:
         """Answer a message, or fall back honestly with the nearest topics. `context` is what
-        the conversation was last about (`Context.after` the previous answer)."""
+        the conversation was last about (`Context.after` the previous answer); `language` is the
+        reply's, by default the message's own, and `default` when the message does not tell
+        (a number, a name: the chat's or the sender's language)."""
+        language = language or written_in(question) or default
+        return self.localiser.localise(self._answer(question, context, language), language)
+
+    def _answer(self, question: str, context: Context | None, language: str) -> Answer:
+        """The answer in English, but for its fallback, which is written in `language`."""
         cleaned = clean(question)
         clauses = self.splitter.split(cleaned)
         if not clauses:
-            return self.fallback(question)
+            return self.fallback(question, language=language)
         # "also Belarus" after a question asks about Belarus; as the first clause it asks nothing.
         asking = [
             c for n, c in enumerate(clauses) if c.asks or (n and self.reader.elliptical(c.text))
@@ -129,7 +148,7 @@ class QAEngine:
             smalltalk = [r for r in readings if r.answer.outcome is Outcome.SMALLTALK]
             if smalltalk and not unanswered:
                 return _asked(smalltalk[0].answer, question)
-            return self.fallbacks.answer(question, _nearest(readings), cleaned)
+            return self.fallbacks.answer(question, _nearest(readings), cleaned, language)
         parts = [r.answer for r in readings if r in facts or r in unanswered]
         parts = _distinct(parts)[:MAX_PARTS] if len(facts) > 1 or unanswered else [facts[0].answer]
         parts = self.gaps.annotate_parts(parts, question)  # "which are the 34 countries?"
@@ -137,18 +156,20 @@ class QAEngine:
             return _asked(parts[0], question)
         return Answer.combined(question, tuple(parts))
 
-    def card(self, fact_id: str, *, question: str = "") -> Answer | None:
+    def card(self, fact_id: str, *, question: str = "", language: str = ENGLISH) -> Answer | None:
         """A topic's card by fact id (buttons, deep links, announcements)."""
         fact = self.kb.get(fact_id)
         if fact is None or fact.slot:
             return None
-        return self.cards.card(fact, question=question or fact.title, confidence=1.0)
+        card = self.cards.card(fact, question=question or fact.title, confidence=1.0)
+        return self.localiser.localise(card, language)
 
-    def command(self, name: str, argument: str = "") -> Answer | None:
+    def command(self, name: str, argument: str = "", language: str = ENGLISH) -> Answer | None:
         """`/partners`, `/partners Japan`, `/exercises EFES`: a card, or the per-name answer."""
         fact = self.kb.by_command(name)
         if fact is None:
             return None
+        answer: Answer | None = None
         if argument.strip():
             analysis = self.matcher.analyser.analyse(argument)
             for related_id in fact.related:
@@ -157,12 +178,42 @@ class QAEngine:
                     continue
                 wanted = [m for m in analysis.mentions if m.category == slot_fact.slot]
                 if wanted:
-                    return self.cards.slot_answer(argument, slot_fact, tuple(wanted), 1.0)
-        return self.cards.card(fact, question=f"/{fact.command} {argument}".strip(), confidence=1.0)
+                    answer = self.cards.slot_answer(argument, slot_fact, tuple(wanted), 1.0)
+                    break
+        if answer is None:
+            question = f"/{fact.command} {argument}".strip()
+            answer = self.cards.card(fact, question=question, confidence=1.0)
+        return self.localiser.localise(answer, language)
 
-    def fallback(self, question: str, match: Match | None = None) -> Answer:
+    def fallback(
+        self, question: str, match: Match | None = None, language: str = ENGLISH
+    ) -> Answer:
         """The honest reply: no document fact, the nearest topics offered."""
-        return self.fallbacks.answer(question, match or self.matcher.match(question))
+        match = match or self.matcher.match(question)
+        return self.fallbacks.answer(question, match, language=language)
+
+
+def written_in(text: str) -> str | None:
+    """The language a message is written in, by its letters: mostly Cyrillic is Russian, half
+    its words with ə or the other Azerbaijani letters Azerbaijani (a name such as "Türkiye" in
+    an English sentence is not), other letters English; None without letters."""
+    if text.isascii():  # most messages: regular expressions, not a loop over characters
+        return ENGLISH if _ASCII_LETTER.search(text) else None
+    letters = len(_LETTER.findall(text))
+    if not letters:
+        return None
+    if len(_CYRILLIC.findall(text)) * 2 >= letters:
+        return "ru"
+    words = _WORD.findall(text)
+    marked = sum(not _AZERBAIJANI_LETTERS.isdisjoint(word) for word in words)
+    return "az" if marked * 2 >= len(words) else ENGLISH
+
+
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_LETTER = re.compile(r"[^\W\d_]")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_WORD = re.compile(r"\S*[^\W\d_]\S*")  # a word with a letter in it
+_AZERBAIJANI_LETTERS = frozenset("əƏıİşŞğĞçÇöÖüÜ")
 
 
 def _asked(answer: Answer, question: str) -> Answer:

@@ -16,6 +16,7 @@ from functools import lru_cache
 import pycountry
 
 from bot.fuzzy import SHORTEST_CORRECTED, TypoCorrector
+from bot.i18n import describe
 from bot.kb.model import Category, KnowledgeBase
 from bot.text import normalise
 
@@ -184,8 +185,4 @@ class EntityRecogniser:
         return None
 
 
-def describe(names: Sequence[str]) -> str:
-    """'A', 'A and B', 'A, B and C': how the answers list names."""
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+__all__ = ["Entity", "EntityRecogniser", "Mention", "describe"]

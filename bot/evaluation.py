@@ -31,6 +31,7 @@ SUMMARY = "summary"  # the label of a question that gathers every fact about a y
 GAP_PHRASE = "does not say"
 
 __all__ = [
+    "IN_LANGUAGE",
     "OUT_OF_SCOPE",
     "Ask",
     "Dialogue",
@@ -198,19 +199,27 @@ def evaluate(examples: Iterable[Example], predict: Callable[[str], str | None]) 
     return tally.report()
 
 
-def evaluate_items(items: Iterable[Item], ask: Ask) -> Report:
+IN_LANGUAGE = "replies in the question's language"
+
+
+def evaluate_items(items: Iterable[Item], ask: Ask, language: str | None = None) -> Report:
     """The engine's figures on labelled items of any kind: single questions count one each,
-    a multi-part message one per part, a dialogue one per turn."""
+    a multi-part message one per part, a dialogue one per turn. With `language` (the set's),
+    it also counts the replies in that language."""
     items = list(items)
     units = {_UNITS[type(item)] for item in items}
     tally = Tally(units.pop() if len(units) == 1 else "units")
     for item in items:
         if isinstance(item, Dialogue):
             _dialogue(tally, item, ask)
-        elif isinstance(item, Multipart):
-            _multipart(tally, item, ask(item.question, None))
+            continue
+        answer = ask(item.question, None)
+        if isinstance(item, Multipart):
+            _multipart(tally, item, answer)
         else:
-            _example(tally, item, ask(item.question, None))
+            _example(tally, item, answer)
+        if language is not None:
+            tally.count(IN_LANGUAGE, answer.language == language)
     return tally.report()
 
 

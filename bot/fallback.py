@@ -11,25 +11,36 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.answers import FALLBACK_HINT, Answer, Outcome
 from bot.cards import Cards
-from bot.entities import Mention, describe
+from bot.entities import Mention
+from bot.i18n import ENGLISH, N_, describe, gettext
 from bot.kb.model import Category, KnowledgeBase
+from bot.localise import Localiser
 from bot.matcher import Match, Matcher
 from bot.text import collapse_whitespace, normalise
 
 MAX_RECOGNISED = 4  # names and topic words echoed back; more reads as a transcript
 MAX_QUOTES = 2  # sentences quoted per reply; the rest are a button away
 _NAMED = (Category.COUNTRY, Category.EXERCISE, Category.YEAR)
+RECOGNISED = N_(
+    "I see you asked about {names}, but the document I answer from does not say that, so I "
+    "would rather not guess."
+)
+MENTIONS = N_("It mentions {name} here:")
 
 
 class Fallbacks:
     """Builds fallback replies; reads no file, only the knowledge base and the matcher."""
 
-    def __init__(self, kb: KnowledgeBase, matcher: Matcher, cards: Cards) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, matcher: Matcher, cards: Cards, localiser: Localiser
+    ) -> None:
         self.matcher = matcher
         self.cards = cards
+        self.localiser = localiser
         analyser = matcher.analyser
         # What a person can be told they asked about: the words of the topics' titles.
         self._topic_terms = frozenset(
@@ -49,27 +60,37 @@ class Fallbacks:
         self._sentences = tuple(sentences)
         self._places: dict[str, frozenset[int]] = {}  # spelling -> the sentences naming it
 
-    def answer(self, question: str, match: Match | None, text: str | None = None) -> Answer:
-        """The fallback for `question`; `text` is its cleaned form, which is what is read."""
+    def answer(
+        self,
+        question: str,
+        match: Match | None,
+        text: str | None = None,
+        language: str = ENGLISH,
+    ) -> Answer:
+        """The fallback for `question`, in `language`; `text` is its cleaned form, which is
+        what is read."""
         read = text if text is not None else question
         # Without its trailing '?', '!' and '.' (which read to nothing) a one-clause message is
         # the clause the matcher has just read: the analyser still holds it.
         found = self.matcher.analyser.mentions(read.rstrip("?!."))
         mentions = [m for m in found if m.category in _NAMED]
-        recognised = _unique([m.entity.key for m in mentions] + self._topic_words(read))
-        base = self.cards.fallback(question, match)
+        name = self.localiser.name
+        recognised = _unique(
+            [name(m.entity.key, language) for m in mentions] + self._topic_words(read)
+        )
+        base = self.cards.fallback(question, match, language)
+        base = replace(base, suggestions=self.localiser.topics(base.suggestions, language))
         if not recognised:
             return base
-        lines = [
-            f"I see you asked about {html.escape(describe(recognised[:MAX_RECOGNISED]))}, but "
-            "the document I answer from does not say that, so I would rather not guess."
-        ]
+        asked = html.escape(describe(recognised[:MAX_RECOGNISED], language))
+        lines = [gettext(language, RECOGNISED).format(names=asked)]
         for mention, sentence in self._quotes(mentions):
+            named = html.escape(name(mention.entity.key, language))
             lines.append(
-                f"It mentions {html.escape(mention.entity.key)} here:\n"
+                f"{gettext(language, MENTIONS).format(name=named)}\n"
                 f"<blockquote>“{html.escape(sentence)}”</blockquote>"
             )
-        lines.append(FALLBACK_HINT)
+        lines.append(gettext(language, FALLBACK_HINT))
         return Answer(
             question=question,
             outcome=Outcome.FALLBACK,
@@ -78,6 +99,7 @@ class Fallbacks:
             title="",
             body="\n".join(lines),
             suggestions=base.suggestions,
+            language=language,
         )
 
     def _topic_words(self, text: str) -> list[str]:

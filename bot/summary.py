@@ -22,11 +22,12 @@ from bot.analysis import PLACEHOLDERS, Analyser
 from bot.answers import Answer
 from bot.cards import Cards
 from bot.entities import Mention, describe
+from bot.i18n import N_
 from bot.kb.model import Category, Fact, KnowledgeBase
 from bot.text import normalise, plain_text
 
 SUMMARY_ID = "summary"  # the fact id ("intent") of a summary reply
-SUMMARY_TITLE = "What the document says about {names}"
+SUMMARY_TITLE = N_("What the document says about {names}")
 SUMMARY_NAMES = (Category.YEAR, Category.COUNTRY, Category.EXERCISE)
 MAX_SUMMARY_PARTS = 6  # a reply stays one Telegram message
 Name = tuple[Category, str]
@@ -70,10 +71,7 @@ class Summaries:
         mentions = self._asks_all_about(message)
         if not mentions:
             return None
-        names: list[Name] = []
-        for mention in mentions:
-            if (mention.category, mention.key) not in names:
-                names.append((mention.category, mention.key))
+        names = _names(mentions)
         parts = self._parts(message, names, mentions)
         if not parts:
             return None
@@ -82,6 +80,10 @@ class Summaries:
         combined = Answer.combined(message, tuple(parts[:MAX_SUMMARY_PARTS]))
         title = SUMMARY_TITLE.format(names=describe([key for _, key in names]))
         return replace(combined, fact_id=SUMMARY_ID, confidence=1.0, title=title)
+
+    def names(self, message: str) -> list[str]:
+        """The names a summary of `message` is about, in the order asked (its title's)."""
+        return [key for _, key in _names(self._asks_all_about(message))]
 
     def _asks_all_about(self, message: str) -> tuple[Mention, ...]:
         """The names a message asks everything about: a summary phrase, and besides only
@@ -129,6 +131,11 @@ class Summaries:
             ):
                 parts.append(self.cards.card(fact, question=message, confidence=1.0))
         return parts
+
+
+def _names(mentions: Sequence[Mention]) -> list[Name]:
+    """Each name mentioned, once, in order."""
+    return list(dict.fromkeys((mention.category, mention.key) for mention in mentions))
 
 
 def _starts(words: Sequence[str], position: int, phrase: tuple[str, ...]) -> bool:

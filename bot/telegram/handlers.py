@@ -18,6 +18,9 @@ from telegram.error import InvalidToken, NetworkError
 from bot.answers import Answer, Outcome
 from bot.commands import Audience, commands_for
 from bot.conversations import ConversationKey, conversation_key
+from bot.engine import written_in
+from bot.i18n import ENGLISH
+from bot.kb.model import LANGUAGES
 from bot.limits import shorten
 from bot.store import StoreError
 from bot.store.records import AskedQuestion
@@ -115,11 +118,20 @@ async def send_answer(
     )
 
 
+def sender_language(update: Update) -> str:
+    """The sender's Telegram language when the bot speaks it ("ru", "az", "ru-RU"), else
+    English: the reply's language when the message itself does not tell (a command, a name)."""
+    user = update.effective_user
+    code = (user.language_code or "").split("-")[0].lower() if user else ""
+    return code if code in LANGUAGES else ENGLISH
+
+
 async def answer_question(update: Update, context: Context, question: str) -> None:
     """A question read in the light of what the sender's conversation was last about."""
     started = time.perf_counter()
     state = context.bot_data
-    answer = state.engine.ask(question, state.conversations.get(conversation_of(update)))
+    conversation = state.conversations.get(conversation_of(update))
+    answer = state.engine.ask(question, conversation, default=sender_language(update))
     await send_answer(
         update, context, answer, started=started, match_seconds=time.perf_counter() - started
     )
@@ -166,7 +178,10 @@ async def start(update: Update, context: Context) -> None:
         return
     if context.args:
         topic = context.args[0].lower()
-        answer = state.engine.command(topic) or state.engine.card(topic)
+        language = sender_language(update)
+        answer = state.engine.command(topic, language=language) or state.engine.card(
+            topic, language=language
+        )
         if answer is not None:
             await send_answer(update, context, answer, started=started, log_question=False)
             return
@@ -214,7 +229,8 @@ async def command_router(update: Update, context: Context) -> None:
     name, target, argument = parse_command(message.text)
     if target is not None and target.lower() != context.bot.username.lower():
         return  # addressed to another bot
-    answer = context.bot_data.engine.command(name, argument)
+    language = written_in(argument) or sender_language(update)
+    answer = context.bot_data.engine.command(name, argument, language)
     if answer is not None:
         await send_answer(
             update,
@@ -291,11 +307,12 @@ async def button(update: Update, context: Context) -> None:
     state = context.bot_data
     data = query.data or ""
     answer: Answer | None = None
+    language = sender_language(update)
     if data.startswith(CARD_PREFIX):
-        answer = state.engine.card(data.removeprefix(CARD_PREFIX))
+        answer = state.engine.card(data.removeprefix(CARD_PREFIX), language=language)
     elif data.startswith(ASK_PREFIX):
         conversation = state.conversations.get(conversation_of(update))
-        answer = state.engine.ask(data.removeprefix(ASK_PREFIX), conversation)
+        answer = state.engine.ask(data.removeprefix(ASK_PREFIX), conversation, default=language)
     if answer is None or query.message is None:
         await query.answer("That topic is no longer available. Type /help.", show_alert=False)
         return
@@ -313,8 +330,10 @@ async def inline_query(update: Update, context: Context) -> None:
     engine = context.bot_data.engine
     text = query.query.strip()
     answers: list[Answer] = []
+    language = sender_language(update)
     if text:
-        answer = engine.ask(text)
+        answer = engine.ask(text, default=language)
+        language = answer.language  # the cards below in the query's language
         if answer.outcome is Outcome.FACT:
             answers.append(answer)
             topics = answer.related
@@ -323,7 +342,7 @@ async def inline_query(update: Update, context: Context) -> None:
     else:
         topics = tuple(engine.topics)
     for topic in topics:
-        card = engine.card(topic.fact_id)
+        card = engine.card(topic.fact_id, language=language)
         if card is not None and all(a.fact_id != card.fact_id for a in answers):
             answers.append(card)
     results = [inline_article(answer) for answer in answers[:INLINE_RESULTS]]

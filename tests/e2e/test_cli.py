@@ -88,6 +88,19 @@ def test_ask_json_reads_stdin_one_object_per_line_in_order() -> None:
     assert {obj["language"] for obj in objects} == {"en"}
 
 
+def test_ask_json_gives_each_replys_language_and_lang_forces_one() -> None:
+    questions = ["Сколько стран подписали соглашения?", "Which exercises were held?"]
+    result = run_bot("ask", "--json", stdin="\n".join(questions) + "\n")
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [obj["language"] for obj in objects] == ["ru", "en"]
+    assert objects[0]["text"].startswith("Соглашения о сотрудничестве")
+    result = run_bot("ask", "--json", "--lang", "az", *questions)
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [obj["language"] for obj in objects] == ["az", "az"]
+    assert "Mənbə (ingilis dilində orijinal mətn): Trainings such as" in objects[1]["text"]
+    assert run_bot("ask", "--lang", "fr", "hi").returncode == 2  # not a language it speaks
+
+
 def test_ask_answers_each_argument() -> None:
     result = run_bot("ask", "--json", "Is Japan a partner?", "Is Turkey a partner?")
     answers = [json.loads(line) for line in result.stdout.splitlines()]

@@ -623,3 +623,44 @@ async def test_run_with_a_refused_token_says_so_in_one_line(api: FakeBotAPI) -> 
     assert "TELEGRAM_BOT_TOKEN was refused" in text
     assert "Traceback" not in text
     assert wrong not in text and wrong.split(":", 1)[1] not in text
+
+
+# -- languages (issue 11) ----------------------------------------------------------------------
+
+
+def speaks(api: FakeBotAPI, user_id: int, language_code: str) -> None:
+    """The user's Telegram app is set to this language: every update from them carries it."""
+    api.world.user(user_id)
+    api.world.users[user_id]["language_code"] = language_code
+
+
+async def test_a_russian_question_is_answered_in_russian(bot: FakeBotAPI, engine: QAEngine) -> None:
+    params = await ask(bot, "Со сколькими странами Азербайджан подписал соглашения?")
+    russian = engine.kb.fact("agreements_signed").translations["ru"]
+    assert params["text"].startswith(f"<b>{russian.title}</b>")
+    assert "<b>34 странами</b>" in params["text"]
+    assert "<i>Источник (оригинальный текст на английском):</i>" in params["text"]
+    titles = {button["text"] for button in buttons(params)}
+    assert titles and titles <= {fact.translations["ru"].title for fact in engine.kb.facts}
+
+
+async def test_a_command_and_a_button_follow_the_senders_telegram_language(
+    bot: FakeBotAPI, engine: QAEngine
+) -> None:
+    chat_id = new_chat()
+    speaks(bot, chat_id, "az")
+    before = len(bot.calls)
+    bot.send_text("/agreements", chat_id=chat_id, user_id=chat_id)
+    params = (await replies(bot, chat_id, after=before))[0].params
+    azerbaijani = engine.kb.fact("agreements_signed").translations["az"]
+    assert params["text"].startswith(f"<b>{azerbaijani.title}</b>")
+    card = bot.bot_messages(chat_id)[-1]
+    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    pressed = await press(bot, card, data, chat_id)
+    fact = engine.kb.fact(data.removeprefix("card:"))
+    assert pressed["text"].startswith(f"<b>{fact.translations['az'].title}</b>")
+    # An English question still gets English, whatever the app's language.
+    before = len(bot.calls)
+    bot.send_text("How many countries signed agreements?", chat_id=chat_id, user_id=chat_id)
+    params = (await replies(bot, chat_id, after=before))[0].params
+    assert params["text"].startswith("<b>Cooperation agreements</b>")

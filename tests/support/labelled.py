@@ -30,6 +30,7 @@ NEW_SETS = (
 )
 # The sets of issue 11: questions in Russian and Azerbaijani, written blind.
 LANGUAGE_SETS = ("lang_ru", "lang_az")
+LANGUAGE_OF = {name: name.removeprefix("lang_") for name in LANGUAGE_SETS}
 
 
 def items(name: str) -> list[Item]:
