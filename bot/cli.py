@@ -15,7 +15,8 @@ import yaml
 
 from bot.dialogue import Context
 from bot.engine import QAEngine
-from bot.kb.model import LANGUAGES, TRANSLATED, KnowledgeError, Problem
+from bot.i18n import LANGUAGES
+from bot.kb.model import TRANSLATED, KnowledgeError, Problem
 from bot.settings import Settings, SettingsError, load_settings
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.i18n import N_
+
 
 class Audience(StrEnum):
     """Who may run a command, and so whose command menu shows it."""
@@ -20,28 +22,31 @@ class FixedCommand:
     """A command the bot defines itself, as opposed to a fact's `command:` in the YAML."""
 
     name: str
-    description: str
+    description: str  # in English; the menus show it in each language (bot/i18n.py)
     audience: Audience
     in_menu: bool = True
 
 
 FIXED_COMMANDS: tuple[FixedCommand, ...] = (
     # Telegram's own Start button sends /start, so the menu need not list it.
-    FixedCommand("start", "What I do, with example questions", Audience.EVERYONE, in_menu=False),
-    FixedCommand("help", "How to ask, and all commands", Audience.EVERYONE),
-    FixedCommand("subscribe", "Receive announcements in this group", Audience.GROUP_ADMINS),
-    FixedCommand("unsubscribe", "Stop announcements in this group", Audience.GROUP_ADMINS),
     FixedCommand(
-        "announce", "Announce a text or a fact's card to every target", Audience.OPERATORS
+        "start", N_("What I do, with example questions"), Audience.EVERYONE, in_menu=False
+    ),
+    FixedCommand("help", N_("How to ask, and all commands"), Audience.EVERYONE),
+    FixedCommand("language", N_("Reply in Azərbaycan, Русский or English"), Audience.EVERYONE),
+    FixedCommand("subscribe", N_("Receive announcements in this group"), Audience.GROUP_ADMINS),
+    FixedCommand("unsubscribe", N_("Stop announcements in this group"), Audience.GROUP_ADMINS),
+    FixedCommand(
+        "announce", N_("Announce a text or a fact's card to every target"), Audience.OPERATORS
     ),
     FixedCommand(
-        "digest", "Daily fact of the day: /digest on HH:MM or /digest off", Audience.OPERATORS
+        "digest", N_("Daily fact of the day: /digest on HH:MM or /digest off"), Audience.OPERATORS
     ),
-    FixedCommand("stats", "Questions, fallbacks, top facts, subscribers", Audience.OPERATORS),
+    FixedCommand("stats", N_("Questions, fallbacks, top facts, subscribers"), Audience.OPERATORS),
     FixedCommand(
-        "unanswered", "Most frequent questions the bot could not answer", Audience.OPERATORS
+        "unanswered", N_("Most frequent questions the bot could not answer"), Audience.OPERATORS
     ),
-    FixedCommand("reload", "Reload and validate the knowledge base", Audience.OPERATORS),
+    FixedCommand("reload", N_("Reload and validate the knowledge base"), Audience.OPERATORS),
 )
 
 RESERVED_NAMES = frozenset(command.name for command in FIXED_COMMANDS)

@@ -60,13 +60,19 @@ class QAEngine:
         return cls(load_knowledge(directory))
 
     def examples(
-        self, count: int = EXAMPLE_QUESTIONS, fits: Callable[[str], bool] = lambda _: True
+        self,
+        count: int = EXAMPLE_QUESTIONS,
+        fits: Callable[[str], bool] = lambda _: True,
+        language: str = ENGLISH,
     ) -> list[str]:
         """Questions to offer a newcomer (Telegram's /start as buttons, the console's as text):
-        each topic command's first real question that `fits` where it is shown."""
+        each topic command's first real question that `fits` where it is shown, in
+        `language`."""
         examples: list[str] = []
         for fact in self.kb.commands:
-            question = next((q for q in fact.questions if q.endswith("?") and fits(q)), None)
+            text = fact.translations.get(language)
+            asked = text.questions if text is not None else fact.questions
+            question = next((q for q in asked if q.endswith("?") and fits(q)), None)
             if question is not None:
                 examples.append(question)
             if len(examples) >= count:

@@ -12,8 +12,9 @@ from functools import lru_cache
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 
-from bot.kb.model import LANGUAGES
-
+# The languages the bot speaks: English is the knowledge base's own (the document's), the others
+# are translations of it (knowledge/i18n/<language>.yaml, and the catalogues here).
+LANGUAGES = ("en", "az", "ru")
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "bot"
 ENGLISH = LANGUAGES[0]

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.i18n import LANGUAGES
+
 
 class FactKind(StrEnum):
     """A fact states something from the document; small talk answers but states nothing."""
@@ -59,10 +61,7 @@ class Gap:
     line: int = 0
 
 
-# The languages the bot speaks: English is the knowledge base's own (the document's), the others
-# are translations of it (knowledge/i18n/<language>.yaml).
-LANGUAGES = ("en", "az", "ru")
-TRANSLATED = LANGUAGES[1:]
+TRANSLATED = LANGUAGES[1:]  # the languages the knowledge base is translated into
 
 
 @dataclass(frozen=True)

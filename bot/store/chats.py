@@ -82,6 +82,36 @@ class Chats:
 
         return await self._db.write(work)
 
+    async def set_language(
+        self, chat_id: int, language: str, *, chat_type: str, title: str | None = None
+    ) -> None:
+        """The language a chat chose for the bot's replies; an unknown chat is recorded."""
+        now = self._db.clock()
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                """
+                INSERT INTO chats (chat_id, chat_type, title, language, added_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (chat_id) DO UPDATE SET
+                    language = excluded.language,
+                    title = COALESCE(excluded.title, title),
+                    updated_at = excluded.updated_at
+                """,
+                (chat_id, chat_type, title, language, now, now),
+            )
+
+        await self._db.write(work)
+
+    async def language(self, chat_id: int) -> str | None:
+        """The language the chat chose, or None when it never chose one."""
+        row = await self._db.read(
+            lambda conn: conn.execute(
+                "SELECT language FROM chats WHERE chat_id = ?", (chat_id,)
+            ).fetchone()
+        )
+        return None if row is None else row["language"]
+
     async def remove_chat(self, chat_id: int) -> None:
         """The bot was removed or blocked: forget the chat and drop deliveries still pending."""
         now = self._db.clock()
@@ -121,10 +151,18 @@ class Chats:
                 conn.execute(
                     """
                     UPDATE chats SET subscribed = MAX(subscribed, ?),
-                        title = COALESCE(title, ?), added_at = MIN(added_at, ?), updated_at = ?
+                        title = COALESCE(title, ?), language = COALESCE(language, ?),
+                        added_at = MIN(added_at, ?), updated_at = ?
                     WHERE chat_id = ?
                     """,
-                    (old["subscribed"], old["title"], old["added_at"], now, new_id),
+                    (
+                        old["subscribed"],
+                        old["title"],
+                        old["language"],
+                        old["added_at"],
+                        now,
+                        new_id,
+                    ),
                 )
                 conn.execute("DELETE FROM chats WHERE chat_id = ?", (old_id,))
             pending = conn.execute(
@@ -167,6 +205,7 @@ class Chats:
                 username=row["username"],
                 subscribed=bool(row["subscribed"]),
                 added_at=row["added_at"],
+                language=row["language"],
             )
             for row in rows
         ]

@@ -63,6 +63,7 @@ class ChatRecord:
     username: str | None
     subscribed: bool
     added_at: float
+    language: str | None = None  # chosen with /language; None: the chat never chose
 
 
 @dataclass(frozen=True)

@@ -150,5 +150,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 4: the language a chat chose for the bot's replies (/language); none until it chooses.
+    ("ALTER TABLE chats ADD COLUMN language TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

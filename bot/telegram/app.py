@@ -27,7 +27,7 @@ from bot.commands import FIXED_COMMANDS
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store, StoreError
-from bot.telegram import flood, groups, handlers, operator
+from bot.telegram import flood, groups, handlers, languages, operator
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.apiguard import GuardedRequest
 from bot.telegram.broadcast import Broadcaster
@@ -35,7 +35,7 @@ from bot.telegram.conflict import ConflictReporter
 from bot.telegram.digest import digest_duty
 from bot.telegram.fatal import FatalStop
 from bot.telegram.logs import configure_logging
-from bot.telegram.menu import set_commands
+from bot.telegram.menu import set_commands, set_descriptions
 from bot.telegram.render import ASK_PREFIX, CARD_PREFIX
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.startup import StartupError, check_bot_api, failure_line
@@ -55,6 +55,7 @@ CONCURRENT_UPDATES = 16
 FIXED_HANDLERS: dict[str, Handler] = {
     "start": handlers.start,
     "help": handlers.help_command,
+    "language": languages.language_command,
     "subscribe": groups.subscribe,
     "unsubscribe": groups.unsubscribe,
     "announce": operator.announce,
@@ -147,6 +148,7 @@ def register_handlers(application: BotApplication) -> None:
         )
     )
     add(CallbackQueryHandler(handlers.button, pattern=f"^({CARD_PREFIX}|{ASK_PREFIX})"))
+    add(CallbackQueryHandler(languages.choose, pattern=f"^{languages.LANGUAGE_PREFIX}"))
     add(CallbackQueryHandler(operator.announce_button, pattern=f"^{operator.ANNOUNCE_PREFIX}"))
     add(InlineQueryHandler(handlers.inline_query))
     add(ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -160,6 +162,7 @@ async def _post_init(application: BotApplication) -> None:
     flusher."""
     state = application.bot_data
     await set_commands(application.bot, state)
+    await set_descriptions(application.bot)
     state.broadcaster.duties.append(functools.partial(digest_duty, state))
     await state.broadcaster.begin()
     if application.job_queue is not None:

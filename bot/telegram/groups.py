@@ -23,7 +23,7 @@ NOT_A_GROUP = (
 ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
 
 
-async def _may_manage_group(update: Update, context: Context) -> bool:
+async def may_manage_group(update: Update, context: Context) -> bool:
     """Group administrators (asked from the Bot API every time), the bot's operators, and an
     anonymous administrator: a message sent on behalf of the group itself, which only its
     administrators can send (its `from` is GroupAnonymousBot, so asking about it is useless)."""
@@ -54,7 +54,7 @@ async def _subscription(update: Update, context: Context, subscribe: bool) -> No
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         await message.reply_text(NOT_A_GROUP)
         return
-    if not await _may_manage_group(update, context):
+    if not await may_manage_group(update, context):
         user = update.effective_user
         sender = message.sender_chat
         log.warning(

@@ -11,19 +11,18 @@ import logging
 import time
 from typing import Any
 
-from telegram import Message, MessageEntity, ReplyParameters, Update
+from telegram import InlineKeyboardMarkup, Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatType
 from telegram.error import InvalidToken, NetworkError
 
 from bot.answers import Answer, Outcome
-from bot.commands import Audience, commands_for
 from bot.conversations import ConversationKey, conversation_key
 from bot.engine import written_in
-from bot.i18n import ENGLISH
-from bot.kb.model import LANGUAGES
+from bot.i18n import ENGLISH, gettext
 from bot.limits import shorten
 from bot.store import StoreError
 from bot.store.records import AskedQuestion
+from bot.telegram.languages import chat_language, language_keyboard, sender_language
 from bot.telegram.privacy import describe_update
 from bot.telegram.render import (
     ASK_PREFIX,
@@ -35,6 +34,16 @@ from bot.telegram.render import (
 )
 from bot.telegram.state import BotState, Context
 from bot.telegram.storefaults import report_store_error
+from bot.telegram.texts import (
+    GREETING,
+    GREETING_NAMELESS,
+    START,
+    START_LANGUAGE,
+    TEXT_ONLY_REPLY,
+    TOPIC_GONE,
+    UNKNOWN_COMMAND,
+    help_text,
+)
 from bot.text import is_blank
 
 log = logging.getLogger(__name__)
@@ -42,10 +51,6 @@ log = logging.getLogger(__name__)
 EXAMPLE_QUESTIONS = 4
 MAX_COMMAND_SHOWN = 40  # UTF-16 units of an unknown command quoted back
 INLINE_RESULTS = 10
-TEXT_ONLY_REPLY = (
-    "I can only read text. Send me a question as a message, for example "
-    "“Which exercises were held in 2016?”, or type /help."
-)
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -118,52 +123,22 @@ async def send_answer(
     )
 
 
-def sender_language(update: Update) -> str:
-    """The sender's Telegram language when the bot speaks it ("ru", "az", "ru-RU"), else
-    English: the reply's language when the message itself does not tell (a command, a name)."""
-    user = update.effective_user
-    code = (user.language_code or "").split("-")[0].lower() if user else ""
-    return code if code in LANGUAGES else ENGLISH
-
-
 async def answer_question(update: Update, context: Context, question: str) -> None:
     """A question read in the light of what the sender's conversation was last about."""
     started = time.perf_counter()
     state = context.bot_data
     conversation = state.conversations.get(conversation_of(update))
-    answer = state.engine.ask(question, conversation, default=sender_language(update))
+    answer = state.engine.ask(question, conversation, default=await chat_language(update, context))
     await send_answer(
         update, context, answer, started=started, match_seconds=time.perf_counter() - started
     )
 
 
-def example_questions(state: BotState) -> list[str]:
+def example_questions(state: BotState, language: str = ENGLISH) -> list[str]:
     """A few questions people can tap, each short enough for a button's callback data."""
-    return state.engine.examples(EXAMPLE_QUESTIONS, lambda q: ask_data(q) is not None)
-
-
-def help_text(state: BotState, bot_username: str) -> str:
-    lines = [
-        "<b>How to ask</b>",
-        "Write a question in your own words, e.g. <i>Which exercises were held in 2016?</i> "
-        "or <i>Is Japan a partner?</i>. Answers come only from the document, with the "
-        "sentence they rest on.",
-        "",
-        "<b>Topics</b>",
-    ]
-    for topic in state.engine.topics:
-        if topic.command:
-            lines.append(f"/{topic.command} — {html.escape(topic.title)}")
-    lines += [
-        "/partners <i>country</i> — is that country a partner?",
-        "",
-        "<b>Elsewhere</b>",
-        f"In groups, mention me (@{html.escape(bot_username)}) or reply to my message. "
-        f"In any chat, type @{html.escape(bot_username)} and a few words to share a card.",
-    ]
-    group_commands = " or ".join(f"/{c.name}" for c in commands_for(Audience.GROUP_ADMINS))
-    lines += ["", f"Group admins: {group_commands} a group to announcements."]
-    return "\n".join(lines)
+    return state.engine.examples(
+        EXAMPLE_QUESTIONS, lambda q: ask_data(q) is not None, language=language
+    )
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -178,7 +153,7 @@ async def start(update: Update, context: Context) -> None:
         return
     if context.args:
         topic = context.args[0].lower()
-        language = sender_language(update)
+        language = await chat_language(update, context)
         answer = state.engine.command(topic, language=language) or state.engine.card(
             topic, language=language
         )
@@ -186,16 +161,23 @@ async def start(update: Update, context: Context) -> None:
             await send_answer(update, context, answer, started=started, log_question=False)
             return
     user = update.effective_user
-    name = html.escape(user.first_name) if user and user.first_name else "there"
+    language = await chat_language(update, context)
+
+    def _(message: str) -> str:
+        return gettext(language, message)
+
     topics = ", ".join(f"/{topic.command}" for topic in state.engine.topics if topic.command)
-    await message.reply_text(
-        f"Hello, {name}! I answer questions about one document: <b>the bilateral and "
-        "multilateral military cooperation of the Ministry of Defence of Azerbaijan</b>. "
-        "Every answer cites the sentence it comes from.\n\n"
-        f"Ask in your own words, or open a topic: {topics}. /help explains more.\n\n"
-        "Try one of these:",
-        reply_markup=question_keyboard(example_questions(state)),
+    greeting = (
+        _(GREETING).format(name=html.escape(user.first_name))
+        if user and user.first_name
+        else _(GREETING_NAMELESS)
     )
+    keyboard = question_keyboard(example_questions(state, language))
+    if sender_language(update) is None:  # Telegram does not say, or speaks none of the three
+        rows = keyboard.inline_keyboard if keyboard is not None else ()
+        keyboard = InlineKeyboardMarkup((*rows, *language_keyboard().inline_keyboard))
+        greeting = f"{greeting} {_(START_LANGUAGE)}"
+    await message.reply_text(f"{greeting} {_(START).format(topics=topics)}", reply_markup=keyboard)
     log.info(
         "update chat=%s command=start total_ms=%.1f",
         _chat_type(update),
@@ -208,7 +190,8 @@ async def help_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_text(help_text(context.bot_data, context.bot.username))
+    language = await chat_language(update, context)
+    await message.reply_text(help_text(context.bot_data, context.bot.username, language))
 
 
 def parse_command(text: str) -> tuple[str, str | None, str]:
@@ -229,7 +212,7 @@ async def command_router(update: Update, context: Context) -> None:
     name, target, argument = parse_command(message.text)
     if target is not None and target.lower() != context.bot.username.lower():
         return  # addressed to another bot
-    language = written_in(argument) or sender_language(update)
+    language = written_in(argument) or await chat_language(update, context)
     answer = context.bot_data.engine.command(name, argument, language)
     if answer is not None:
         await send_answer(
@@ -244,7 +227,8 @@ async def command_router(update: Update, context: Context) -> None:
     if _is_group(update) and target is None:
         return  # a bare command in a group may belong to another bot: stay quiet
     shown = html.escape(shorten(name, MAX_COMMAND_SHOWN))  # "/abc" + 2,000 emoji is one word
-    await message.reply_text(f"I don't know /{shown}. Type /help to see what I can do.")
+    language = await chat_language(update, context)
+    await message.reply_text(gettext(language, UNKNOWN_COMMAND).format(command=shown))
 
 
 # -- messages ----------------------------------------------------------------------------------
@@ -291,7 +275,7 @@ async def non_text_message(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or (message.text is not None and is_blank(message.text)):
         return
-    await message.reply_text(TEXT_ONLY_REPLY)
+    await message.reply_text(gettext(await chat_language(update, context), TEXT_ONLY_REPLY))
     log.info("update chat=%s non_text", _chat_type(update))
 
 
@@ -307,14 +291,14 @@ async def button(update: Update, context: Context) -> None:
     state = context.bot_data
     data = query.data or ""
     answer: Answer | None = None
-    language = sender_language(update)
+    language = await chat_language(update, context)
     if data.startswith(CARD_PREFIX):
         answer = state.engine.card(data.removeprefix(CARD_PREFIX), language=language)
     elif data.startswith(ASK_PREFIX):
         conversation = state.conversations.get(conversation_of(update))
         answer = state.engine.ask(data.removeprefix(ASK_PREFIX), conversation, default=language)
     if answer is None or query.message is None:
-        await query.answer("That topic is no longer available. Type /help.", show_alert=False)
+        await query.answer(gettext(language, TOPIC_GONE), show_alert=False)
         return
     await query.answer()
     await send_answer(update, context, answer, started=started, log_question=False)
@@ -330,7 +314,7 @@ async def inline_query(update: Update, context: Context) -> None:
     engine = context.bot_data.engine
     text = query.query.strip()
     answers: list[Answer] = []
-    language = sender_language(update)
+    language = sender_language(update) or ENGLISH
     if text:
         answer = engine.ask(text, default=language)
         language = answer.language  # the cards below in the query's language

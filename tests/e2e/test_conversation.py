@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import QAEngine
-from bot.telegram.handlers import TEXT_ONLY_REPLY
+from bot.telegram.texts import TEXT_ONLY_REPLY
 from tests.support.fakeapi import Call, FakeBotAPI
 from tests.support.harness import bot_settings, running_bot, to_chat
 

@@ -18,8 +18,8 @@ import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.engine import QAEngine
-from bot.telegram.handlers import TEXT_ONLY_REPLY
 from bot.telegram.logs import REDACTED, configure_logging, install_record_scrubber
+from bot.telegram.texts import TEXT_ONLY_REPLY
 from tests.support.fakeapi import Call, FakeBotAPI
 from tests.support.harness import bot_settings, running_bot, to_chat
 
@@ -112,14 +112,36 @@ def token_free(records: list[logging.LogRecord], token: str) -> None:
 
 async def test_command_menu_is_scoped_and_complete(bot: FakeBotAPI, engine: QAEngine) -> None:
     calls = bot.calls_to("setMyCommands")
-    scopes = {c.params.get("scope", {}).get("type"): c.params["commands"] for c in calls}
-    topics = {fact.command for fact in engine.kb.commands}
-    for scope in ("all_private_chats", "all_group_chats"):
-        names = {command["command"] for command in scopes[scope]}
-        assert names == topics | {"help"}
-        assert not names & {"announce", "stats", "reload"}
+    for language in (None, "az", "ru"):  # English is every other language's menu too
+        scopes = {
+            c.params.get("scope", {}).get("type"): c.params["commands"]
+            for c in calls
+            if c.params.get("language_code") == language
+        }
+        topics = {fact.command for fact in engine.kb.commands}
+        for scope in ("all_private_chats", "all_group_chats"):
+            names = {command["command"] for command in scopes[scope]}
+            assert names == topics | {"help", "language"}
+            assert not names & {"announce", "stats", "reload"}
+        described = {c["command"]: c["description"] for c in scopes["all_private_chats"]}
+        fact = engine.kb.fact("agreements_signed")
+        title = fact.title if language is None else fact.translations[language].title
+        assert described["agreements"] == title
     operator = [c for c in calls if c.params.get("scope", {}).get("type") == "chat"]
     assert operator and "announce" in {c["command"] for c in operator[0].params["commands"]}
+    russian = [c for c in calls if c.params.get("language_code") == "ru"]
+    assert {"command": "help", "description": "Как спрашивать и все команды"} in (
+        russian[0].params["commands"]
+    )
+
+
+async def test_the_bots_profile_is_described_in_each_language(bot: FakeBotAPI) -> None:
+    for method in ("setMyDescription", "setMyShortDescription"):
+        calls = bot.calls_to(method)
+        assert [c.params.get("language_code") for c in calls] == [None, "az", "ru"]
+        assert all(c.ok for c in calls)
+    russian = bot.calls_to("setMyDescription")[-1].params["description"]
+    assert russian.startswith("Я отвечаю на вопросы о двустороннем")
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -664,3 +686,57 @@ async def test_a_command_and_a_button_follow_the_senders_telegram_language(
     bot.send_text("How many countries signed agreements?", chat_id=chat_id, user_id=chat_id)
     params = (await replies(bot, chat_id, after=before))[0].params
     assert params["text"].startswith("<b>Cooperation agreements</b>")
+
+
+async def test_language_command_stores_the_chats_choice(bot: FakeBotAPI, engine: QAEngine) -> None:
+    chat_id = new_chat()
+    params = await ask(bot, "/language", chat_id=chat_id)
+    assert [b["callback_data"] for b in buttons(params)] == ["lang:az", "lang:ru", "lang:en"]
+    assert [b["text"] for b in buttons(params)] == ["Azərbaycan", "Русский", "English"]
+    choice = bot.bot_messages(chat_id)[-1]
+    confirmation = await press(bot, choice, "lang:ru", chat_id)
+    assert confirmation["text"] == "Теперь в этом чате я отвечаю на русском."
+    card = await ask(bot, "/agreements", chat_id=chat_id)  # the user's app is in English
+    assert card["text"].startswith(
+        f"<b>{engine.kb.fact('agreements_signed').translations['ru'].title}"
+    )
+    help_text = await ask(bot, "/help", chat_id=chat_id)
+    assert help_text["text"].startswith("<b>Как спрашивать</b>")
+
+
+async def test_a_chat_can_go_back_to_english(bot: FakeBotAPI) -> None:
+    chat_id = new_chat()
+    await ask(bot, "/language", chat_id=chat_id)
+    choice = bot.bot_messages(chat_id)[-1]
+    await press(bot, choice, "lang:az", chat_id)
+    confirmation = await press(bot, choice, "lang:en", chat_id)  # the old keyboard still works
+    assert confirmation["text"] == "From now on I reply in English in this chat."
+    card = await ask(bot, "/agreements", chat_id=chat_id)
+    assert card["text"].startswith("<b>Cooperation agreements</b>")
+
+
+async def test_only_group_admins_choose_a_groups_language(bot: FakeBotAPI) -> None:
+    group, member = -new_chat(), new_chat()
+    bot.send_text("/language", chat_id=group, user_id=member, chat_type="group", chat_title="G")
+    await bot.wait_for("sendMessage", to_chat(group))
+    message = bot.bot_messages(group)[-1]
+    before = len(bot.calls)
+    update = bot.press_button(message, "lang:az", user_id=member)
+    query_id = update["callback_query"]["id"]
+    [answered] = await bot.wait_for(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query_id, after=before
+    )
+    assert answered.params["show_alert"] is True
+    assert "administrators" in answered.params["text"]
+    assert not [c for c in bot.calls[before:] if c.method == "sendMessage"]
+
+
+async def test_start_offers_the_languages_when_telegram_does_not_say(bot: FakeBotAPI) -> None:
+    chat_id = new_chat()
+    speaks(bot, chat_id, "de")
+    params = await ask(bot, "/start", chat_id=chat_id)
+    assert "/language" in params["text"]
+    assert {"lang:az", "lang:ru", "lang:en"} <= {b["callback_data"] for b in buttons(params)}
+    speaks(bot, chat_id, "ru")
+    params = await ask(bot, "/start", chat_id=chat_id)
+    assert params["text"].startswith("Здравствуйте") and "lang:ru" not in str(params)

@@ -41,6 +41,8 @@ class BotMethods:
             "answerCallbackQuery": self.answer_callback_query,
             "answerInlineQuery": self.answer_inline_query,
             "setMyCommands": self.set_my_commands,
+            "setMyDescription": self.set_my_description,
+            "setMyShortDescription": self.set_my_short_description,
             "getChatMember": self.get_chat_member,
             "getChat": self.get_chat,
         }
@@ -162,6 +164,14 @@ class BotMethods:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         return True
 
+    def set_my_description(self, params: JSON) -> bool:
+        """Up to 512 characters, per language code (two letters) or for every language."""
+        return _profile_text(params, "description", 512)
+
+    def set_my_short_description(self, params: JSON) -> bool:
+        """Up to 120 characters, like the description."""
+        return _profile_text(params, "short_description", 120)
+
     def get_chat_member(self, params: JSON) -> JSON:
         """Administrator if set_chat_admins (or the bot's own promotion) says so, else member."""
         chat = self.world.resolve_chat(params.get("chat_id"))
@@ -186,3 +196,13 @@ class BotMethods:
             "max_reaction_count": 11,
             "accepted_gift_types": {**dict.fromkeys(gift_types, True), "gifts_from_channels": True},
         }
+
+
+def _profile_text(params: JSON, field: str, limit: int) -> bool:
+    """Validated like Telegram: the text's length and the language code's form."""
+    if utf16_len(str(params.get(field, ""))) > limit:
+        raise bad_request(f"{field.upper()}_TOO_LONG")
+    code = params.get("language_code")
+    if code not in (None, "") and not (isinstance(code, str) and re.fullmatch("[a-z]{2}", code)):
+        raise bad_request("LANGUAGE_CODE_INVALID")
+    return True

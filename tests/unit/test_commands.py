@@ -10,9 +10,9 @@ from bot.console import reply_to_console
 from bot.engine import QAEngine
 from bot.kb.rules import COMMAND_NAME, command_problem
 from bot.telegram.app import FIXED_HANDLERS, build_application
-from bot.telegram.handlers import help_text
 from bot.telegram.menu import menu
 from bot.telegram.state import BotState
+from bot.telegram.texts import help_text
 
 # Assembled at run time: no token-like literal in the tree. Nothing is sent with it.
 TOKEN = "123456789:" + "commands_test_" + "z" * 21
@@ -64,7 +64,7 @@ def test_each_audience_sees_its_commands_and_the_topics(engine: QAEngine) -> Non
     everyone = {c.command for c in menu(engine, Audience.EVERYONE)}
     group_admins = {c.command for c in menu(engine, Audience.GROUP_ADMINS)}
     operators = {c.command for c in menu(engine, Audience.OPERATORS)}
-    assert everyone == topics | {"help"}
+    assert everyone == topics | {"help", "language"}
     assert group_admins == everyone | {"subscribe", "unsubscribe"}
     assert operators == everyone | {c.name for c in commands_for(Audience.OPERATORS)}
     assert "start" not in everyone  # Telegram's own Start button sends it
