@@ -146,7 +146,8 @@ def command_check(
 def command_evaluate(
     args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
 ) -> int:
-    from bot.evaluation import evaluate_items, load_items
+    from bot.engine import written_in
+    from bot.evaluation import IN_LANGUAGE, Dialogue, Item, evaluate_items, load_items
 
     engine = _engine(settings, stderr)
     if engine is None:
@@ -158,6 +159,22 @@ def command_evaluate(
         return 1
     report = evaluate_items(items, engine.ask)  # what users get: the engine, not the matcher
     stdout.write(report.format() + "\n")
+    by_language: dict[str, list[Item]] = {}
+    for item in items:
+        first = item.turns[0].question if isinstance(item, Dialogue) else item.question
+        by_language.setdefault(written_in(first) or "-", []).append(item)
+    if len(by_language) > 1 or "en" not in by_language:
+        stdout.write("\nper language of the question (- : none it tells):\n")
+        for language, written in sorted(by_language.items()):
+            known = language if language in LANGUAGES else None
+            part = evaluate_items(written, engine.ask, known)
+            replied = part.counts.get(IN_LANGUAGE)
+            stdout.write(
+                f"  {language}: {part.total} {part.unit}, in-scope accuracy {part.accuracy:.2%}"
+                f", out-of-scope rejection {part.rejection:.2%}"
+                + (f", replies in {language} {replied[0]}/{replied[1]}" if replied else "")
+                + "\n"
+            )
     return 0
 
 

@@ -196,6 +196,25 @@ def test_evaluate_prints_the_rasa_style_report() -> None:
     assert "exercises_2016" in result.stdout and "out_of_scope" in result.stdout
 
 
+def test_evaluate_reports_each_language_of_the_questions(tmp_path: Path) -> None:
+    labelled = tmp_path / "mixed.yaml"
+    labelled.write_text(
+        "- {q: 'Сколько стран подписали соглашения с Азербайджаном?', intent: agreements_signed}\n"
+        "- {q: 'Какое население Турции?', intent: null}\n"
+        "- {q: 'Azərbaycan neçə ölkə ilə saziş imzalayıb?', intent: agreements_signed}\n"
+        "- {q: 'Which exercises were held?', intent: exercises_2016}\n",
+        encoding="utf-8",
+    )
+    result = run_bot("evaluate", str(labelled))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("per language of the question", 1)[1].splitlines()
+    assert any(
+        line.startswith("  ru: 2 questions") and "replies in ru 2/2" in line for line in lines
+    )
+    assert any(line.startswith("  az: 1 questions") for line in lines)
+    assert any(line.startswith("  en: 1 questions") for line in lines)
+
+
 def test_run_without_token_says_so(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.chdir(ROOT / "tests")
