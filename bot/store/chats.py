@@ -105,12 +105,16 @@ class Chats:
 
     async def language(self, chat_id: int) -> str | None:
         """The language the chat chose, or None when it never chose one."""
-        row = await self._db.read(
+        return (await self.languages()).get(chat_id)
+
+    async def languages(self) -> dict[int, str]:
+        """Every chat that chose a language, and its choice."""
+        rows = await self._db.read(
             lambda conn: conn.execute(
-                "SELECT language FROM chats WHERE chat_id = ?", (chat_id,)
-            ).fetchone()
+                "SELECT chat_id, language FROM chats WHERE language IS NOT NULL"
+            ).fetchall()
         )
-        return None if row is None else row["language"]
+        return {row["chat_id"]: row["language"] for row in rows}
 
     async def remove_chat(self, chat_id: int) -> None:
         """The bot was removed or blocked: forget the chat and drop deliveries still pending."""

@@ -161,6 +161,7 @@ async def _post_init(application: BotApplication) -> None:
     broadcasts and posts the digest while it holds the sender lease), the question-log
     flusher."""
     state = application.bot_data
+    state.chat_languages = await state.store.chats.languages()
     await set_commands(application.bot, state)
     await set_descriptions(application.bot)
     state.broadcaster.duties.append(functools.partial(digest_duty, state))

@@ -128,7 +128,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     started = time.perf_counter()
     state = context.bot_data
     conversation = state.conversations.get(conversation_of(update))
-    answer = state.engine.ask(question, conversation, default=await chat_language(update, context))
+    answer = state.engine.ask(question, conversation, default=chat_language(update, context))
     await send_answer(
         update, context, answer, started=started, match_seconds=time.perf_counter() - started
     )
@@ -153,7 +153,7 @@ async def start(update: Update, context: Context) -> None:
         return
     if context.args:
         topic = context.args[0].lower()
-        language = await chat_language(update, context)
+        language = chat_language(update, context)
         answer = state.engine.command(topic, language=language) or state.engine.card(
             topic, language=language
         )
@@ -161,7 +161,7 @@ async def start(update: Update, context: Context) -> None:
             await send_answer(update, context, answer, started=started, log_question=False)
             return
     user = update.effective_user
-    language = await chat_language(update, context)
+    language = chat_language(update, context)
 
     def _(message: str) -> str:
         return gettext(language, message)
@@ -190,7 +190,7 @@ async def help_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    language = await chat_language(update, context)
+    language = chat_language(update, context)
     await message.reply_text(help_text(context.bot_data, context.bot.username, language))
 
 
@@ -212,7 +212,7 @@ async def command_router(update: Update, context: Context) -> None:
     name, target, argument = parse_command(message.text)
     if target is not None and target.lower() != context.bot.username.lower():
         return  # addressed to another bot
-    language = written_in(argument) or await chat_language(update, context)
+    language = written_in(argument) or chat_language(update, context)
     answer = context.bot_data.engine.command(name, argument, language)
     if answer is not None:
         await send_answer(
@@ -227,7 +227,7 @@ async def command_router(update: Update, context: Context) -> None:
     if _is_group(update) and target is None:
         return  # a bare command in a group may belong to another bot: stay quiet
     shown = html.escape(shorten(name, MAX_COMMAND_SHOWN))  # "/abc" + 2,000 emoji is one word
-    language = await chat_language(update, context)
+    language = chat_language(update, context)
     await message.reply_text(gettext(language, UNKNOWN_COMMAND).format(command=shown))
 
 
@@ -275,7 +275,7 @@ async def non_text_message(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or (message.text is not None and is_blank(message.text)):
         return
-    await message.reply_text(gettext(await chat_language(update, context), TEXT_ONLY_REPLY))
+    await message.reply_text(gettext(chat_language(update, context), TEXT_ONLY_REPLY))
     log.info("update chat=%s non_text", _chat_type(update))
 
 
@@ -291,7 +291,7 @@ async def button(update: Update, context: Context) -> None:
     state = context.bot_data
     data = query.data or ""
     answer: Answer | None = None
-    language = await chat_language(update, context)
+    language = chat_language(update, context)
     if data.startswith(CARD_PREFIX):
         answer = state.engine.card(data.removeprefix(CARD_PREFIX), language=language)
     elif data.startswith(ASK_PREFIX):

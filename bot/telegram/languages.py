@@ -30,10 +30,10 @@ def sender_language(update: Update) -> str | None:
     return code if code in LANGUAGES else None
 
 
-async def chat_language(update: Update, context: Context) -> str:
+def chat_language(update: Update, context: Context) -> str:
     """The reply's language when the message itself does not tell."""
     chat = update.effective_chat
-    chosen = await context.bot_data.chat_language(chat.id) if chat is not None else None
+    chosen = context.bot_data.chat_languages.get(chat.id) if chat is not None else None
     return chosen or sender_language(update) or ENGLISH
 
 
@@ -54,7 +54,7 @@ async def language_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    language = await chat_language(update, context)
+    language = chat_language(update, context)
     await message.reply_text(gettext(language, CHOOSE), reply_markup=language_keyboard())
 
 
@@ -72,7 +72,7 @@ async def choose(update: Update, context: Context) -> None:
     if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and not await may_manage_group(
         update, context
     ):
-        current = await chat_language(update, context)
+        current = chat_language(update, context)
         await query.answer(gettext(current, ADMINS_ONLY), show_alert=True)
         return
     await context.bot_data.set_chat_language(chat.id, language, chat.type, chat.title)

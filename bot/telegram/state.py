@@ -3,7 +3,6 @@ build_application fills it in before the bot starts."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -15,7 +14,7 @@ from bot.conversations import Conversations
 from bot.engine import QAEngine
 from bot.fairness import FairShare
 from bot.settings import Settings
-from bot.store import Store, StoreError
+from bot.store import Store
 from bot.store.records import AskedQuestion, ChatId
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.broadcast import Broadcaster
@@ -40,26 +39,15 @@ class BotState:
         self.pending_logs: list[AskedQuestion] = []
         self.fair_share = FairShare()
         self.conversations = Conversations()
-        # Each chat's /language choice once read from the store (None: it never chose).
-        self._chat_languages: dict[int, str | None] = {}
-
-    async def chat_language(self, chat_id: int) -> str | None:
-        """The language the chat chose; the store is read once per chat and process."""
-        if chat_id not in self._chat_languages:
-            if len(self._chat_languages) >= MAX_REMEMBERED_CHATS:
-                self._chat_languages.clear()  # a cache, not the truth: read again when asked
-            try:
-                self._chat_languages[chat_id] = await self.store.chats.language(chat_id)
-            except StoreError as error:  # the reply goes out in the sender's language instead
-                log.warning("chat language not read: %s", error)
-                return None
-        return self._chat_languages[chat_id]
+        # The chats' /language choices, read from the store once at start-up (few chats
+        # choose): the reply's language then costs no store read per update.
+        self.chat_languages: dict[int, str] = {}
 
     async def set_chat_language(
         self, chat_id: int, language: str, chat_type: str, title: str | None
     ) -> None:
         await self.store.chats.set_language(chat_id, language, chat_type=chat_type, title=title)
-        self._chat_languages[chat_id] = language
+        self.chat_languages[chat_id] = language
 
     async def flush_question_log(self) -> None:
         """Write the buffered question log in one transaction, off the event loop."""
@@ -72,9 +60,6 @@ class BotState:
         """Every chat an announcement goes to now: configured targets, then subscribers."""
         return audience(self.settings.announce_chat_ids, await self.store.chats.subscribed_chats())
 
-
-log = logging.getLogger(__name__)
-MAX_REMEMBERED_CHATS = 100_000  # chats' languages kept in memory at most
 
 # PTB's generics: the bot's type argument is its rate limiter's, and the builder does not
 # carry the context type into the job queue's, so both are left open.

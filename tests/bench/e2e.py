@@ -26,6 +26,7 @@ from bot.text import is_blank
 from tests.bench.core import DATA, KNOWLEDGE, mark, ms, percentile
 from tests.support.fakeapi import FakeBotAPI
 from tests.support.harness import loopback_request
+from tests.support.labelled import LANGUAGE_SETS
 
 USERS = 200
 QUESTIONS_PER_USER = 10
@@ -177,6 +178,19 @@ def run() -> None:
         f"{TELEGRAM_RATE} msg/s the limiter, not the bot, sets the pace: 2,000 replies take "
         f"{total / TELEGRAM_RATE:.0f} s)"
     )
+    pressure(engine, questions, matcher, "English")
+    # Issue 11: a third of the questions in each language, in turn.
+    russian, azerbaijani = (
+        [e.question for e in load_examples(DATA / f"{name}.yaml")] for name in LANGUAGE_SETS
+    )
+    mixed = [q for trio in zip(questions, russian, azerbaijani, strict=False) for q in trio]
+    pressure(engine, mixed, matcher_seconds(engine, mixed), "English, Russian, Azerbaijani")
+
+
+def pressure(engine: QAEngine, questions: list[str], matcher: float, languages: str) -> None:
+    """Capacity with every question at once, then latency at a pace below it."""
+    total = USERS * QUESTIONS_PER_USER
+    print(f"  in {languages} ({len(questions)} distinct questions):")
     burst = asyncio.run(simulate(engine, questions, PAID_BROADCAST_RATE, "burst"))
     capacity = total / burst["elapsed"]
     print(

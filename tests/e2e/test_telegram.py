@@ -740,3 +740,17 @@ async def test_start_offers_the_languages_when_telegram_does_not_say(bot: FakeBo
     speaks(bot, chat_id, "ru")
     params = await ask(bot, "/start", chat_id=chat_id)
     assert params["text"].startswith("Здравствуйте") and "lang:ru" not in str(params)
+
+
+async def test_a_chats_language_outlives_a_restart(
+    api: FakeBotAPI, engine: QAEngine, tmp_path: Path
+) -> None:
+    settings = bot_settings(api, tmp_path)
+    chat_id = new_chat()
+    async with running_bot(api, engine, settings):
+        await ask(api, "/language", chat_id=chat_id)
+        await press(api, api.bot_messages(chat_id)[-1], "lang:az", chat_id)
+    async with running_bot(api, engine, settings):  # read back from the store at start-up
+        card = await ask(api, "/agreements", chat_id=chat_id)
+    title = engine.kb.fact("agreements_signed").translations["az"].title
+    assert card["text"].startswith(f"<b>{title}</b>")
