@@ -119,6 +119,7 @@ def build_application(
     state.settings = settings
     state.store = store or Store(settings.database_path)
     state.broadcaster = Broadcaster(application.bot, state.store)
+    state.broadcaster.render = state.rendered  # cards in each chat's language
     state.fatal = fatal
     state.alerts = OperatorAlerts()
     register_handlers(application)

@@ -76,6 +76,11 @@ class Broadcaster:
         self.owner = self.keeper.owner.id
         self.sender = ChatSender(bot, store, self.owner, self.pacer, self.may_send)
         self.clock: Callable[[], float] = time.time  # "now" for the duties (the digest's day)
+        # The text one chat gets: the announcement's own, unless the chat reads another
+        # language and the announcement is a card (set by the application: BotState.rendered).
+        self.render: Callable[[Announcement, ChatId], str] = lambda announcement, _: (
+            announcement.html
+        )
         self.duties: list[Duty] = []  # run by the holder at each look, before the broadcasts
         self.poll = POLL_SECONDS
         self._wake = asyncio.Event()
@@ -203,7 +208,8 @@ class Broadcaster:
                     self.keeper.lost()
                     return
                 if claim is Claim.CLAIMED:
-                    await self.sender.send(number, delivery.chat_id, announcement.html)
+                    text = self.render(announcement, delivery.chat_id)
+                    await self.sender.send(number, delivery.chat_id, text)
         report = await claims.finish(number, self.owner)
         if report is None:
             return

@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from bot.telegram.state import BotState
+from bot.telegram.state import DIGEST_HEADING, BotState
 from bot.timeofday import parse_hhmm
 
 log = logging.getLogger(__name__)
 
-HEADING = "📌 <b>Fact of the day</b>"
 LATE_SECONDS = 3600.0  # how late after HH:MM a day's digest still goes out
 
 
@@ -45,7 +44,7 @@ async def digest_duty(state: BotState) -> None:
     if day is None or await store.digest.ran_on(day):
         return
     cards = {
-        fact_id: f"{HEADING}\n\n{card.html}"
+        fact_id: f"{DIGEST_HEADING}\n\n{card.html}"
         for fact_id in (topic.fact_id for topic in state.engine.topics)
         if (card := state.engine.card(fact_id)) is not None
     }

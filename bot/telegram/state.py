@@ -13,9 +13,10 @@ from bot.audience import audience
 from bot.conversations import Conversations
 from bot.engine import QAEngine
 from bot.fairness import FairShare
+from bot.i18n import ENGLISH, N_, gettext
 from bot.settings import Settings
 from bot.store import Store
-from bot.store.records import AskedQuestion, ChatId
+from bot.store.records import Announcement, AnnouncementOrigin, AskedQuestion, ChatId
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.fatal import FatalStop
@@ -43,6 +44,19 @@ class BotState:
         # choose): the reply's language then costs no store read per update.
         self.chat_languages: dict[int, str] = {}
 
+    def rendered(self, announcement: Announcement, chat_id: ChatId) -> str:
+        """An announcement as one chat gets it: a card (or the digest's) in the language the
+        chat chose; the operator's own text, and every chat that chose none, as stored."""
+        language = self.chat_languages.get(chat_id) if isinstance(chat_id, int) else None
+        if language in (None, ENGLISH) or announcement.fact_id is None:
+            return announcement.html
+        card = self.engine.card(announcement.fact_id, language=language)
+        if card is None or announcement.origin is AnnouncementOrigin.TEXT:
+            return announcement.html  # the fact was removed since, or the text is the operator's
+        if announcement.origin is AnnouncementOrigin.DIGEST:
+            return f"{gettext(language, DIGEST_HEADING)}\n\n{card.html}"
+        return card.message_html()
+
     async def set_chat_language(
         self, chat_id: int, language: str, chat_type: str, title: str | None
     ) -> None:
@@ -60,6 +74,8 @@ class BotState:
         """Every chat an announcement goes to now: configured targets, then subscribers."""
         return audience(self.settings.announce_chat_ids, await self.store.chats.subscribed_chats())
 
+
+DIGEST_HEADING = N_("📌 <b>Fact of the day</b>")  # heads the digest's card
 
 # PTB's generics: the bot's type argument is its rate limiter's, and the builder does not
 # carry the context type into the job queue's, so both are left open.

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from bot.store import Store  # noqa: E402
-from bot.telegram.digest import HEADING  # noqa: E402
+from bot.telegram.state import DIGEST_HEADING as HEADING  # noqa: E402
 from tests.chaos.process import (  # noqa: E402
     BotProcess,
     KillingBotAPI,

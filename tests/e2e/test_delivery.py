@@ -20,8 +20,9 @@ from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.claims import SENDER_LEASE
-from bot.telegram import broadcast, conflict, digest, leader
+from bot.telegram import broadcast, conflict, leader
 from bot.telegram.app import build_application
+from bot.telegram.state import DIGEST_HEADING
 from tests.e2e.test_operator import announce, announcement_id, press
 from tests.support.fakeapi import Call, FakeBotAPI
 from tests.support.harness import ADMIN_ID, AnyApplication, bot_settings, running_bot
@@ -106,7 +107,7 @@ async def wait_reported(api: FakeBotAPI, number: int, timeout: float = 15.0) -> 
     return reports(api, number)[0]
 
 
-DIGEST = digest.HEADING
+DIGEST = DIGEST_HEADING
 
 
 def exercises(engine: QAEngine) -> str:

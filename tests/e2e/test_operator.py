@@ -290,6 +290,48 @@ async def test_announce_topic_preview_send_and_report(
         assert await db.broadcasts.deliveries(second) == []
 
 
+async def test_a_card_announcement_reaches_each_chat_in_its_language(
+    api: FakeBotAPI, engine: QAEngine, settings: Settings
+) -> None:
+    russian_group, english_group = -1003000000011, -1003000000012
+    async with serving(api, engine, settings):
+        for group in (russian_group, english_group):
+            api.set_chat_admins(group, {GROUP_ADMIN})
+            await say(api, "/subscribe", user_id=GROUP_ADMIN, chat_id=group, chat_type="supergroup")
+        [choice] = await say(
+            api, "/language", user_id=GROUP_ADMIN, chat_id=russian_group, chat_type="supergroup"
+        )
+        before = len(api.calls)
+        api.press_button(choice.response["result"], "lang:ru", user_id=GROUP_ADMIN)
+        await api.wait_for("sendMessage", to_chat(russian_group), after=before)
+
+        _, confirmation = await announce(api, "exercises")
+        pressed = await press(api, confirmation, "Send")
+        await report(api, pressed)
+        sent = {
+            call.params["chat_id"]: call.params["text"]
+            for call in api.calls[pressed:]
+            if call.method == "sendMessage"
+        }
+        english = engine.command("exercises")
+        russian = engine.command("exercises", language="ru")
+        assert english is not None and russian is not None
+        assert sent[english_group] == english.message_html()
+        assert sent[russian_group] == russian.message_html()
+        assert russian.title in sent[russian_group] and "Anadolu Gartali" in sent[russian_group]
+
+        _, confirmation = await announce(api, "Meeting at 10:00")  # the operator's own words
+        pressed = await press(api, confirmation, "Send")
+        await report(api, pressed)
+        texts = {
+            call.params["text"]
+            for call in api.calls[pressed:]
+            if call.method == "sendMessage"
+            and call.params["chat_id"] in (russian_group, english_group)
+        }
+        assert texts == {"Meeting at 10:00"}
+
+
 async def test_send_pressed_by_a_non_operator_is_refused(
     api: FakeBotAPI, engine: QAEngine, settings: Settings, db: Store, caplog: Any
 ) -> None:

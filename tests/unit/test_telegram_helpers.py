@@ -12,12 +12,19 @@ import time
 import pytest
 from telegram import Chat, Message, MessageEntity, User
 
+from bot.engine import QAEngine
 from bot.kb.rules import html_problems
-from bot.store.records import DeliveryReport
+from bot.store.records import (
+    Announcement,
+    AnnouncementOrigin,
+    AnnouncementStatus,
+    DeliveryReport,
+)
 from bot.telegram.broadcast import format_report
 from bot.telegram.handlers import addressed_text, parse_command
 from bot.telegram.pacer import Pacer
 from bot.telegram.render import ask_data, card_data
+from bot.telegram.state import DIGEST_HEADING, BotState
 
 BOT = User(id=777, first_name="Bot", is_bot=True, username="ThisBot")
 PERSON = User(id=5, first_name="Ann", is_bot=False)
@@ -150,3 +157,27 @@ async def test_pacer_spaces_sends_evenly_even_when_tasks_race() -> None:
     assert len(stamps) == 10
     assert min(gaps) >= 0.02 * 0.9
     assert stamps[-1] - stamps[0] >= 9 * 0.02 * 0.95
+
+
+def test_an_announcement_is_rendered_in_each_chats_language(engine: QAEngine) -> None:
+    state = BotState()
+    state.engine = engine
+    state.chat_languages = {-1: "az", -2: "en"}
+    card = engine.card("partners")
+    assert card is not None
+
+    def stored(origin: AnnouncementOrigin, html: str, fact_id: str | None) -> Announcement:
+        return Announcement(
+            1, html, origin, fact_id, 1, 0.0, AnnouncementStatus.SENDING, None, None
+        )
+
+    digest = stored(AnnouncementOrigin.DIGEST, f"{DIGEST_HEADING}\n\n{card.html}", "partners")
+    azerbaijani = engine.card("partners", language="az")
+    assert azerbaijani is not None
+    assert state.rendered(digest, -1) == f"📌 <b>Günün faktı</b>\n\n{azerbaijani.html}"
+    assert state.rendered(digest, -2) == digest.html  # English: as stored
+    assert state.rendered(digest, "@channel") == digest.html  # a channel by name chose nothing
+    text = stored(AnnouncementOrigin.TEXT, "Hello", None)
+    assert state.rendered(text, -1) == "Hello"  # the operator's words are sent as written
+    gone = stored(AnnouncementOrigin.CARD, "<b>Old</b>", "no_such_fact")
+    assert state.rendered(gone, -1) == "<b>Old</b>"  # removed by a /reload since
