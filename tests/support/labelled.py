@@ -28,9 +28,11 @@ NEW_SETS = (
     "not_said",
     "groups",
 )
-# The sets of issue 11: questions in Russian and Azerbaijani, written blind.
-LANGUAGE_SETS = ("lang_ru", "lang_az")
-LANGUAGE_OF = {name: name.removeprefix("lang_") for name in LANGUAGE_SETS}
+# The sets of issue 11: questions in Russian and Azerbaijani, the first two blind, the others
+# development sets.
+LANGUAGE_SETS = ("lang_ru", "lang_az", "lang_ru_dev", "lang_az_dev")
+LANGUAGE_OF = {name: name.split("_")[1] for name in LANGUAGE_SETS}
+BLIND_LANGUAGE_SETS = LANGUAGE_SETS[:2]  # Russian, Azerbaijani
 
 
 def items(name: str) -> list[Item]:
