@@ -1,21 +1,26 @@
 """Reading text into comparable terms: the same code reads the knowledge base and questions.
 
 Normalised tokens, names replaced by placeholders (<country>, <exercise>), lexicon synonyms and
-stopwords applied, English stems, typos of known words corrected with rapidfuzz.
+stopwords applied, stems, typos of known words corrected with rapidfuzz. A text's language
+(bot/language.py) chooses the stems: Azerbaijani words lose their suffixes ("ölkələrlə" reads as
+"ölkə" does), any other word gets Snowball's English stem, or its Russian one when Cyrillic.
+English reads exactly as it did before there were other languages.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from bot.azerbaijani import AzerbaijaniReader, azerbaijani_stem
 from bot.entities import EntityRecogniser, Mention
 from bot.fuzzy import TypoCorrector
 from bot.kb.model import Category, KnowledgeBase
+from bot.language import AZERBAIJANI, Detector
 from bot.text import NUMBER_WORDS, normalise, shortened_runs, singular, spoken_numbers, stem
 
 MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
@@ -38,13 +43,14 @@ class Analysis:
     terms: tuple[str, ...]
     mentions: tuple[Mention, ...]
     names: frozenset[str] = frozenset()  # terms of words written as names
+    language: str | None = None  # "az" when read as Azerbaijani; None: as English ever was
 
 
 class Analyser:
     """Turns text into comparable terms; the same code reads the knowledge base and questions."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self._recent: dict[tuple[str, bool], Analysis] = {}
+        self._recent: dict[tuple[str, bool, str | None], Analysis] = {}
         lexicon = kb.lexicon
         self._phrases: dict[tuple[str, ...], str | None] = {}
         stopwords = frozenset(lexicon.stopwords)
@@ -127,6 +133,17 @@ class Analyser:
             for word in self._word_terms
             if word not in NUMBER_WORDS and self.recogniser.starts_nothing(word)
         )
+        self.detector = Detector.of(kb)
+        self._azerbaijani = AzerbaijaniReader(
+            phrases=self._phrases,
+            longest_from=self._longest_from,
+            known_words=self.known_words,
+            vocabulary=self.detector.azerbaijani_vocabulary,
+            recogniser=self.recogniser,
+            correct=self._correct,
+            real_words=self._real_words,
+            markers=_MARKER_TERMS,
+        )
 
     def _add_spellings(self, synonyms: Mapping[str, str]) -> None:
         """A word's chat spelling inside the lexicon's phrases too: "do u know" is the filler
@@ -149,13 +166,14 @@ class Analyser:
 
     term_of = _term
 
-    def analyse(self, text: str, *, correct: bool = True) -> Analysis:
-        """The terms and names of `text`. The few last texts are kept: one reply reads the
+    def analyse(self, text: str, *, correct: bool = True, language: str | None = None) -> Analysis:
+        """The terms and names of `text`, read in `language` (a code of bot/language.py;
+        None: the language its words show). The few last texts are kept: one reply reads the
         same clause for the match, its gap notes and its fallback."""
-        key = (text, correct)
+        key = (text, correct, language)
         found = self._recent.get(key)
         if found is None:
-            found = self._recent[key] = self._analyse(text, correct=correct)
+            found = self._recent[key] = self._analyse(text, correct=correct, language=language)
             if len(self._recent) > RECENT_ANALYSES:
                 del self._recent[next(iter(self._recent))]
         return found
@@ -163,16 +181,21 @@ class Analyser:
     def mentions(self, text: str) -> tuple[Mention, ...]:
         """`analyse(text).mentions`, without reading the terms when the text was not
         analysed lately: the names found depend on the words alone, not on the terms."""
-        found = self._recent.get((text, True)) or self._recent.get((text, False))
+        found = self._recent.get((text, True, None)) or self._recent.get((text, False, None))
         if found is not None:
             return found.mentions
         raw = self._raw(text)
-        return tuple(self.recogniser.find(spoken_numbers(normalise(raw).split()), raw))
+        words = spoken_numbers(normalise(raw).split())
+        if self._language(raw, words) == AZERBAIJANI:
+            words = self._azerbaijani.words(words)
+        return tuple(self.recogniser.find(words, raw))
 
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The terms of one normalised word, read as knowledge-base text (no typo
         correction): `analyse(word, correct=False).terms`, without the parts of an analysis
         one such word cannot need (markup, slots, longer phrases, names)."""
+        if self.detector.is_azerbaijani((word,)):
+            return self.analyse(word, correct=False).terms
         if word in self._plain:
             term = self._word_terms[word]
         elif word in NUMBER_WORDS:
@@ -197,9 +220,22 @@ class Analyser:
                 raw = raw.replace(marker, word)
         return raw
 
-    def _analyse(self, text: str, *, correct: bool) -> Analysis:
+    def _language(self, raw: str, words: Sequence[str]) -> str | None:
+        """The language a text is read in: Azerbaijani when its words are (ASCII text: by the
+        words already normalised), else None, the reading English always had."""
+        if raw.isascii():
+            return AZERBAIJANI if self.detector.is_azerbaijani(words) else None
+        return AZERBAIJANI if self.detector.detect(raw) == AZERBAIJANI else None
+
+    def _analyse(self, text: str, *, correct: bool, language: str | None = None) -> Analysis:
         raw = self._raw(text)
         words = spoken_numbers(normalise(raw).split())
+        if language is None:
+            language = self._language(raw, words)
+        if language == AZERBAIJANI:
+            read, found = self._azerbaijani.read(raw, words, _placeholder, correct=correct)
+            names = _names(raw, azerbaijani_stem)
+            return Analysis(tuple(read), tuple(found), names, AZERBAIJANI)
         mentions = self.recogniser.find(words, raw)
         spans = {m.start: m for m in mentions} if mentions else None
         word_terms, longer = self._word_terms, self._longer
@@ -257,14 +293,7 @@ class Analyser:
             # "What is this bot about?": a preposition left at the end asks for a topic, which
             # "What is this bot?" does not.
             terms.append(_TOPIC_WORD)
-        # A name is a capital after the first character: most chat texts have none.
-        written = _NAME.findall(raw) if not raw[1:].islower() else []
-        names = (
-            frozenset(stem(w) for w in normalise(" ".join(written)).split())
-            if written
-            else _NO_NAMES
-        )
-        return Analysis(tuple(terms), tuple(mentions), names)
+        return Analysis(tuple(terms), tuple(mentions), _names(raw, stem), language)
 
     def _phrase_at(self, words: Sequence[str], position: int) -> tuple[int, str | None]:
         """The longest lexicon phrase at `position`, as written or in the singular (singular
@@ -311,6 +340,20 @@ class Analyser:
 
 
 _TOPIC_WORD = "about"
+
+
+def _placeholder(mention: Mention) -> str:
+    """The term a name reads as: its kind's placeholder, or the name itself (a year)."""
+    return PLACEHOLDERS.get(mention.category, mention.key)
+
+
+def _names(raw: str, stem_of: Callable[[str], str]) -> frozenset[str]:
+    """The terms of the words written as names. A name is a capital after the first character:
+    most chat texts have none."""
+    written = _NAME.findall(raw) if not raw[1:].islower() else []
+    if not written:
+        return _NO_NAMES
+    return frozenset(stem_of(w) for w in normalise(" ".join(written)).split())
 
 
 def _key(phrase: str) -> tuple[str, ...]:

@@ -146,7 +146,6 @@ def command_check(
 def command_evaluate(
     args: argparse.Namespace, settings: Settings, stdout: TextIO, stderr: TextIO
 ) -> int:
-    from bot.engine import written_in
     from bot.evaluation import IN_LANGUAGE, Dialogue, Item, evaluate_items, load_items
 
     engine = _engine(settings, stderr)
@@ -162,7 +161,7 @@ def command_evaluate(
     by_language: dict[str, list[Item]] = {}
     for item in items:
         first = item.turns[0].question if isinstance(item, Dialogue) else item.question
-        by_language.setdefault(written_in(first) or "-", []).append(item)
+        by_language.setdefault(engine.language_of(first) or "-", []).append(item)
     if len(by_language) > 1 or "en" not in by_language:
         stdout.write("\nper language of the question (- : none it tells):\n")
         for language, written in sorted(by_language.items()):

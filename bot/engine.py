@@ -7,7 +7,6 @@ the reply answers every part that asked something the document answers, in order
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -55,6 +54,11 @@ class QAEngine:
         self.localiser = Localiser(kb, self.summaries)
         self.fallbacks = Fallbacks(kb, self.matcher, self.cards, self.localiser)
 
+    def language_of(self, text: str) -> str | None:
+        """The language a message is written in (bot/language.py), None when it does not
+        tell (a number, a name, a bare command)."""
+        return self.matcher.analyser.detector.detect(text)
+
     @classmethod
     def load(cls, directory: Path | str) -> QAEngine:
         return cls(load_knowledge(directory))
@@ -93,7 +97,7 @@ class QAEngine:
         the conversation was last about (`Context.after` the previous answer); `language` is the
         reply's, by default the message's own, and `default` when the message does not tell
         (a number, a name: the chat's or the sender's language)."""
-        language = language or written_in(question) or default
+        language = language or self.language_of(question) or default
         return self.localiser.localise(self._answer(question, context, language), language)
 
     def _answer(self, question: str, context: Context | None, language: str) -> Answer:
@@ -197,29 +201,6 @@ class QAEngine:
         """The honest reply: no document fact, the nearest topics offered."""
         match = match or self.matcher.match(question)
         return self.fallbacks.answer(question, match, language=language)
-
-
-def written_in(text: str) -> str | None:
-    """The language a message is written in, by its letters: mostly Cyrillic is Russian, half
-    its words with ə or the other Azerbaijani letters Azerbaijani (a name such as "Türkiye" in
-    an English sentence is not), other letters English; None without letters."""
-    if text.isascii():  # most messages: regular expressions, not a loop over characters
-        return ENGLISH if _ASCII_LETTER.search(text) else None
-    letters = len(_LETTER.findall(text))
-    if not letters:
-        return None
-    if len(_CYRILLIC.findall(text)) * 2 >= letters:
-        return "ru"
-    words = _WORD.findall(text)
-    marked = sum(not _AZERBAIJANI_LETTERS.isdisjoint(word) for word in words)
-    return "az" if marked * 2 >= len(words) else ENGLISH
-
-
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
-_LETTER = re.compile(r"[^\W\d_]")
-_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-_WORD = re.compile(r"\S*[^\W\d_]\S*")  # a word with a letter in it
-_AZERBAIJANI_LETTERS = frozenset("əƏıİşŞğĞçÇöÖüÜ")
 
 
 def _asked(answer: Answer, question: str) -> Answer:

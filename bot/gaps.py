@@ -4,7 +4,10 @@ A question often touches a fact and asks for more than the document gives ("whic
 countries?", "who took part in EFES?"). The fact's answer is still the right reply, but only
 with a plain statement of what is missing. Each fact carries its gaps as data (`Gap` in the
 knowledge base): a note, and trigger phrasings read as the matcher reads questions, so a
-question asks for a gap when it holds every term of one trigger, whatever its wording.
+question asks for a gap when it holds every term of one trigger, whatever its wording. An
+Azerbaijani trigger is read as written instead: its suffixes are what it asks ("neçəsi", how many
+of them, is no "neçə"; "keçirildimi", was it held, no "keçiriləcək"), so a question fires it
+when it holds each of its words, or a word inflected from it ("neçəsinin").
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from dataclasses import dataclass, replace
 
 from bot.analysis import Analyser
 from bot.answers import Answer, Outcome
+from bot.azerbaijani import azerbaijani_bases
 from bot.kb.model import Fact, Gap, KnowledgeBase, Problem
+from bot.language import AZERBAIJANI
 from bot.message import clean
+from bot.text import normalise
 
 
 @dataclass(frozen=True)
@@ -26,12 +32,20 @@ class _Rule:
     triggers: tuple[frozenset[str], ...]
     unless: tuple[frozenset[str], ...]
     translated: tuple[frozenset[str], ...] = ()  # the triggers of the fact's translations
+    written: tuple[frozenset[str], ...] = ()  # its Azerbaijani triggers' words, as written
 
-    def fires(self, terms: frozenset[str]) -> bool:
-        """The question holds every term of a trigger, and not every term of an `unless`."""
+    def fires(self, read: _Read) -> bool:
+        """The question holds every term of a trigger (every word of an Azerbaijani one), and
+        not every term of an `unless`."""
+        terms, words = read
         return (
-            _holds_one(self.triggers, terms) or _holds_one(self.translated, terms)
+            _holds_one(self.triggers, terms)
+            or _holds_one(self.translated, terms)
+            or _holds_one(self.written, words)
         ) and not _holds_one(self.unless, terms)
+
+
+_Read = tuple[frozenset[str], frozenset[str]]  # a question's terms, and its words as written
 
 
 class GapNotes:
@@ -40,7 +54,7 @@ class GapNotes:
     def __init__(self, kb: KnowledgeBase, analyser: Analyser) -> None:
         self.kb = kb
         self.analyser = analyser
-        self._last: tuple[tuple[str, bool], frozenset[str]] | None = None
+        self._last: tuple[tuple[str, bool], _Read] | None = None
         self._rules: dict[str, tuple[_Rule, ...]] = {
             fact.id: tuple(self._rule(fact, number) for number in range(len(fact.gaps)))
             for fact in kb.facts
@@ -49,14 +63,25 @@ class GapNotes:
 
     def _rule(self, fact: Fact, number: int) -> _Rule:
         gap = fact.gaps[number]
-        translated = self._read(_translated_triggers(fact, number))
-        return _Rule(gap, self._read(gap.triggers), self._read(gap.unless), translated)
+        triggers = _translated_triggers(fact, number)
+        translated = tuple(
+            frozenset(self.analyser.analyse(trigger, correct=False, language=language).terms)
+            for trigger, language in triggers
+            if language != AZERBAIJANI
+        )
+        written = tuple(
+            frozenset(normalise(trigger).split())
+            for trigger, language in triggers
+            if language == AZERBAIJANI
+        )
+        read = self._read
+        return _Rule(gap, read(gap.triggers), read(gap.unless), translated, written)
 
     def _read(self, phrasings: Iterable[str]) -> tuple[frozenset[str], ...]:
         """Phrasings read as knowledge-base phrasings are: no typo correction."""
-        return tuple(self._terms(phrasing, correct=False) for phrasing in phrasings)
+        return tuple(self._terms(phrasing, correct=False)[0] for phrasing in phrasings)
 
-    def _terms(self, text: str, *, correct: bool = True) -> frozenset[str]:
+    def _terms(self, text: str, *, correct: bool = True) -> _Read:
         # One reply annotates each of its parts against the same message: read it once.
         # Trailing '?', '!' and '.' read to nothing (normalising drops them, and no tag, name
         # or name spelling ends in one), so "Is X a partner?" is read as its clause "Is X a
@@ -66,9 +91,13 @@ class GapNotes:
         last = self._last
         if last is not None and last[0] == key:
             return last[1]
-        terms = frozenset(self.analyser.analyse(text, correct=correct).terms)
-        self._last = (key, terms)
-        return terms
+        analysis = self.analyser.analyse(text, correct=correct)
+        words = normalise(text).split()
+        if analysis.language == AZERBAIJANI:  # "neçəsinin" holds "neçəsi"
+            words += [base for word in words for base in azerbaijani_bases(word)]
+        read = (frozenset(analysis.terms), frozenset(words))
+        self._last = (key, read)
+        return read
 
     def notes(self, fact_id: str, question: str) -> tuple[str, ...]:
         """The notes of the fact's gaps that the question asks for, in the fact's order."""
@@ -123,9 +152,11 @@ class GapNotes:
     def _rule_problems(self, fact: Fact, rule: _Rule, ordinary: list[str]) -> list[Problem]:
         gap = rule.gap
         messages: list[str] = []
-        translated = _translated_triggers(fact, fact.gaps.index(gap))
-        phrasings = (*gap.triggers, *gap.unless, *translated)
-        read = (*rule.triggers, *rule.unless, *rule.translated)
+        triggers = _translated_triggers(fact, fact.gaps.index(gap))
+        translated = [trigger for trigger, language in triggers if language != AZERBAIJANI]
+        written = [trigger for trigger, language in triggers if language == AZERBAIJANI]
+        phrasings = (*gap.triggers, *gap.unless, *translated, *written)
+        read = (*rule.triggers, *rule.unless, *rule.translated, *rule.written)
         for phrasing, terms in zip(phrasings, read, strict=True):
             if not terms:
                 messages.append(f"{phrasing!r} has no word the matcher keeps (all stopwords)")
@@ -139,9 +170,13 @@ class GapNotes:
         return [Problem(fact.file, gap.line, f"{where}: {message}") for message in messages]
 
 
-def _translated_triggers(fact: Fact, number: int) -> list[str]:
-    """The triggers of the fact's gap `number` in every translation."""
-    return [trigger for text in fact.translations.values() for trigger in text.triggers[number]]
+def _translated_triggers(fact: Fact, number: int) -> list[tuple[str, str]]:
+    """The triggers of the fact's gap `number` in every translation, with their language."""
+    return [
+        (trigger, language)
+        for language, text in fact.translations.items()
+        for trigger in text.triggers[number]
+    ]
 
 
 def _holds_one(phrasings: tuple[frozenset[str], ...], terms: frozenset[str]) -> bool:

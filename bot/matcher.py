@@ -20,6 +20,7 @@ from bot.analysis import Analyser, Analysis
 from bot.entities import Mention
 from bot.index import PhrasingIndex
 from bot.kb.model import Category, Fact, KnowledgeBase
+from bot.language import ENGLISH
 from bot.text import plain_text
 from bot.ties import Candidate, TieRules
 
@@ -74,24 +75,26 @@ class Matcher:
         self.margin = margin
         self.analyser = Analyser(kb)
         self._facts: list[Fact] = list(kb.facts)
+        # The English texts are read as English, as they were before there were other languages.
         analysed = [
-            [self.analyser.analyse(q, correct=False) for q in fact.questions]
+            [self.analyser.analyse(q, correct=False, language=ENGLISH) for q in fact.questions]
             for fact in self._facts
         ]
         self._questions = analysed
         # The phrasings in the other languages: phrasings like the English ones, but the tie
-        # rules and the gap checks read the English only.
+        # rules and the gap checks read the English only. Each is read in its own language,
+        # whatever its words show ("IPAP", "{country}" are Azerbaijani phrasings too).
         translated = [
             [
-                self.analyser.analyse(question, correct=False)
-                for text in fact.translations.values()
+                self.analyser.analyse(question, correct=False, language=language)
+                for language, text in fact.translations.items()
                 for question in text.questions
             ]
             for fact in self._facts
         ]
         # A fact's own answer reads as one more, weaker phrasing: document words count as known.
         answer_texts = [
-            self.analyser.analyse(plain_text(fact.answer), correct=False)
+            self.analyser.analyse(plain_text(fact.answer), correct=False, language=ENGLISH)
             if fact.answer and fact.states_document_fact
             else None
             for fact in self._facts
@@ -147,7 +150,7 @@ class Matcher:
             term
             for fact in self._facts
             for source in fact.sources
-            for term in self.analyser.analyse(source, correct=False).terms
+            for term in self.analyser.analyse(source, correct=False, language=ENGLISH).terms
         }
         chat_terms = {
             term

@@ -17,7 +17,6 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.answers import Answer, Outcome
 from bot.conversations import ConversationKey, conversation_key
-from bot.engine import written_in
 from bot.i18n import ENGLISH, gettext
 from bot.limits import shorten
 from bot.store import StoreError
@@ -212,8 +211,9 @@ async def command_router(update: Update, context: Context) -> None:
     name, target, argument = parse_command(message.text)
     if target is not None and target.lower() != context.bot.username.lower():
         return  # addressed to another bot
-    language = written_in(argument) or chat_language(update, context)
-    answer = context.bot_data.engine.command(name, argument, language)
+    engine = context.bot_data.engine
+    language = engine.language_of(argument) or chat_language(update, context)
+    answer = engine.command(name, argument, language)
     if answer is not None:
         await send_answer(
             update,

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from babel.messages.pofile import read_po
 
-from bot.engine import QAEngine, written_in
+from bot.engine import QAEngine
 from bot.i18n import LOCALE_DIR, catalogue
 from bot.kb.model import TRANSLATED
 
 SIGNED_RU = "Со сколькими странами Азербайджан подписал соглашения о военном сотрудничестве?"
 
 
-def test_the_language_is_read_from_the_letters() -> None:
-    assert written_in(SIGNED_RU) == "ru"
-    assert written_in("Türkiyə ilə neçə saziş imzalanıb?") == "az"
-    assert written_in("How many countries signed?") == "en"
-    assert written_in("2016?") is None and written_in("👍") is None
+def test_the_language_is_read_from_the_message(engine: QAEngine) -> None:
+    assert engine.language_of(SIGNED_RU) == "ru"
+    assert engine.language_of("Türkiyə ilə neçə saziş imzalanıb?") == "az"
+    assert engine.language_of("turkiye ile nece sazis imzalanib?") == "az"
+    assert engine.language_of("How many countries signed?") == "en"
+    assert engine.language_of("2016?") is None and engine.language_of("👍") is None
 
 
 def test_a_russian_question_gets_the_russian_card(engine: QAEngine) -> None:

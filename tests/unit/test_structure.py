@@ -18,6 +18,8 @@ QUESTION_PATH = (
     "bot.commands",
     "bot.kb",
     "bot.entities",
+    "bot.language",
+    "bot.azerbaijani",
     "bot.analysis",
     "bot.matcher",
     "bot.message",
