@@ -18,6 +18,7 @@ QUESTION_PATH = (
     "bot.commands",
     "bot.kb",
     "bot.entities",
+    "bot.names",
     "bot.analysis",
     "bot.matcher",
     "bot.message",
