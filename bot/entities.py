@@ -31,12 +31,20 @@ from bot.text import normalise
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
 Words = tuple[str, ...]
-_CYRILLIC = re.compile("[а-я]")
 _SENTENCE_END = ".!?"
 _WORD_OR_END = re.compile(r"\w+|[.!?]")
-# The folding of the Azerbaijani and Russian letters, without Unicode decomposition: enough to
-# tell quickly that a text holds none of some words.
-_ROUGH_FOLD = str.maketrans("əışçğöüё", "eiscgouе", "\u0307\u0301")
+# The letters a folded letter may stand for in lower-case Azerbaijani and Russian ("i̇" is
+# "İ" lower-cased): a word folded as questions are read is found as written.
+_LOOSE = {
+    "e": "[eə]",
+    "i": "(?:i\u0307|[iı])",
+    "s": "[sş]",
+    "c": "[cç]",
+    "g": "[gğ]",
+    "o": "[oö]",
+    "u": "[uü]",
+    "е": "[её]",
+}
 
 
 @dataclass(frozen=True)
@@ -131,21 +139,24 @@ class EntityRecogniser:
             self._add((exercise.name, *exercise.aliases), entity, common)
         own, found = _records(kb)
         records = own + found
-        english: dict[str, list[str]] = defaultdict(list)  # each country's English names
         for entity, names in records:  # English first: the other languages add, never replace
             self._add(names.english, entity, common)
-            english[entity.key] += [" ".join(name_key(name)) for name in names.english]
         english_words = {word for key in self._names for word in key}
         localised_words = self._add_localised(records)
-        # An inflected word → the word of the name it inflects ("турцией" → "турция").
+        # An inflected word → the words of names it inflects ("турцией" → "турция").
         self._forms = self._inflections(own)
         self._capital = self._capital_only(
-            kb, known_words, localised_words - english_words, english
+            kb, known_words, localised_words - english_words, records
         )
         # The longest name starting with each word: most words start none.
         self._longest_from: dict[str, int] = {}
         for key in self._names:
             self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
+        starting = self._longest_from.keys() | {
+            form
+            for form, words in self._forms.items()
+            if not self._longest_from.keys().isdisjoint(words)
+        }
         # Every word of a name, in every case; a form left out as two countries' is a word
         # too, never a typo of a third ("İranınkı" is not "İraqınkı" misspelt).
         left_out = {form for form, _ in self.clashes}
@@ -156,7 +167,7 @@ class EntityRecogniser:
         # Known words that start no name and are no year: most of a question, passed by one
         # look-up each instead of the whole search of `_match_at`.
         self._inert = frozenset(
-            w for w in self._known_words if not self._longest_at(w) and not _YEAR.match(w)
+            w for w in self._known_words if w not in starting and not _YEAR.match(w)
         )
         # A typo is read as a one-word name; the first entity registered under a key (partners
         # come first) is the one meant. No Russian word is read as a typo: its endings put an
@@ -167,12 +178,12 @@ class EntityRecogniser:
             self._by_key.setdefault(entity.key, entity)
             word = key[0]
             if len(key) == 1 and key not in self._plurals and word not in self._capital:
-                single_words.update({} if _CYRILLIC.search(word) else {word: entity.key})
+                single_words.update({word: entity.key} if word.isascii() else {})
         # The Azerbaijani forms too: "İsveçcə" is a typo of "İsveçə" (to Sweden) before it is
         # one of "İsveçrə" (Switzerland), and the two at one edit each are no typo at all.
         for form in self._forms.keys() - self._capital:
-            if not _CYRILLIC.search(form):
-                alone = self._alone(form)
+            if form.isascii():
+                alone = self._form_country.get(form)
                 single_words[form] = alone.key if alone is not None else f"<{form}>"
         # Cached: a chatty message brings the same unknown words ("teacher") again and again.
         self._typo_of = lru_cache(maxsize=8192)(
@@ -184,7 +195,7 @@ class EntityRecogniser:
         """Register every name form; the first registration of a form wins (partners first).
         "The X" also counts as "X", unless X alone is an ordinary word ("the States")."""
         for raw in names:
-            key = tuple(normalise(raw).split())
+            key = name_key(raw)
             if not key:
                 continue
             variants = [key]
@@ -227,22 +238,33 @@ class EntityRecogniser:
         around it tells which). A form that alone reads as two countries, or that is a one-word
         name as it stands, is left out: the exact names alone are safe. `clashes` lists the
         forms left out because they read as two countries."""
-        bases: dict[str, set[str]] = defaultdict(set)
+        extra: dict[str, set[str]] = defaultdict(set)
         for _, names in records:  # the knowledge base's: pycountry's are worked out once
-            add_forms(bases, names)
-        inflected = dict(pycountry_forms())
-        for form, found in bases.items():
-            inflected[form] = inflected.get(form, frozenset()) | found
-        forms: dict[str, Words] = {}
+            add_forms(extra, names)
+        forms = dict(pycountry_forms())
+        for form, words in extra.items():
+            forms[form] = tuple(sorted(words.union(forms.get(form, ()))))
+        one_word = {key[0]: entity for key, entity in self._names.items() if len(key) == 1}
         self.clashes: list[tuple[str, list[str]]] = []  # each form left out, what it reads as
-        for form, words in inflected.items():
-            spelt = self._names.get((form,))
-            read = {self._names[(word,)].key for word in words if (word,) in self._names}
-            read |= {spelt.key} if spelt is not None else set()
+        for form in forms.keys() & one_word.keys():  # spelt as a name: the name it is
+            spelt = {one_word[form].key}
+            spelt |= {one_word[w].key for w in forms.pop(form) if w in one_word}
+            if len(spelt) > 1:
+                self.clashes.append((form, sorted(spelt)))
+        self._form_country: dict[str, Entity] = {}  # the country a form names by itself
+        several = []
+        for form, inflected in forms.items():
+            if len(inflected) > 1:
+                several.append(form)
+            elif inflected[0] in one_word:
+                self._form_country[form] = one_word[inflected[0]]
+        for form in several:
+            read = {one_word[w].key: one_word[w] for w in forms[form] if w in one_word}
             if len(read) > 1:
                 self.clashes.append((form, sorted(read)))
-            elif spelt is None:
-                forms[form] = tuple(sorted(words))
+                del forms[form]
+            elif read:
+                self._form_country[form] = next(iter(read.values()))
         return forms
 
     def _capital_only(
@@ -250,7 +272,7 @@ class EntityRecogniser:
         kb: KnowledgeBase,
         known_words: Iterable[str],
         localised: set[str],
-        english: dict[str, list[str]],
+        records: list[tuple[Entity, CountryNames]],
     ) -> frozenset[str]:
         """The words read as a country only when written as a name, with a capital inside a
         sentence: those the knowledge base lists as ordinary words of a language (Russian
@@ -258,27 +280,25 @@ class EntityRecogniser:
         Russian and Azerbaijani names and forms that the phrasings use as ordinary words, in a
         fact that does not name their country. A word that is part of a longer name only
         ("республики") needs neither: it names nothing alone."""
-        alone = {form for form, words in self._forms.items() if self._alone(form) is not None}
+        alone = self._form_country.keys()
         ordinary: set[str] = set().union(*kb.ordinary_words.values())
         capital = {form for form in alone if not ordinary.isdisjoint(self._forms[form])}
         capital |= {word for word in ordinary if (word,) in self._names}
         clashing = ((alone | localised) & frozenset(known_words)) - capital
         if clashing:
-            readings = {}
-            for word in clashing:
-                entity = self._alone(word)
-                if entity is not None:
-                    readings[word] = english.get(entity.key, [entity.key])
+            country = {word: self._alone(word) for word in clashing}
+            wanted = {entity.key for entity in country.values() if entity is not None}
+            english: dict[str, list[str]] = defaultdict(list)  # their countries' English names
+            for entity, names in records:
+                if entity.key in wanted:
+                    english[entity.key] += [" ".join(name_key(name)) for name in names.english]
+            readings = {w: english[e.key] for w, e in country.items() if e is not None}
             capital |= _used_as_ordinary_words(kb, readings)
         return frozenset(capital)
 
     def _alone(self, word: str) -> Entity | None:
         """The country one word names by itself, as written or in another case."""
-        entity = self._names.get((word,))
-        if entity is not None or word not in self._forms:
-            return entity
-        found = {self._names[(w,)] for w in self._forms[word] if (w,) in self._names}
-        return found.pop() if len(found) == 1 else None
+        return self._names.get((word,)) or self._form_country.get(word)
 
     def _longest_at(self, word: str) -> int:
         """The most words a name starting with this word (or its nominative) has."""
@@ -348,13 +368,15 @@ def _used_as_ordinary_words(kb: KnowledgeBase, readings: dict[str, list[str]]) -
     """Those of the words (each with the English names of the country it reads as) that the
     phrasings in another language use in a fact whose English text names no such country:
     "Грузии" in a question about the meetings of Azerbaijan, Turkey and Georgia is the name."""
+    # One search per fact, for the words as they may be written ("gurcustan": "gürcüstan").
+    loose = "|".join("".join(_LOOSE.get(c, re.escape(c)) for c in w) for w in readings)
+    pattern = re.compile(rf"(?<!\w)(?:{loose})(?!\w)")
     found: set[str] = set()
     for fact in kb.facts:
         texts = " ".join(q for text in fact.translations.values() for q in text.questions)
-        rough = texts.lower().translate(_ROUGH_FOLD)  # most facts use none of the words
-        if not any(word in rough for word in readings):
+        used = {normalise(word) for word in pattern.findall(texts.lower())} & readings.keys()
+        if not used:
             continue
-        used = readings.keys() & set(normalise(texts).split())
         own = (fact.title, fact.answer, *fact.answers.values(), *fact.sources)
         english = f" {normalise(' '.join(own))} "
         found |= {w for w in used if not any(f" {n} " in english for n in readings[w])}

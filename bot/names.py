@@ -123,13 +123,13 @@ def country_code(names: Iterable[str]) -> str:
 
 
 @cache
-def pycountry_forms() -> dict[str, frozenset[str]]:
+def pycountry_forms() -> dict[str, tuple[str, ...]]:
     """Every inflected word of pycountry's Russian and Azerbaijani names → the words it may
-    inflect (more than one: no use as a form)."""
+    inflect, in sorted order ("соединенным": "соединенное", "соединенные")."""
     forms: dict[str, set[str]] = defaultdict(set)
     for names in pycountry_names():
         add_forms(forms, names)
-    return {form: frozenset(bases) for form, bases in forms.items()}
+    return {form: tuple(sorted(words)) for form, words in forms.items()}
 
 
 def add_forms(forms: dict[str, set[str]], names: CountryNames) -> None:
@@ -220,12 +220,13 @@ def _head_forms(compound: list[str]) -> dict[str, str]:
     return {form: first for form in _noun_forms(first)} if first.endswith("я") else {}
 
 
+@lru_cache(maxsize=4096)
 def russian_forms(name: str) -> dict[str, str]:
     """Each inflected word of a Russian name → its word in the nominative: the adjectives and
     the head noun decline ("Южной Кореей"), a complement after the head does not ("Республики
     Корея", "Королевства Великобритании"), words joined by "и" both do ("Боснии и
     Герцеговине")."""
-    written = [(word, normalise(word).split()) for word in name.split()]
+    written = [(word, list(name_key(word))) for word in name.split()]
     words = [(word.isupper(), parts) for word, parts in written if parts]
     forms: dict[str, str] = {}
     position = 0
@@ -259,6 +260,7 @@ _AFTER_VOWEL = ("dA", "dAn", "dAkI", "yA", "nIn", "nInkI", "nI", "ylA", "dIr", "
 _AFTER_POSSESSIVE = ("ndA", "ndAn", "ndAkI", "nA")
 
 
+@lru_cache(maxsize=4096)
 def azerbaijani_forms(name: str) -> dict[str, str]:
     """The last word of an Azerbaijani name with its case suffixes → the word itself:
     "Almaniya" gives "almaniyada", "almaniyanin", ...; vowel harmony follows the name as
@@ -267,32 +269,35 @@ def azerbaijani_forms(name: str) -> dict[str, str]:
     if not words or "," in name:
         return {}
     written = words[-1].replace("İ", "i").replace("I", "ı").lower()
-    parts = normalise(written).split()
+    parts = name_key(written)
     if not parts:
         return {}
     word = parts[-1]
     vowels = [letter for letter in written if letter in _AZ_VOWELS]
     if len(word) < 3 or not vowels or words[-1].isupper():
         return {}  # "ABŞ-da" is written with a hyphen, and read as two words
-    harmony = {
-        "A": "a" if vowels[-1] in _BACK_VOWELS else "e",
-        "I": "u" if vowels[-1] in _ROUNDED_VOWELS else "i",
-    }
-    if word[-1] in "aeiou":
-        suffixes = list(_AFTER_VOWEL)
-        if len(words) > 1 and word[-1] in "iu":
-            suffixes += _AFTER_POSSESSIVE
+    back, rounded = vowels[-1] in _BACK_VOWELS, vowels[-1] in _ROUNDED_VOWELS
+    if word[-1] not in "aeiou":
+        endings = _endings(_AFTER_CONSONANT, back, rounded)
+    elif len(words) > 1 and word[-1] in "iu":
+        endings = _endings(_AFTER_VOWEL + _AFTER_POSSESSIVE, back, rounded)
     else:
-        suffixes = list(_AFTER_CONSONANT)
-    forms: dict[str, str] = {}
-    for suffix in suffixes:
-        ending = "".join(harmony.get(letter, letter) for letter in suffix)
-        forms[word + ending] = word
-        if word.endswith("q") and ending[0] in "aeiu":  # İraq → İrağa
-            forms[word[:-1] + "g" + ending] = word
+        endings = _endings(_AFTER_VOWEL, back, rounded)
+    forms = {word + ending: word for ending in endings}
+    if word.endswith("q"):  # İraq → İrağa
+        forms.update({word[:-1] + "g" + e: word for e in endings if e[0] in "aeiu"})
     return forms
 
 
+@cache
+def _endings(suffixes: tuple[str, ...], back: bool, rounded: bool) -> tuple[str, ...]:
+    """The suffixes in one vowel harmony: A is a after a back vowel, else e; I is u after a
+    rounded vowel, else i."""
+    harmony = str.maketrans({"A": "a" if back else "e", "I": "u" if rounded else "i"})
+    return tuple(suffix.translate(harmony) for suffix in suffixes)
+
+
 def forms_of(language: str, name: str) -> dict[str, str]:
-    """The inflected words of a name in this language → the words of the name they inflect."""
+    """The inflected words of a name in this language → the words of the name they inflect;
+    cached (the check and the recogniser read the same names), so never to be changed."""
     return russian_forms(name) if language == "ru" else azerbaijani_forms(name)

@@ -73,12 +73,12 @@ def _check_forms(
             key = name_key(text)
             if len(key) != 1:
                 continue
-            inflecting = inflected.get(key[0], frozenset()) | forms.get(key[0], set())
+            inflecting = {*inflected.get(key[0], ()), *forms.get(key[0], ())}
             for other in sorted(named(inflecting) - {country}):
                 message = f"'{text}' names {country}, and is also {other} in another case"
                 log.add(name, line, message)
     for form, words in forms.items():
-        meant = named(words | inflected.get(form, frozenset()))
+        meant = named({*words, *inflected.get(form, ())})
         if len(meant) < 2:
             continue
         for country, text, line in made[form]:
