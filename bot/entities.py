@@ -169,27 +169,32 @@ class EntityRecogniser:
         self._inert = frozenset(
             w for w in self._known_words if w not in starting and not _YEAR.match(w)
         )
-        # A typo is read as a one-word name; the first entity registered under a key (partners
-        # come first) is the one meant. No Russian word is read as a typo: its endings put an
-        # ordinary word one letter from a name ("польза", benefit, from "Польша").
+        # The first entity registered under a key (partners come first) is the one meant.
         self._by_key: dict[str, Entity] = {}
-        single_words: dict[str, str] = {}
-        for key, entity in self._names.items():
+        for entity in self._names.values():
             self._by_key.setdefault(entity.key, entity)
+        # Cached: a chatty message brings the same unknown words ("teacher") again and again.
+        self._typo_of = lru_cache(maxsize=8192)(
+            TypoCorrector(self._typo_targets(), shortest=SHORTEST_CORRECTED).correct
+        )
+        self._written = lru_cache(maxsize=16)(_written_as_names)
+
+    def _typo_targets(self) -> dict[str, str]:
+        """The words a typo may stand for, each with the country it means: the one-word
+        names, and the Azerbaijani forms ("İsveçcə" is a typo of "İsveçə", to Sweden, before it
+        is one of "İsveçrə", Switzerland; one edit from each, it is no typo at all). No Russian
+        word is: its endings put an ordinary word one letter from a name ("польза", benefit,
+        from "Польша"), and no word read only when written as a name is."""
+        targets: dict[str, str] = {}
+        for key, entity in self._names.items():
             word = key[0]
             if len(key) == 1 and key not in self._plurals and word not in self._capital:
-                single_words.update({word: entity.key} if word.isascii() else {})
-        # The Azerbaijani forms too: "İsveçcə" is a typo of "İsveçə" (to Sweden) before it is
-        # one of "İsveçrə" (Switzerland), and the two at one edit each are no typo at all.
+                targets.update({word: entity.key} if word.isascii() else {})
         for form in self._forms.keys() - self._capital:
             if form.isascii():
                 alone = self._form_country.get(form)
-                single_words[form] = alone.key if alone is not None else f"<{form}>"
-        # Cached: a chatty message brings the same unknown words ("teacher") again and again.
-        self._typo_of = lru_cache(maxsize=8192)(
-            TypoCorrector(single_words, shortest=SHORTEST_CORRECTED).correct
-        )
-        self._written = lru_cache(maxsize=16)(_written_as_names)
+                targets[form] = alone.key if alone is not None else f"<{form}>"
+        return targets
 
     def _add(self, names: Iterable[str], entity: Entity, common: AbstractSet[str]) -> None:
         """Register every name form; the first registration of a form wins (partners first).
