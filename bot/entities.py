@@ -142,6 +142,7 @@ class EntityRecogniser:
         for entity, names in records:  # English first: the other languages add, never replace
             self._add(names.english, entity, common)
         english_words = {word for key in self._names for word in key}
+        self._english = frozenset(self._names)  # the names registered in English
         localised_words = self._add_localised(records)
         # An inflected word → the words of names it inflects ("турцией" → "турция").
         self._forms = self._inflections(own)
@@ -180,21 +181,22 @@ class EntityRecogniser:
         self._written = lru_cache(maxsize=16)(_written_as_names)
 
     def _typo_targets(self) -> dict[str, str]:
-        """The words a typo may stand for, each with the country it means: the one-word
-        names, and the Azerbaijani forms ("İsveçcə" is a typo of "İsveçə", to Sweden, before it
-        is one of "İsveçrə", Switzerland; one edit from each, it is no typo at all). No Russian
-        word is: its endings put an ordinary word one letter from a name ("польза", benefit,
-        from "Польша"), and no word read only when written as a name is."""
+        """The words a typo may stand for, each with the country it means: the English
+        one-word names, as before the other languages came. A Russian or Azerbaijani name or
+        form is never one: their endings put an ordinary word one letter from a name
+        ("польза", benefit, from "Польша"; "qədərdir", is as much, from "Qətərdir", is Qatar).
+        They are nearest words all the same, each meaning only itself, so a word nearer to one
+        of them is no typo of an English name either ("İsveçcə" is one edit from "İsveçə", to
+        Sweden: no "İsveçrə", Switzerland). No word read only when written as a name is one."""
         targets: dict[str, str] = {}
         for key, entity in self._names.items():
             word = key[0]
             if len(key) == 1 and key not in self._plurals and word not in self._capital:
-                targets.update({word: entity.key} if word.isascii() else {})
-        for form in self._forms.keys() - self._capital:
-            if form.isascii():
-                alone = self._form_country.get(form)
-                targets[form] = alone.key if alone is not None else f"<{form}>"
-        return targets
+                targets[word] = entity.key if key in self._english else f"<{word}>"
+        for form in self._forms:
+            targets.setdefault(form, f"<{form}>")
+        self._typo_names = frozenset(w for w, meaning in targets.items() if meaning[0] != "<")
+        return {word: meaning for word, meaning in targets.items() if word.isascii()}
 
     def _add(self, names: Iterable[str], entity: Entity, common: AbstractSet[str]) -> None:
         """Register every name form; the first registration of a form wins (partners first).
@@ -363,9 +365,8 @@ class EntityRecogniser:
             return Mention(entity, position, position + length)
         if token not in self._known_words:
             name = self._typo_of(token)
-            entity = self._alone(name) if name is not None else None
-            if entity is not None:
-                return Mention(self._by_key[entity.key], position, position + 1)
+            if name is not None and name in self._typo_names:
+                return Mention(self._by_key[self._names[(name,)].key], position, position + 1)
         return None
 
 
