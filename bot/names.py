@@ -14,8 +14,7 @@ no help here: "Иран" stems to "ира" but "Ираном" to "иран", "К
 from __future__ import annotations
 
 import gettext
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -126,20 +125,30 @@ def country_code(names: Iterable[str]) -> str:
 def pycountry_forms() -> dict[str, tuple[str, ...]]:
     """Every inflected word of pycountry's Russian and Azerbaijani names → the words it may
     inflect, in sorted order ("соединенным": "соединенное", "соединенные")."""
-    forms: dict[str, set[str]] = defaultdict(set)
+    forms: dict[str, tuple[str, ...]] = {}
     for names in pycountry_names():
-        add_forms(forms, names)
-    return {form: tuple(sorted(words)) for form, words in forms.items()}
+        for language, raw in _inflected(names):
+            for form, word in forms_of(language, raw).items():
+                found = forms.get(form)
+                if found is None:
+                    forms[form] = (word,)
+                elif word not in found:
+                    forms[form] = tuple(sorted((*found, word)))
+    return forms
 
 
 def add_forms(forms: dict[str, set[str]], names: CountryNames) -> None:
     """A country's inflected words into `forms` (inflected word → words it inflects)."""
-    for raw in names.localised.get("ru", ()):
-        for form, word in russian_forms(raw).items():
+    for language, raw in _inflected(names):
+        for form, word in forms_of(language, raw).items():
             forms[form].add(word)
-    for raw in names.inflected_az:
-        for form, word in azerbaijani_forms(raw).items():
-            forms[form].add(word)
+
+
+def _inflected(names: CountryNames) -> Iterator[tuple[str, str]]:
+    """A country's names that take endings, each with its language: the Russian ones, and
+    the Azerbaijani ones that take case suffixes."""
+    yield from (("ru", raw) for raw in names.localised.get("ru", ()))
+    yield from (("az", raw) for raw in names.inflected_az)
 
 
 # -- Russian -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from bot.kb.model import TRANSLATED, Country, Exercise, Lexicon
 from bot.kb.name_check import check_names
 from bot.kb.reader import ProblemLog
 from bot.kb.yaml_lines import LineDict, line_of
-from bot.names import country_code
+from bot.names import country_code, name_key
 from bot.text import normalise
 
 # Per-language fields beside the English ones: `aliases_ru` beside `aliases` for a partner,
@@ -84,7 +84,7 @@ def read_entities(log: ProblemLog, path: Path) -> Entities:
 def _in_script(text: str, language: str) -> bool:
     """Russian names are written in Cyrillic, Azerbaijani ones in Latin letters: a name in
     the wrong list would be inflected by the other language's rules."""
-    folded = normalise(text)
+    folded = "".join(name_key(text))
     cyrillic = any("а" <= letter <= "я" for letter in folded)
     latin = any("a" <= letter <= "z" for letter in folded)
     return cyrillic and not latin if language == "ru" else latin and not cyrillic
@@ -101,7 +101,7 @@ def _names(log: ProblemLog, name: str, data: LineDict, key: str, language: str) 
         return []
     good: list[str] = []
     for index, item in enumerate(items):
-        if not isinstance(item, str) or not normalise(item):
+        if not isinstance(item, str) or not name_key(item):
             log.add(name, line_of(items, index), f"{key}: {item!r} is not a name (quote it)")
         elif language and not _in_script(item, language):
             script = "Cyrillic" if language == "ru" else "Latin letters"
