@@ -44,6 +44,7 @@ class CountryNames:
 
 @cache
 def _catalogue(language: str) -> gettext.NullTranslations:
+    """pycountry's ISO 3166-1 names in one language, read from its .mo file once."""
     return gettext.translation(_CATALOGUE, pycountry.LOCALES_DIR, languages=[language])
 
 
