@@ -36,6 +36,7 @@ _CASE = (
 )
 _POSSESSIVE = ("i", "u", "si", "su", "imiz", "umuz", "miz", "muz", "iniz", "unuz", "niz", "nuz")
 _PLURAL = ("lar", "ler")
+_LANGUAGE_SUFFIXES = frozenset({"ca", "ce"})  # after a name: its language ("almanca")
 _PERSON = (
     *("am", "em", "yam", "yem", "san", "sen", "siniz", "sunuz"),  # I, you: "bilərəm"
     *("iq", "ik", "uq", "uk", "yiq", "yik", "lar", "ler"),  # we, they: "edirik"
@@ -175,7 +176,8 @@ class AzerbaijaniReader:
                     (
                         word[:end]
                         for end in range(len(word) - 1, shortest - 1, -1)
-                        if word[:end] in names
+                        # "İsveçcə" is Swedish, the language, not Sweden
+                        if word[:end] in names and word[end:] not in _LANGUAGE_SUFFIXES
                     ),
                     None,
                 )

@@ -7,6 +7,7 @@ as a typo of "Iran" in one place and not the other.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 
 from rapidfuzz import process
@@ -34,17 +35,22 @@ class TypoCorrector:
         self._meanings = {
             word: meaning for word, meaning in meanings.items() if len(word) >= shortest
         }
-        self._choices = sorted(self._meanings)
+        # The known words by first letter, each group in sorted order: a typo keeps its first
+        # letter, so only its group is searched (the names of every country in three
+        # languages and their Azerbaijani forms make thousands of words).
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for known in sorted(self._meanings):
+            self._by_first[known[0]].append(known)
 
     def correct(self, word: str) -> str | None:
         """The known word nearest to `word`, when one meaning is unambiguously nearest."""
         allowed = max_typos(len(word))
-        if not allowed or word.isdigit() or not self._choices:
+        choices = self._by_first.get(word[:1])
+        if not allowed or word.isdigit() or not choices:
             return None
         found = process.extract(
-            word, self._choices, scorer=OSA.distance, score_cutoff=allowed, limit=None
+            word, choices, scorer=OSA.distance, score_cutoff=allowed, limit=None
         )
-        found = [item for item in found if item[0][0] == word[0]]
         if not found:
             return None
         best = min(distance for _, distance, _ in found)

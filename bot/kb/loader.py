@@ -39,18 +39,20 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
         log.add(log.display(directory), 0, "no fact files (*.yaml) found")
     facts = read_facts(log, fact_files, collapse_whitespace(document))
     facts = read_translations(log, directory, TRANSLATED, facts)
-    partners, exercises, others = read_entities(log, directory / ENTITIES_FILE)
+    entities = read_entities(log, directory / ENTITIES_FILE)
     lexicon = read_lexicon(log, directory / LEXICON_FILE)
-    names = tuple(country.name for country in partners)
+    names = tuple(country.name for country in entities.partners)
     partner_groups = read_group_table(log, directory / GROUPS_FILE, names)
     common_words = read_common_words(log, directory / COMMON_WORDS_FILE)
     if log.problems:
         raise KnowledgeError(log.problems)
     return KnowledgeBase(
         facts=tuple(facts),
-        partners=partners,
-        exercises=exercises,
-        other_country_aliases=others,
+        partners=entities.partners,
+        exercises=entities.exercises,
+        other_country_aliases=entities.others,
+        other_country_localised=entities.others_localised,
+        ordinary_words=entities.ordinary_words,
         lexicon=lexicon,
         partner_groups=partner_groups,
         common_words=common_words,

@@ -118,6 +118,8 @@ class Country:
     name: str
     spelling: str
     aliases: tuple[str, ...]
+    # Names in the other languages (language → names), beside pycountry's translations.
+    localised: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,13 @@ class KnowledgeBase:
     partner_groups: GroupTable | None = None  # optional: without it no group is answered
     # Real words, never read as typos of a knowledge word (knowledge/common_words.txt; optional)
     common_words: frozenset[str] = frozenset()
+    # Other countries' names in the other languages: language → country → names.
+    other_country_localised: Mapping[str, Mapping[str, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
+    # Words of each other language that a country's name form is not taken for unless written
+    # as a name (a capital inside a sentence): Russian "того" is no Togo.
+    ordinary_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _by_id: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
     _by_command: Mapping[str, Fact] = field(init=False, repr=False, compare=False)
 

@@ -76,7 +76,9 @@ def test_a_per_country_answer_uses_the_translated_template(engine: QAEngine) -> 
 def test_the_fallback_is_in_the_questions_language_and_states_no_fact(engine: QAEngine) -> None:
     answer = engine.ask("какое население Турции?")
     assert not answer.matched and answer.language == "ru"
-    assert answer.body.startswith("Я не нашёл этого в документе")
+    # It names what it recognised, in Russian, and quotes where the document mentions it.
+    assert answer.body.startswith("Ваш вопрос касается темы «Турция»")
+    assert "Вот где в нём упоминается Турция:" in answer.body and "Turkey" in answer.body
     assert "Возможно, поможет одна из этих тем:" in answer.text
     english_titles = {fact.title for fact in engine.kb.facts}
     assert answer.suggestions and not {t.title for t in answer.suggestions} & english_titles

@@ -20,6 +20,7 @@ QUESTION_PATH = (
     "bot.entities",
     "bot.language",
     "bot.azerbaijani",
+    "bot.names",
     "bot.analysis",
     "bot.matcher",
     "bot.message",
