@@ -54,7 +54,7 @@ LANGUAGES_MEDIAN = 0.5e-3  # issue 11: every language, without embeddings
 LANGUAGES_P99 = 2e-3
 SCALE_MEDIAN = 3e-3  # matcher.match at 100 times the knowledge base
 SCALE_GROWTH = 10.0  # 10x -> 100x: at most linear
-STARTUP = 1.0
+STARTUP = 1.5  # issue 11, with all three languages (1 s when the knowledge base was English)
 MEMORY_MB = 100.0
 
 
@@ -259,7 +259,8 @@ def run() -> None:
     load, build, total = startup_in_fresh_process()
     print(
         f"start-up in a fresh process: load+validate {load:.3f} s, build matcher {build:.3f} s, "
-        f"total incl. imports {total:.3f} s  target < {STARTUP:.0f} s: {mark(total < STARTUP)}"
+        f"total incl. imports {total:.3f} s  target < {STARTUP:.1f} s (issue 11): "
+        f"{mark(total < STARTUP)}"
     )
     memory = ask_peak_memory_mb()
     print(

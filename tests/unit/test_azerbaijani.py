@@ -135,6 +135,6 @@ def test_an_azerbaijani_question_the_document_does_not_answer_is_refused(
 def test_a_name_with_the_language_suffix_is_the_language_not_the_country(
     engine: QAEngine,
 ) -> None:
-    """"İsveçcə" is Swedish, the language: no country is read, so no partner check."""
+    """ "İsveçcə" is Swedish, the language: no country is read, so no partner check."""
     mentions = engine.matcher.analyser.analyse("İsveçcə kurslar var?").mentions
     assert [m.key for m in mentions] == []
