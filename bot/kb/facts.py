@@ -56,7 +56,7 @@ def _parse_fact(log: ProblemLog, name: str, entry: Any, line: int, document: str
     kind = _kind(log, name, entry)
     slot = _slot(log, name, entry)
     questions = log.text_list(name, entry, "questions", required=True)
-    _check_questions(log, name, entry, questions, kind, slot)
+    check_questions(log, name, entry, questions, kind, slot)
     answer, answers = _parse_answers(log, name, entry, slot)
     sources = _sources(log, name, entry, kind, document)
     command = entry.get("command")
@@ -122,7 +122,7 @@ def _sources(
     return sources
 
 
-def _check_questions(
+def check_questions(
     log: ProblemLog,
     name: str,
     entry: LineDict,
@@ -130,6 +130,7 @@ def _check_questions(
     kind: FactKind,
     slot: Category | None,
 ) -> None:
+    """Enough phrasings, each fitting the fact's slot (in any language)."""
     minimum = MIN_PHRASINGS[kind]
     if questions and len(questions) < minimum:
         log.add(

@@ -23,9 +23,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.kb.facts import check_questions
 from bot.kb.model import Fact, Translation
 from bot.kb.reader import ProblemLog
-from bot.kb.rules import MIN_PHRASINGS, html_problems, placeholder_problem
+from bot.kb.rules import html_problems
 from bot.kb.yaml_lines import LineDict, LineList, line_of
 from bot.text import normalise, plain_text
 
@@ -170,20 +171,12 @@ def _gaps(
 def _check_questions(
     log: ProblemLog, name: str, entry: LineDict, fact: Fact, questions: list[str]
 ) -> None:
-    minimum = MIN_PHRASINGS[fact.kind]
-    if questions and len(questions) < minimum:
-        log.add(
-            name,
-            line_of(entry, "questions"),
-            f"only {len(questions)} questions; give at least {minimum} varied phrasings",
-        )
+    """The English fact's rules, and no phrasing given twice or reading to nothing."""
+    check_questions(log, name, entry, questions, fact.kind, fact.slot)
     listed = entry.get("questions")
     seen: set[str] = set()
     for index, question in enumerate(questions):
         where = line_of(listed, index) or line_of(entry, "questions")
-        problem = placeholder_problem(question, fact.slot)
-        if problem:
-            log.add(name, where, problem)
         key = normalise(question)
         if not key:
             log.add(name, where, f"question {question!r} has no word the bot can read")
