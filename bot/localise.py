@@ -7,21 +7,16 @@ yet (a partner-group answer) stays English, and says so in its `language`."""
 
 from __future__ import annotations
 
-import gettext as stdlib_gettext
 from dataclasses import replace
-
-import pycountry
 
 from bot.answers import Answer, Topic
 from bot.groups import GROUP_FACT
 from bot.i18n import ENGLISH, describe
 from bot.i18n import gettext as _
 from bot.kb.model import Category, Fact, KnowledgeBase
+from bot.names import pycountry_names
 from bot.summary import SUMMARY_ID, SUMMARY_TITLE, Summaries
-
-# pycountry's translations name some countries by their formal English order ("Korea,
-# Republic of"): the common name reads better where pycountry has one.
-_COUNTRY_FIELDS = ("common_name", "name")
+from bot.text import normalise
 
 
 class Localiser:
@@ -85,8 +80,8 @@ class Localiser:
         return replace(topic, title=text.title) if text is not None else topic
 
     def name(self, key: str, language: str) -> str:
-        """A country's name in `language` (pycountry's translations of ISO 3166), a training's
-        as the document spells it, anything else as it is."""
+        """A country's name in `language`, a training's as the document spells it, anything
+        else as it is."""
         if language == ENGLISH or key in self._exercises:
             return key
         known = self._names.get((key, language))
@@ -95,26 +90,20 @@ class Localiser:
         return known
 
     def _country_name(self, key: str, language: str) -> str:
-        country = self._partners.get(key)
-        tried = (key, *country.aliases, country.spelling) if country else (key,)
-        record = None
-        for candidate in tried:
-            try:
-                record = pycountry.countries.lookup(candidate)
-                break
-            except LookupError:
-                continue
-        if record is None:
-            return key
-        catalogue = stdlib_gettext.translation(
-            "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+        """The knowledge base's first name for the country in that language (entities.yaml),
+        else pycountry's translation of its name, else the English name."""
+        partner = self._partners.get(key)
+        given = (
+            partner.localised.get(language, ())
+            if partner is not None
+            else self.kb.other_country_localised.get(language, {}).get(key, ())
         )
-        for field in _COUNTRY_FIELDS:
-            english = getattr(record, field, None)
-            if english:
-                translated = catalogue.gettext(english)
-                if translated != english:
-                    return translated
+        if given:
+            return given[0]
+        english = normalise(key)
+        for names in pycountry_names():
+            if english in (normalise(name) for name in (names.display, *names.english)):
+                return next(iter(names.localised.get(language, ())), key)
         return key
 
     def _fill(self, fact: Fact, key: str, language: str) -> str:
