@@ -116,3 +116,14 @@ def test_every_text_of_the_bot_is_translated_and_compiled() -> None:
 def test_a_name_with_turkic_letters_leaves_an_english_question_english(engine: QAEngine) -> None:
     for question in ("Is Türkiye a partner?", "When was Anadolu Kartalı held?"):
         assert engine.ask(question).language == "en", question
+
+
+def test_the_trainings_are_named_in_cyrillic_too(engine: QAEngine) -> None:
+    for question, name in (
+        ("Когда проходили учения «Анадолу Картал»?", "Anadolu Gartali"),
+        ("ТурАз Шахини проводились?", "TURAZ Shahini"),
+        ("что за учения Ишыг", "Ishig"),
+    ):
+        answer = engine.ask(question)
+        assert (answer.fact_id, answer.language) == ("exercise_info", "ru"), question
+        assert answer.title == name, question  # the document's spelling, as the issue asks
