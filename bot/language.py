@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
-from pathlib import Path
 from typing import Final, Literal
 
 import pycountry
@@ -197,18 +195,4 @@ def _texts(translation: Translation) -> Iterable[str]:
     yield from translation.questions
 
 
-@lru_cache(maxsize=1)
-def default_detector(directory: Path | None = None) -> Detector:
-    """The detector of a knowledge folder (the bot's own by default), built on first use."""
-    from bot.kb.loader import load_knowledge
-    from bot.kb.location import find_knowledge_dir
-
-    return Detector.of(load_knowledge(directory or find_knowledge_dir()))
-
-
-def detect(text: str) -> Language | None:
-    """The language of `text` by the bot's own knowledge base: "en", "az", "ru", or None."""
-    return default_detector().detect(text)
-
-
-__all__ = ["AZERBAIJANI", "ENGLISH", "RUSSIAN", "Detector", "Language", "detect"]
+__all__ = ["AZERBAIJANI", "ENGLISH", "RUSSIAN", "Detector", "Language"]

@@ -103,10 +103,6 @@ class Chats:
 
         await self._db.write(work)
 
-    async def language(self, chat_id: int) -> str | None:
-        """The language the chat chose, or None when it never chose one."""
-        return (await self.languages()).get(chat_id)
-
     async def languages(self) -> dict[int, str]:
         """Every chat that chose a language, and its choice."""
         rows = await self._db.read(

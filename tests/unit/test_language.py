@@ -7,7 +7,7 @@ import pytest
 
 from bot.engine import QAEngine
 from bot.kb import KnowledgeBase
-from bot.language import AZERBAIJANI, ENGLISH, RUSSIAN, Detector, detect
+from bot.language import AZERBAIJANI, ENGLISH, RUSSIAN, Detector
 from tests.support.labelled import FIRST_SETS, NEW_SETS, messages
 
 
@@ -75,9 +75,9 @@ def test_a_word_in_both_languages_votes_for_neither() -> None:
     assert detector.detect("bot sened") == AZERBAIJANI
 
 
-def test_the_module_function_reads_the_bots_own_knowledge(detector: Detector) -> None:
+def test_the_engine_reads_the_bots_own_knowledge(engine: QAEngine, detector: Detector) -> None:
     for text in ("hansi olkeler", "which countries", "какие страны", "/help"):
-        assert detect(text) == detector.detect(text)
+        assert engine.language_of(text) == detector.detect(text)
 
 
 def test_no_english_labelled_message_reads_as_another_language(detector: Detector) -> None:

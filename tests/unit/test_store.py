@@ -200,21 +200,24 @@ async def test_upsert_chat_keeps_subscription_and_title(store: Store, clock: Clo
 
 
 async def test_a_chats_language_is_kept_and_follows_a_migration(store: Store) -> None:
-    assert await store.chats.language(-1) is None  # an unknown chat never chose
+    assert (await store.chats.languages()).get(-1) is None  # an unknown chat never chose
     await store.chats.upsert_chat(-1, chat_type="group", title="G")
-    assert await store.chats.language(-1) is None
+    assert (await store.chats.languages()).get(-1) is None
     await store.chats.set_language(-1, "ru", chat_type="group")
     await store.chats.set_subscribed(-1, True)
     await store.chats.set_language(5, "az", chat_type="private")  # recorded on first choice
-    assert (await store.chats.language(-1), await store.chats.language(5)) == ("ru", "az")
+    assert ((await store.chats.languages()).get(-1), (await store.chats.languages()).get(5)) == (
+        "ru",
+        "az",
+    )
     chats = {chat.chat_id: chat for chat in await store.chats.known_chats()}
     assert chats[-1].language == "ru" and chats[-1].subscribed and chats[-1].title == "G"
     await store.chats.migrate_chat(-1, -100)
-    assert await store.chats.language(-100) == "ru"
+    assert (await store.chats.languages()).get(-100) == "ru"
     await store.chats.upsert_chat(-200, chat_type="supergroup")
     await store.chats.set_language(-2, "az", chat_type="group")
     await store.chats.migrate_chat(-2, -200)  # both known: the old chat's choice is kept
-    assert await store.chats.language(-200) == "az"
+    assert (await store.chats.languages()).get(-200) == "az"
 
 
 async def test_remove_chat_drops_subscription_and_pending_deliveries(store: Store) -> None:
