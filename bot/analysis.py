@@ -21,7 +21,15 @@ from bot.entities import EntityRecogniser, Mention
 from bot.fuzzy import TypoCorrector
 from bot.kb.model import Category, KnowledgeBase
 from bot.language import AZERBAIJANI, Detector
-from bot.text import NUMBER_WORDS, normalise, shortened_runs, singular, spoken_numbers, stem
+from bot.text import (
+    NUMBER_WORDS,
+    is_cyrillic,
+    normalise,
+    shortened_runs,
+    singular,
+    spoken_numbers,
+    stem,
+)
 
 MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
 PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
@@ -63,6 +71,16 @@ class Analyser:
         for word in lexicon.stopwords:
             self._phrases.setdefault(_key(word), None)
         self._add_spellings(lexicon.synonyms)
+        # A Russian synonym in any of its forms: "договорами" reads as "соглашение" does, by
+        # their stems, since a Russian word has too many endings to list. Stopwords are not
+        # read so: a stem is shared too widely ("всего" and "ВС").
+        self._stem_synonyms = {
+            stem(variant): term
+            for variant, canonical in lexicon.synonyms.items()
+            if " " not in variant
+            and is_cyrillic(variant)
+            and (term := self._phrases.get(_key(variant))) is not None
+        }
         # The same phrases in the singular, so "buddies" reads as "buddy" and "three-country"
         # as "three countries".
         self._singular_phrases: dict[tuple[str, ...], str | None] = {}
@@ -115,11 +133,11 @@ class Analyser:
                     frozenset(singular_seconds.get(single, ())),
                 )
             length, term = self._phrase_at([word], 0)
-            self._word_terms[word] = term if length else stem(word)
+            self._word_terms[word] = term if length else self._stem(word)
         # Any known word but a stopword can be what a typo meant; a word of four letters is
         # one edit from a five-letter typo ("armys").
         meanings = {
-            word: self._phrase_at([word], 0)[1] or stem(word)
+            word: self._phrase_at([word], 0)[1] or self._stem(word)
             for word in self.known_words
             if not word.isdigit() and self._phrases.get((word,), "") is not None
         }
@@ -166,6 +184,11 @@ class Analyser:
 
     term_of = _term
 
+    def _stem(self, word: str) -> str:
+        """A word's stem, or the term of the Russian synonym it is a form of."""
+        found = stem(word)
+        return self._stem_synonyms.get(found, found) if self._stem_synonyms else found
+
     def analyse(self, text: str, *, correct: bool = True, language: str | None = None) -> Analysis:
         """The terms and names of `text`, read in `language` (a code of bot/language.py;
         None: the language its words show). The few last texts are kept: one reply reads the
@@ -206,7 +229,7 @@ class Analyser:
                 return (PLACEHOLDERS.get(mentions[0].category, mentions[0].key),)
             length, term = self._phrase_at([word], 0)
             if not length:
-                term = _MARKER_TERMS.get(word) or stem(word)
+                term = _MARKER_TERMS.get(word) or self._stem(word)
         return () if term is None else (term,)
 
     @staticmethod
@@ -288,7 +311,7 @@ class Analyser:
                             terms.append(term)
                         continue
                     word = fixed
-            terms.append(stem(word))
+            terms.append(self._stem(word))
         if words and words[-1] == _TOPIC_WORD and len(words) > 1:
             # "What is this bot about?": a preposition left at the end asks for a topic, which
             # "What is this bot?" does not.

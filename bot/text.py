@@ -68,10 +68,15 @@ def normalise(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def is_cyrillic(word: str) -> bool:
+    """Whether a normalised word is Russian (Cyrillic folds to а-я, ё read as е)."""
+    return "а" <= word[:1] <= "я"
+
+
 def stem(word: str) -> str:
     """Snowball stem, Russian for a Cyrillic word and English for any other; cached because the
     same words recur in every question."""
-    if word and "а" <= word[0] <= "я":
+    if is_cyrillic(word):
         return str(_RUSSIAN_STEMMER.stemWord(word))
     return str(_STEMMER.stemWord(word))
 

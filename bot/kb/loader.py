@@ -11,8 +11,8 @@ from bot.kb.group_table import read_group_table
 from bot.kb.location import DOCUMENT_FILE
 from bot.kb.model import TRANSLATED, KnowledgeBase, KnowledgeError, Problem
 from bot.kb.reader import ProblemLog
-from bot.kb.translations import read_translations
-from bot.kb.vocabulary import read_entities, read_lexicon
+from bot.kb.translations import TRANSLATIONS_DIR, read_translations
+from bot.kb.vocabulary import read_entities, read_lexicons
 from bot.text import collapse_whitespace
 
 ENTITIES_FILE = "entities.yaml"
@@ -40,7 +40,7 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     facts = read_facts(log, fact_files, collapse_whitespace(document))
     facts = read_translations(log, directory, TRANSLATED, facts)
     entities = read_entities(log, directory / ENTITIES_FILE)
-    lexicon = read_lexicon(log, directory / LEXICON_FILE)
+    lexicon = read_lexicons(log, directory / LEXICON_FILE, directory / TRANSLATIONS_DIR)
     names = tuple(country.name for country in entities.partners)
     partner_groups = read_group_table(log, directory / GROUPS_FILE, names)
     common_words = read_common_words(log, directory / COMMON_WORDS_FILE)

@@ -154,6 +154,16 @@ class Lexicon:
     # a year or a country asks for every fact on it.
     summary_phrases: frozenset[str] = frozenset()
 
+    def merged(self, other: Lexicon) -> Lexicon:
+        """Both lexicons' words: a language's own file adds its words to the English ones (a
+        Cyrillic or Azerbaijani word reads the same whichever language the message is in)."""
+        sets = {
+            name: getattr(self, name) | getattr(other, name)
+            for name in self.__dataclass_fields__
+            if name != "synonyms"
+        }
+        return Lexicon(synonyms={**self.synonyms, **other.synonyms}, **sets)
+
 
 @dataclass(frozen=True)
 class PartnerGroup:

@@ -13,6 +13,8 @@ from bot.kb.yaml_lines import LineDict, line_of
 from bot.names import country_code, name_key
 from bot.text import normalise
 
+LEXICON_SUFFIX = ".lexicon.yaml"  # knowledge/i18n/ru.lexicon.yaml: Russian words of the lexicon
+
 # Per-language fields beside the English ones: `aliases_ru` beside `aliases` for a partner,
 # `other_country_aliases_az` beside `other_country_aliases`, and the ordinary words of a language
 # a name form is not taken for (`ordinary_words_ru`).
@@ -192,6 +194,25 @@ def _entity_items(
             continue
         good.append(item)
     return good
+
+
+def read_lexicons(log: ProblemLog, path: Path, translations: Path) -> Lexicon:
+    """The English lexicon with each other language's words (`translations`/<language>.lexicon
+    .yaml, each optional: a folder without one reads that language by its phrasings alone). A
+    word both files read differently is a problem: one word, one reading."""
+    lexicon = read_lexicon(log, path)
+    for language in TRANSLATED:
+        own = translations / f"{language}{LEXICON_SUFFIX}"
+        if not own.is_file():
+            continue
+        extra = read_lexicon(log, own)
+        name = log.display(own)
+        for variant, canonical in extra.synonyms.items():
+            if lexicon.synonyms.get(variant, canonical) != canonical:
+                message = f"'{variant}' is already a synonym of '{lexicon.synonyms[variant]}'"
+                log.add(name, 0, message)
+        lexicon = lexicon.merged(extra)
+    return lexicon
 
 
 def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:

@@ -173,3 +173,23 @@ def test_russian_words_are_kept_and_stemmed() -> None:
         "турц",
     ]
     assert normalise("Türkiyə İLƏ neçə") == "turkiye ile nece"
+
+
+def test_a_language_lexicon_adds_its_words(knowledge_copy: Path) -> None:
+    own = knowledge_copy / TRANSLATIONS_DIR / "ru.lexicon.yaml"
+    own.write_text(
+        "stopwords: [пожалуйста]\nsynonyms:\n  соглашение: [договор, пакт]\n", encoding="utf-8"
+    )
+    kb = load_knowledge(knowledge_copy)
+    assert "пожалуйста" in kb.lexicon.stopwords
+    assert "the" in kb.lexicon.stopwords  # the English words stay
+    analyse = Matcher(kb).analyser.analyse
+    # Every form of a Russian synonym reads as its word: a Russian word has too many endings.
+    assert analyse("договорами").terms == analyse("соглашения").terms == analyse("пакты").terms
+    assert analyse("пожалуйста").terms == ()
+
+
+def test_a_word_two_lexicons_read_differently_is_reported(knowledge_copy: Path) -> None:
+    own = knowledge_copy / TRANSLATIONS_DIR / "az.lexicon.yaml"
+    own.write_text("synonyms:\n  meeting: [drill]\n", encoding="utf-8")
+    assert any("az.lexicon.yaml" in p and "'drill'" in p for p in problems(knowledge_copy))
