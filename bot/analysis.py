@@ -41,7 +41,10 @@ _NONE: Any = object()  # "no such phrase", apart from a stopword's None
 _NO_NAMES: frozenset[str] = frozenset()
 _MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items()}
 # Capitalised mid-sentence, or an acronym: how a name is written.
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)(?<![.!?])\b(?:[A-Z]{2,}|[A-Z][a-z]+)\b")
+# Latin, Cyrillic and Azerbaijani capitals ("МВД", "Pentagon", "Şuşa").
+_UPPER = "A-ZА-ЯЁƏÇĞİÖŞÜ"
+_LOWER = "a-zа-яёəçğıöşü"
+_NAME = re.compile(rf"(?<![.!?]\s)(?<!^)(?<![.!?])\b(?:[{_UPPER}]{{2,}}|[{_UPPER}][{_LOWER}]+)\b")
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,47 @@ _SPOKEN |= {word: value for value, word in enumerate(_TEENS, start=10)}
 
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}  # fmt: skip
+
+# Russian numerals in the cases people write them ("семи странами", "тридцати четырёх"), and
+# Azerbaijani ones as normalised (ASCII); "один", "одна", "bir" stay words, as "one" does.
+_RUSSIAN_UNITS = {
+    1: ("один", "одна", "одно", "одного", "одной", "одному", "одним", "одном"),
+    2: ("два", "две", "двух", "двум", "двумя"),
+    3: ("три", "трех", "трем", "тремя"),
+    4: ("четыре", "четырех", "четырем", "четырьмя"),
+    5: ("пять", "пяти", "пятью"),
+    6: ("шесть", "шести", "шестью"),
+    7: ("семь", "семи", "семью"),
+    8: ("восемь", "восьми", "восемью"),
+    9: ("девять", "девяти", "девятью"),
+    10: ("десять", "десяти", "десятью"),
+    11: ("одиннадцать", "одиннадцати", "одиннадцатью"),
+    12: ("двенадцать", "двенадцати"),
+    13: ("тринадцать", "тринадцати"),
+    14: ("четырнадцать", "четырнадцати"),
+    15: ("пятнадцать", "пятнадцати"),
+    16: ("шестнадцать", "шестнадцати"),
+    17: ("семнадцать", "семнадцати"),
+    18: ("восемнадцать", "восемнадцати"),
+    19: ("девятнадцать", "девятнадцати"),
+}
+_RUSSIAN_TENS = {
+    20: ("двадцать", "двадцати", "двадцатью"),
+    30: ("тридцать", "тридцати", "тридцатью"),
+    40: ("сорок", "сорока"),
+    50: ("пятьдесят", "пятидесяти"),
+}
+_AZERBAIJANI_UNITS = {"bir": 1, "iki": 2, "uc": 3, "dord": 4, "bes": 5, "alti": 6, "yeddi": 7,
+                      "sekkiz": 8, "doqquz": 9}  # fmt: skip
+_AZERBAIJANI_TENS = {"on": 10, "iyirmi": 20, "otuz": 30, "qirx": 40, "elli": 50}
+_SPOKEN |= {word: value for value, words in _RUSSIAN_UNITS.items() for word in words}
+_SPOKEN |= _AZERBAIJANI_UNITS
+_TENS |= {word: value for value, words in _RUSSIAN_TENS.items() for word in words}
+_TENS |= _AZERBAIJANI_TENS
+# A word that is a figure only before a unit ("on bir" is 11; "on" alone is English), and the
+# words for one, which alone are more often a pronoun than a figure.
+_TENS_BEFORE_UNITS = frozenset({"on"})
+_ONES = frozenset({"one", "bir", *_RUSSIAN_UNITS[1]})
 _ELONGATED = re.compile(r"(.)\1{2,}")
 
 
@@ -144,7 +185,7 @@ def spoken_years(words: list[str]) -> list[str]:
 # Every word the two functions below can change or start a change at; most texts hold none
 # and are passed as they are. "one" alone stays a word: only after "twenty" or "two thousand"
 # is it read as a figure, and those are in the set.
-NUMBER_WORDS = (frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}) - {"one"}
+NUMBER_WORDS = (frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}) - _ONES
 
 
 def spoken_numbers(words: list[str]) -> list[str]:
@@ -165,8 +206,8 @@ def spoken_numbers(words: list[str]) -> list[str]:
                 out.append(str(value + _SPOKEN[unit]))
                 position += 2
                 continue
-            out.append(str(value))
-        elif word in _SPOKEN and word != "one":
+            out.append(word if word in _TENS_BEFORE_UNITS else str(value))
+        elif word in _SPOKEN and word not in _ONES:
             out.append(str(_SPOKEN[word]))
         else:
             out.append(word)

@@ -15,7 +15,7 @@ from bot.kb import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.kb.model import TRANSLATED
 from bot.kb.translations import TRANSLATIONS_DIR
 from bot.matcher import Matcher
-from bot.text import normalise, plain_text, stem
+from bot.text import normalise, plain_text, spoken_numbers, stem
 
 NUMBER = re.compile(r"\d+")
 
@@ -193,3 +193,46 @@ def test_a_word_two_lexicons_read_differently_is_reported(knowledge_copy: Path) 
     own = knowledge_copy / TRANSLATIONS_DIR / "az.lexicon.yaml"
     own.write_text("synonyms:\n  meeting: [drill]\n", encoding="utf-8")
     assert any("az.lexicon.yaml" in p and "'drill'" in p for p in problems(knowledge_copy))
+
+
+def test_russian_and_azerbaijani_numerals_read_as_figures() -> None:
+    def read(text: str) -> str:
+        return " ".join(spoken_numbers(text.split()))
+
+    assert read("со сколькими из тридцати четырех стран") == "со сколькими из 34 стран"
+    assert read("семь стран в 2016") == "7 стран в 2016"
+    assert read("on bir olke") == "11 olke"
+    assert read("yeddi olke") == "7 olke"
+    # "one" and its Russian and Azerbaijani words stay words; "on" alone is English.
+    assert read("одна из стран") == "одна из стран"
+    assert read("bir olke on the list") == "bir olke on the list"
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        # function words, a politeness formula and synonyms in their case forms
+        ("А со сколькими государствами у нас уже заключены договоры?", "agreements_signed"),
+        ("подскажите пожалуйста какие маневры намечены на 2017-й", "exercises_2017"),
+        ("семь стран это кто", "agreements_2016"),
+        ("IPAP упоминается в документе?", "partnership_goals"),
+        ("спс, выручил", "thanks"),
+    ],
+)
+def test_russian_lexicon_reads_everyday_questions(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.ask(question).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # another ministry, written as a name in Cyrillic capitals: what the question is about
+        "С какими странами сотрудничает МВД Азербайджана?",
+        "С какими странами сотрудничает Министерство образования?",
+        "Когда родился Гейдар Алиев?",
+    ],
+)
+def test_russian_questions_about_something_else_stay_out(engine: QAEngine, question: str) -> None:
+    assert engine.ask(question).fact_id is None
