@@ -37,6 +37,7 @@ PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
 _SLOT_MARKERS = {f"{{{slot}}}": f" slotmarker{slot} " for slot in PLACEHOLDERS}
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,80}>")  # typed HTML tags are not words of a question
 RECENT_ANALYSES = 16
+MIN_SYNONYM_STEM = 4  # a Russian synonym's stem stands for its forms from this length
 _NONE: Any = object()  # "no such phrase", apart from a stopword's None
 _NO_NAMES: frozenset[str] = frozenset()
 _MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items()}
@@ -76,12 +77,14 @@ class Analyser:
         self._add_spellings(lexicon.synonyms)
         # A Russian synonym in any of its forms: "договорами" reads as "соглашение" does, by
         # their stems, since a Russian word has too many endings to list. Stopwords are not
-        # read so: a stem is shared too widely ("всего" and "ВС").
+        # read so, nor a short stem: a stem is shared too widely ("всего" and "ВС", "ИИ" and
+        # "и").
         self._stem_synonyms = {
-            stem(variant): term
-            for variant, canonical in lexicon.synonyms.items()
+            found: term
+            for variant in lexicon.synonyms
             if " " not in variant
             and is_cyrillic(variant)
+            and len(found := stem(variant)) >= MIN_SYNONYM_STEM
             and (term := self._phrases.get(_key(variant))) is not None
         }
         # The same phrases in the singular, so "buddies" reads as "buddy" and "three-country"
