@@ -236,3 +236,16 @@ def test_russian_lexicon_reads_everyday_questions(
 )
 def test_russian_questions_about_something_else_stay_out(engine: QAEngine, question: str) -> None:
     assert engine.ask(question).fact_id is None
+
+
+def test_a_short_russian_synonym_is_read_as_written_only(engine: QAEngine) -> None:
+    analyse = engine.matcher.analyser.analyse
+    # "ИИ" (AI) is a synonym of "бот"; its stem "и" is the conjunction, which stays itself.
+    assert analyse("ИИ").terms == analyse("бот").terms
+    assert analyse("Турция и Грузия").terms.count(analyse("бот").terms[0]) == 0
+
+
+def test_a_cost_asked_in_other_words_gets_its_note(engine: QAEngine) -> None:
+    answer = engine.ask("Какой бюджет у курсов французского?")
+    assert answer.fact_id == "french_courses"
+    assert any("стоят" in note for note in answer.gaps), answer.gaps
