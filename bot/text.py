@@ -67,12 +67,12 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", folded).strip()
 
 
-@lru_cache(maxsize=65536)
 def is_cyrillic(word: str) -> bool:
     """Whether a normalised word is Russian (Cyrillic folds to а-я, ё read as е)."""
     return "а" <= word[:1] <= "я"
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball stem, Russian for a Cyrillic word and English for any other; cached because the
     same words recur in every question."""
