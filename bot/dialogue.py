@@ -166,6 +166,17 @@ class Reader:
             return reading
         return Reading(self.cards.fallback(text, match), stray, match, leans)
 
+    def opens(self, text: str) -> bool:
+        """A request and nothing else ("could you tell me", "подскажите, пожалуйста"): no word
+        or name of its own, none unknown, and no fact answers it."""
+        match = self.matcher.match(text)
+        return (
+            match.fact_id is None
+            and not match.mentions
+            and not match.unknown
+            and not self.own_terms(match)
+        )
+
     def elliptical(self, text: str) -> bool:
         """ "also Belarus", "and 2016": no question word, yet a question about a new name."""
         if not self._starts_followup(text):

@@ -22,7 +22,7 @@ from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeBase
 from bot.localise import Localiser
 from bot.matcher import Match, Matcher
-from bot.message import Splitter, clean
+from bot.message import Clause, Splitter, clean
 from bot.summary import Summaries
 
 EXAMPLE_QUESTIONS = 4
@@ -103,7 +103,7 @@ class QAEngine:
     def _answer(self, question: str, context: Context | None, language: str) -> Answer:
         """The answer in English, but for its fallback, which is written in `language`."""
         cleaned = clean(question)
-        clauses = self.splitter.split(cleaned)
+        clauses = self._joined_requests(self.splitter.split(cleaned))
         if not clauses:
             return self.fallback(question, language=language)
         # "also Belarus" after a question asks about Belarus; as the first clause it asks nothing.
@@ -165,6 +165,18 @@ class QAEngine:
         if len(parts) == 1:
             return _asked(parts[0], question)
         return Answer.combined(question, tuple(parts))
+
+    def _joined_requests(self, clauses: list[Clause]) -> list[Clause]:
+        """ "Could you tell me, how many …?", "Подскажите, пожалуйста, какое …": a request with
+        nothing of its own, which no fact answers, opens the question after it. Read alone, it
+        would lean on the greeting said before it and be answered as one."""
+        joined: list[Clause] = []
+        for clause in clauses:
+            if joined and joined[-1].asks and clause.asks and self.reader.opens(joined[-1].text):
+                joined[-1] = Clause(f"{joined[-1].text}, {clause.text}", True)
+            else:
+                joined.append(clause)
+        return joined
 
     def card(self, fact_id: str, *, question: str = "", language: str = ENGLISH) -> Answer | None:
         """A topic's card by fact id (buttons, deep links, announcements)."""

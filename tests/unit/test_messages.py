@@ -345,3 +345,33 @@ def test_tell_me_more_opens_the_most_related_card(engine: QAEngine) -> None:
         "french_courses",
         "english_courses",
     ]
+
+
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [
+        (
+            "Good afternoon. Could you tell me, how many servicemen attended the events in "
+            "2016? Thanks.",
+            "events_attendance",
+        ),
+        ("Hello. Please tell me, which exercises were held in 2016?", "exercises_2016"),
+        (
+            "Добрый день. Подскажите, пожалуйста, какое количество военнослужащих приняло "
+            "участие в мероприятиях за 2016 год? Спасибо.",
+            "events_attendance",
+        ),
+    ],
+)
+def test_a_request_set_off_by_a_comma_opens_the_question_after_it(
+    engine: QAEngine, message: str, fact_id: str
+) -> None:
+    # Read alone, "could you tell me" leaned on the greeting before it: the reply was "Hello!".
+    answer = engine.ask(message)
+    assert answer.fact_id == fact_id
+    assert not answer.parts
+
+
+def test_a_question_with_nothing_of_its_own_still_asks_alone(engine: QAEngine) -> None:
+    answer = engine.ask("Who are you? Is France a partner?")
+    assert [part.fact_id for part in answer.parts] == ["bot_identity", "partner_check"]
