@@ -11,7 +11,7 @@ from bot.kb.group_table import read_group_table
 from bot.kb.location import DOCUMENT_FILE
 from bot.kb.model import TRANSLATED, KnowledgeBase, KnowledgeError, Problem
 from bot.kb.reader import ProblemLog
-from bot.kb.translations import read_translations
+from bot.kb.translations import TRANSLATIONS_DIR, read_translations
 from bot.kb.vocabulary import read_entities, read_lexicon
 from bot.text import collapse_whitespace
 
@@ -42,7 +42,9 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     entities = read_entities(log, directory / ENTITIES_FILE)
     lexicon = read_lexicon(log, directory / LEXICON_FILE)
     names = tuple(country.name for country in entities.partners)
-    partner_groups = read_group_table(log, directory / GROUPS_FILE, names)
+    # Translated like the facts: with an i18n folder, every group in every language.
+    translated = TRANSLATED if (directory / TRANSLATIONS_DIR).is_dir() else ()
+    partner_groups = read_group_table(log, directory / GROUPS_FILE, names, translated)
     common_words = read_common_words(log, directory / COMMON_WORDS_FILE)
     if log.problems:
         raise KnowledgeError(log.problems)
