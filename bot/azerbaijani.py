@@ -110,6 +110,15 @@ def azerbaijani_stem(word: str) -> str:
     return _stem_end(word)
 
 
+@lru_cache(maxsize=4096)
+def only_suffixes(word: str) -> bool:
+    """Whether a folded word is nothing but Azerbaijani suffixes: one typed apart from the
+    abbreviation or figure it inflects ("MDB-nin", "G20-yə", "NATO'ya" are normalised to
+    "mdb nin", "g20 ye", "nato ya")."""
+    # The suffixes are the whole word when one letter put before it is left as the stem.
+    return word.isalpha() and 1 in azerbaijani_cuts(f"_{word}")
+
+
 def azerbaijani_bases(word: str) -> list[str]:
     """What `word` may be inflected from: its stems at each cut, of three letters or more,
     the least cut off first, with ğ's q ("əməkdaşlığın" → "əməkdaşlığ" → "əməkdaşlıq")."""

@@ -51,7 +51,7 @@ class QAEngine:
         self.gaps = GapNotes(kb, self.matcher.analyser)
         self.summaries = Summaries(kb, self.matcher.analyser, self.cards)
         # Answers are built in English, the document's language, and then put in the reader's.
-        self.localiser = Localiser(kb, self.summaries)
+        self.localiser = Localiser(kb, self.summaries, self.cards.groups)
         self.fallbacks = Fallbacks(kb, self.matcher, self.cards, self.localiser)
 
     def language_of(self, text: str) -> str | None:

@@ -2,15 +2,17 @@
 language, and this turns it into Azerbaijani or Russian from the knowledge base's translations
 (knowledge/i18n/): each card's title, text and gap notes, each button's title, the per-name
 answers from their translated templates, with the names in that language. The sources stay the
-document's English sentences, which the reply labels as the original. What has no translation
-yet (a partner-group answer) stays English, and says so in its `language`."""
+document's English sentences, which the reply labels as the original. A partner-group answer is
+written again in the language by bot/groups.py, from the table's translations of its groups
+and with the countries named as here. What has no translation stays English, and says so in
+its `language`."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from bot.answers import Answer, Topic
-from bot.groups import GROUP_FACT
+from bot.groups import GROUP_FACT, PartnerGroups
 from bot.i18n import ENGLISH, describe
 from bot.i18n import gettext as _
 from bot.kb.model import Category, Fact, KnowledgeBase
@@ -22,9 +24,12 @@ from bot.text import normalise
 class Localiser:
     """Answers in another language; built once from the knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, summaries: Summaries) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, summaries: Summaries, groups: PartnerGroups | None = None
+    ) -> None:
         self.kb = kb
         self.summaries = summaries
+        self.groups = groups  # writes a partner-group answer in another language
         self._names: dict[tuple[str, str], str] = {}
         self._partners = {country.name: country for country in kb.partners}
         self._exercises = {exercise.name for exercise in kb.exercises}
@@ -33,8 +38,6 @@ class Localiser:
         """`answer` in `language`; English answers are returned as they are."""
         if language == ENGLISH:
             return answer
-        if answer.fact_id == GROUP_FACT and any(c == Category.GROUP for c, _ in answer.entities):
-            return answer  # the group answers have no translation yet: honestly English
         if answer.parts:
             parts = tuple(self.localise(part, language) for part in answer.parts)
             if any(part.language != language for part in parts):
@@ -67,6 +70,12 @@ class Localiser:
                 changes["title"] = self.name(names[0], language) if len(names) == 1 else text.title
             else:
                 changes["title"], changes["body"] = text.title, text.answer
+            if fact.id == GROUP_FACT and any(c == Category.GROUP for c, _ in answer.entities):
+                group = self._group(answer, language)
+                if group is None:
+                    return answer  # a group the table does not translate: honestly English
+                changes["title"] = group[0] or text.title
+                changes["body"] = group[1]
             changes["gaps"] = tuple(self._note(fact, note, language) for note in answer.gaps)
         return replace(answer, **changes)  # type: ignore[arg-type]
 
@@ -105,6 +114,15 @@ class Localiser:
             if english in (normalise(name) for name in (names.display, *names.english)):
                 return next(iter(names.localised.get(language, ())), key)
         return key
+
+    def _group(self, answer: Answer, language: str) -> tuple[str | None, str] | None:
+        """A partner-group answer's title and body in `language`: the same counts and
+        countries, each country named as the knowledge base names it in that language."""
+        if self.groups is None:
+            return None
+        return self.groups.render_about(
+            answer.entities, language, lambda key: self.name(key, language)
+        )
 
     def _fill(self, fact: Fact, key: str, language: str) -> str:
         """One per-name paragraph from the fact's translated templates."""

@@ -42,7 +42,9 @@ def load_knowledge(directory: Path | str) -> KnowledgeBase:
     entities = read_entities(log, directory / ENTITIES_FILE)
     lexicon = read_lexicons(log, directory / LEXICON_FILE, directory / TRANSLATIONS_DIR)
     names = tuple(country.name for country in entities.partners)
-    partner_groups = read_group_table(log, directory / GROUPS_FILE, names)
+    # Translated like the facts: with an i18n folder, every group in every language.
+    translated = TRANSLATED if (directory / TRANSLATIONS_DIR).is_dir() else ()
+    partner_groups = read_group_table(log, directory / GROUPS_FILE, names, translated)
     common_words = read_common_words(log, directory / COMMON_WORDS_FILE)
     if log.problems:
         raise KnowledgeError(log.problems)

@@ -166,6 +166,20 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class GroupTranslation:
+    """A partner group's texts in a language other than English, so that a question asked in
+    that language is read and answered in it: the name as its answers say it (a region in the
+    case its "in" takes, an organisation in the genitive), the classification and note as
+    they are shown, and the normalised phrases that name the group in its questions."""
+
+    language: str
+    name: str
+    classification: str
+    words: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class PartnerGroup:
     """A group the partners can be sorted by ("the EU", "Central Asia"), as a named
     classification defines it: knowledge/partner_groups.yaml, which `make groups` writes."""
@@ -178,6 +192,8 @@ class PartnerGroup:
     partners: tuple[str, ...]  # the document's partners in it, in document order
     members: tuple[str, ...]  # every country in it, as the classification names them
     note: str = ""
+    # The same in the other languages (language → texts); English is the fields above.
+    translations: Mapping[str, GroupTranslation] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -188,6 +204,9 @@ class GroupTable:
     groups: tuple[PartnerGroup, ...]
     cues: frozenset[str]  # a clause about the partner list uses one ("which", "partners" …)
     unclassified: tuple[str, ...]  # groups no classification covers ("nato"): never answered
+    # The cues and unclassified groups of the other languages (language → normalised phrases).
+    translated_cues: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    translated_unclassified: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

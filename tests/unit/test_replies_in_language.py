@@ -94,9 +94,11 @@ def test_a_summary_and_a_reply_in_parts_are_translated_whole(engine: QAEngine) -
     assert parts.parts[1].body == engine.kb.fact("agreements_pending").translations["az"].answer
 
 
-def test_a_partner_group_answer_has_no_translation_yet_and_says_english(engine: QAEngine) -> None:
+def test_a_partner_group_answer_is_written_in_the_reply_s_language(engine: QAEngine) -> None:
     answer = engine.ask("Which partners are members of the European Union?", language="ru")
-    assert answer.fact_id == "partner_group" and answer.language == "en"
+    assert answer.fact_id == "partner_group" and answer.language == "ru"
+    assert answer.title == "Партнёры — члены Европейского союза"
+    assert "<b>14</b> являются членами Европейского союза" in answer.html
 
 
 def test_every_text_of_the_bot_is_translated_and_compiled() -> None:
