@@ -125,11 +125,15 @@ def test_a_named_member_outside_the_36_is_said_so_in_russian(engine: QAEngine) -
 
 
 def test_two_groups_get_two_paragraphs_in_russian(engine: QAEngine) -> None:
-    answer = engine.ask("Какие партнёры в ЕС и какие в ОЭСР?")
+    answer = engine.ask("Какие партнёры в ЕС и в ОЭСР?")
     first, second = answer.body.split("\n\n")
     assert "<b>14</b> являются членами Европейского союза" in first
     assert second.startswith("Из этих 36, <b>17</b> являются членами ОЭСР")
     assert answer.title == engine.kb.fact(GROUP_FACT).translations["ru"].title
+    # Two questions joined by "и какие" get a part each, as "… and which in the OECD?" does.
+    parts = engine.ask("Какие партнёры в ЕС и какие в ОЭСР?").parts
+    assert [part.fact_id for part in parts] == [GROUP_FACT, GROUP_FACT]
+    assert "ОЭСР" in parts[1].body
 
 
 @pytest.mark.parametrize("language", ["ru", "az"])
