@@ -131,6 +131,7 @@ class Matcher:
         }
         self._question_words = kb.lexicon.question_words
         self._ids = [fact.id for fact in self._facts]
+        self._at = {fact_id: index for index, fact_id in enumerate(self._ids)}
         self._slot = [fact.slot for fact in self._facts]
         self._document = [fact.states_document_fact for fact in self._facts]
         # What a question naming nothing may be answered by: no per-name fact, and when it
@@ -307,6 +308,8 @@ class Matcher:
             runner_up = candidates[1].score if len(candidates) > 1 else 0.0
             if top.score - runner_up >= self.margin or self._ties.siblings(top, candidates[1]):
                 fact_id = top.fact_id
+        if fact_id is not None and self._names_the_unknown(fact_id, unknown, analysis.names):
+            fact_id = None
         if fact_id is None and unknown and not topical and candidates and not self._asks(question):
             chat = self._small_talk(query, mentions, extra, unknown)
             if chat is not None:
@@ -321,6 +324,15 @@ class Matcher:
             terms=terms,
             unknown=unknown,
         )
+
+    def _names_the_unknown(
+        self, fact_id: str, unknown: Sequence[str], names: frozenset[str]
+    ) -> bool:
+        """A name the knowledge base has never seen, asked with a document fact's words ("How
+        many agreements were signed with NATO?", "Какие мероприятия провёл МИД?"): the question
+        is about that name, and no fact of the document answers it, however well the rest
+        matches. Small talk states no fact and is left alone."""
+        return bool(names) and not names.isdisjoint(unknown) and self._document[self._at[fact_id]]
 
     def _asks(self, text: str) -> bool:
         """A question word first ("was anyone hurt?"): with a word no fact knows, it asks

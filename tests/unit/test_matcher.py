@@ -300,3 +300,25 @@ def test_a_per_name_fact_still_answers_the_kinds_it_is_asked(
     engine: QAEngine, question: str, fact_id: str
 ) -> None:
     assert engine.ask(question).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many agreements has Azerbaijan signed with NATO?",
+        "Which exercises will NATO hold in 2017?",
+        "Сколько соглашений Азербайджан подписал с НАТО?",
+        "Какие мероприятия провёл МИД в 2016 году?",
+        "Daxili İşlər Nazirliyi hansı ölkələrlə əməkdaşlıq edir?",
+    ],
+)
+def test_a_name_no_fact_knows_is_what_the_question_is_about(
+    engine: QAEngine, question: str
+) -> None:
+    # The rest of each matches a fact well; the unknown name makes it another question.
+    assert engine.ask(question).fact_id is None
+
+
+def test_a_known_name_still_answers(engine: QAEngine) -> None:
+    assert engine.ask("Which exercises are planned for 2017?").fact_id == "exercises_2017"
+    assert engine.ask("Is IPAP mentioned anywhere?").fact_id == "partnership_goals"
