@@ -61,9 +61,11 @@ class Detector:
 
     @classmethod
     def of(cls, kb: KnowledgeBase) -> Detector:
-        """The vocabularies of a knowledge base: its Azerbaijani texts; the common English words
-        with the words of its English phrasings and its stopwords (the short words the common
-        ones leave out); the names of countries and trainings."""
+        """The vocabularies of a knowledge base: its Azerbaijani texts and the words its
+        Azerbaijani lexicon adds (knowledge/i18n/az.lexicon.yaml: "zəhmət olmasa", "barədə");
+        the common English words with the words of its English phrasings and its English
+        stopwords (the short words the common ones leave out); the names of countries and
+        trainings. A word of the Azerbaijani lexicon that English has too stays English."""
         azerbaijani = _words(
             text
             for fact in kb.facts
@@ -75,7 +77,15 @@ class Detector:
             for fact in kb.facts
             for text in (*fact.questions, *(t for gap in fact.gaps for t in gap.triggers))
         )
-        english |= {word for phrase in kb.lexicon.stopwords for word in normalise(phrase).split()}
+        own = kb.lexicon.own_words  # the words each other language's lexicon adds
+        foreign = frozenset().union(*own.values())
+        english |= {
+            word
+            for phrase in kb.lexicon.stopwords
+            for word in normalise(phrase).split()
+            if word not in foreign
+        }
+        azerbaijani |= {word for word in own.get(AZERBAIJANI, ()) if word.isalpha()} - english
         return cls(azerbaijani, english, _name_words(kb, english))
 
     def detect(self, text: str) -> Language | None:

@@ -153,16 +153,31 @@ class Lexicon:
     # "everything", "what happened", "what does the document say": a question so worded about
     # a year or a country asks for every fact on it.
     summary_phrases: frozenset[str] = frozenset()
+    # The words a language's own file adds to the English lexicon (language → words, each
+    # word of its phrases): the language detector counts them for that language, not English.
+    own_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
-    def merged(self, other: Lexicon) -> Lexicon:
+    def words(self) -> frozenset[str]:
+        """Every word of every phrase of the lexicon, synonyms' both sides included."""
+        phrases = {*self.synonyms, *self.synonyms.values()}
+        for name in self.__dataclass_fields__:
+            if name not in ("synonyms", "own_words"):
+                phrases |= getattr(self, name)
+        return frozenset(word for phrase in phrases for word in phrase.split())
+
+    def merged(self, other: Lexicon, language: str | None = None) -> Lexicon:
         """Both lexicons' words: a language's own file adds its words to the English ones (a
-        Cyrillic or Azerbaijani word reads the same whichever language the message is in)."""
+        Cyrillic or Azerbaijani word reads the same whichever language the message is in).
+        `language`: the language `other` is the own file of, whose new words are noted."""
         sets = {
             name: getattr(self, name) | getattr(other, name)
             for name in self.__dataclass_fields__
-            if name != "synonyms"
+            if name not in ("synonyms", "own_words")
         }
-        return Lexicon(synonyms={**self.synonyms, **other.synonyms}, **sets)
+        own = {**self.own_words}
+        if language is not None:
+            own[language] = own.get(language, frozenset()) | (other.words() - self.words())
+        return Lexicon(synonyms={**self.synonyms, **other.synonyms}, own_words=own, **sets)
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ def read_lexicons(log: ProblemLog, path: Path, translations: Path) -> Lexicon:
             if lexicon.synonyms.get(variant, canonical) != canonical:
                 message = f"'{variant}' is already a synonym of '{lexicon.synonyms[variant]}'"
                 log.add(name, 0, message)
-        lexicon = lexicon.merged(extra)
+        lexicon = lexicon.merged(extra, language)
     return lexicon
 
 

@@ -249,3 +249,41 @@ def test_a_cost_asked_in_other_words_gets_its_note(engine: QAEngine) -> None:
     answer = engine.ask("Какой бюджет у курсов французского?")
     assert answer.fact_id == "french_courses"
     assert any("стоят" in note for note in answer.gaps), answer.gaps
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        (
+            "Salam, zəhmət olmasa deyin, Azərbaycan neçə dövlətlə hərbi müqavilə bağlayıb?",
+            "agreements_signed",
+        ),
+        (
+            "salam, zehmet olmasa deyin, azerbaycan nece dovletle herbi muqavile baglayib",
+            "agreements_signed",
+        ),
+        ("Xahiş edirəm, 2017-ci il üçün nəzərdə tutulan manevrlər barədə danış", "exercises_2017"),
+        ("xahis edirem, 2017-ci il ucun nezerde tutulan manevrler barede danis", "exercises_2017"),
+    ],
+)
+def test_azerbaijani_function_words_and_politeness_ask_nothing(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    """knowledge/i18n/az.lexicon.yaml: "zəhmət olmasa", "deyin", "barədə" are stopwords, and
+    "müqavilə", "manevr", "nəzərdə tutulan" read as the phrasings' "saziş", "təlim",
+    "planlaşdırılan", with the Azerbaijani letters or without them."""
+    assert engine.ask(question).fact_id == fact_id
+    analyse = engine.matcher.analyser.analyse
+    assert analyse("zəhmət olmasa mənə deyin, barədə").terms == ()
+    assert analyse("müqavilələrin").terms == analyse("sazişlər").terms
+
+
+def test_the_azerbaijani_lexicon_is_azerbaijani_to_the_detector(engine: QAEngine) -> None:
+    """A word of the Azerbaijani lexicon votes Azerbaijani, not English as an English stopword
+    would, and reads with its suffixes as the lexicon word does."""
+    detector = engine.matcher.analyser.detector
+    assert detector.detect("zehmet olmasa EFES barede danis") == "az"
+    assert detector.detect("partnyorlarimiz hansilardir") == "az"
+    assert detector.detect("tell me about EFES please") == "en"
+    analyse = engine.matcher.analyser.analyse
+    assert analyse("partnyorlarımız").terms == analyse("tərəfdaş").terms
