@@ -45,7 +45,10 @@ _MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items(
 # Latin, Cyrillic and Azerbaijani capitals ("МВД", "Pentagon", "Şuşa").
 _UPPER = "A-ZА-ЯЁƏÇĞİÖŞÜ"
 _LOWER = "a-zа-яёəçğıöşü"
-_NAME = re.compile(rf"(?<![.!?]\s)(?<!^)(?<![.!?])\b(?:[{_UPPER}]{{2,}}|[{_UPPER}][{_LOWER}]+)\b")
+# An acronym anywhere ("NATO exercises?", "XİN"); a capitalised word after the first.
+_NAME = re.compile(
+    rf"\b[{_UPPER}]{{2,}}\b|(?<![.!?]\s)(?<!^)(?<![.!?])\b[{_UPPER}][{_LOWER}]+\b"
+)
 
 
 @dataclass(frozen=True)
@@ -379,7 +382,8 @@ def _placeholder(mention: Mention) -> str:
 def _names(raw: str, stem_of: Callable[[str], str]) -> frozenset[str]:
     """The terms of the words written as names. A name is a capital after the first character:
     most chat texts have none."""
-    written = _NAME.findall(raw) if not raw[1:].islower() else []
+    # A message shouted in capitals names nothing by them.
+    written = _NAME.findall(raw) if not raw[1:].islower() and not raw.isupper() else []
     if not written:
         return _NO_NAMES
     return frozenset(stem_of(w) for w in normalise(" ".join(written)).split())

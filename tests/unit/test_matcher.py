@@ -322,3 +322,25 @@ def test_a_name_no_fact_knows_is_what_the_question_is_about(
 def test_a_known_name_still_answers(engine: QAEngine) -> None:
     assert engine.ask("Which exercises are planned for 2017?").fact_id == "exercises_2017"
     assert engine.ask("Is IPAP mentioned anywhere?").fact_id == "partnership_goals"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "NATO exercises in 2017?",  # an acronym first is a name too
+        "XİN 2016-da hansı tədbirləri keçirib?",
+        "Heydər Əliyev kimdir?",  # the quote's author, not the quote
+        "Кто такой Гейдар Алиев?",
+    ],
+)
+def test_questions_about_other_names_stay_out_in_every_language(
+    engine: QAEngine, question: str
+) -> None:
+    assert engine.ask(question).fact_id is None
+
+
+def test_a_shouted_message_is_not_all_names(engine: QAEngine) -> None:
+    assert engine.ask("HOW MANY COUNTRIES SIGNED AGREEMENTS").fact_id == "agreements_signed"
+    assert engine.ask("SQ Akademiyasında ingilis dili tədris olunacaq?").fact_id == (
+        "english_courses"
+    )
