@@ -192,6 +192,12 @@ class AzerbaijaniReader:
                 )
                 if name is not None and self._recogniser.find([name], name):
                     word = name
+                elif word.isalpha():
+                    # "danışa" is "danış" inflected, no typo of a country's name ("Dania").
+                    word = next(
+                        (base for base in azerbaijani_bases(word) if base in self._vocabulary),
+                        word,
+                    )
             found.append(word)
         return found
 

@@ -138,3 +138,10 @@ def test_a_name_with_the_language_suffix_is_the_language_not_the_country(
     """ "İsveçcə" is Swedish, the language: no country is read, so no partner check."""
     mentions = engine.matcher.analyser.analyse("İsveçcə kurslar var?").mentions
     assert [m.key for m in mentions] == []
+
+
+def test_an_inflected_word_is_no_typo_of_a_country(engine: QAEngine) -> None:
+    # "danışa" (to tell) is "danış" inflected; one edit from "Dania" once read it as Denmark.
+    analysis = engine.matcher.analyser.analyse("Mənə nələr danışa bilərsiniz?")
+    assert analysis.mentions == ()
+    assert engine.matcher.analyser.analyse("Danimarkada təlim olub?").mentions[0].key == "Denmark"
