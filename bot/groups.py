@@ -31,7 +31,7 @@ from bot.kb.group_table import group_key
 from bot.kb.model import Category, Fact, GroupTable, KnowledgeBase, PartnerGroup
 from bot.language import AZERBAIJANI, RUSSIAN
 from bot.matcher import Match, Matcher
-from bot.text import normalise
+from bot.text import is_cyrillic, normalise
 
 GROUP_FACT = "partner_group"
 MAX_CHARS = 1000  # as the matcher: a paste is read on its beginning
@@ -355,4 +355,4 @@ class PartnerGroups:
 
 def _russian(words: list[str]) -> bool:
     """Whether a clause has a Russian word (Cyrillic, as `normalise` keeps it)."""
-    return any("а" <= word[0] <= "я" for word in words)
+    return any(map(is_cyrillic, words))

@@ -17,7 +17,7 @@ from typing import Any
 from bot.kb.model import TRANSLATED, GroupTable, GroupTranslation, PartnerGroup
 from bot.kb.reader import ProblemLog
 from bot.kb.yaml_lines import LineDict, line_of
-from bot.text import normalise, stem
+from bot.text import is_cyrillic, normalise, stem
 
 GROUP_FIELDS = frozenset({"name", "kind", "classification", "note", "words", "partners", "members"})
 TRANSLATED_GROUP_FIELDS = ("name", "classification", "note", "words")
@@ -29,11 +29,7 @@ _NUMBER = re.compile(r"\d+")
 def group_key(phrase: str) -> tuple[str, ...]:
     """How a normalised phrase is looked up: a Russian word by its stem, so that "Европа" also
     names the group as "Европе" and "Европы" do; any other word as it is written."""
-    return tuple(stem(word) if _cyrillic(word) else word for word in phrase.split())
-
-
-def _cyrillic(word: str) -> bool:
-    return "а" <= word[0] <= "я"
+    return tuple(stem(word) if is_cyrillic(word) else word for word in phrase.split())
 
 
 def read_group_table(
