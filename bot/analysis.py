@@ -46,9 +46,7 @@ _MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items(
 _UPPER = "A-ZА-ЯЁƏÇĞİÖŞÜ"
 _LOWER = "a-zа-яёəçğıöşü"
 # An acronym anywhere ("NATO exercises?", "XİN"); a capitalised word after the first.
-_NAME = re.compile(
-    rf"\b[{_UPPER}]{{2,}}\b|(?<![.!?]\s)(?<!^)(?<![.!?])\b[{_UPPER}][{_LOWER}]+\b"
-)
+_NAME = re.compile(rf"\b[{_UPPER}]{{2,}}\b|(?<![.!?]\s)(?<!^)(?<![.!?])\b[{_UPPER}][{_LOWER}]+\b")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import yaml
 
 from bot.dialogue import Context
 from bot.engine import QAEngine
-from bot.i18n import LANGUAGES
+from bot.i18n import ENGLISH, LANGUAGES
 from bot.kb.model import TRANSLATED, KnowledgeError, Problem
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -97,7 +97,9 @@ def command_chat(
     from bot.console import chat
 
     engine = _engine(settings, stderr)
-    return 1 if engine is None else chat(engine, stdout)
+    # No --lang when the console opens without the `chat` command.
+    language = getattr(args, "lang", None) or ENGLISH
+    return 1 if engine is None else chat(engine, stdout, language=language)
 
 
 def collision_problems(engine: QAEngine) -> list[Problem]:
@@ -238,7 +240,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("question", nargs="*", help="questions; read stdin when none")
     ask.set_defaults(handler=command_ask)
-    sub.add_parser("chat", help="console conversation").set_defaults(handler=command_chat)
+    chat = sub.add_parser("chat", help="console conversation")
+    chat.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="the chat's language: its own words, and the reply to a message that does not "
+        "tell its language (default: English)",
+    )
+    chat.set_defaults(handler=command_chat)
     check = sub.add_parser("check", help="validate the knowledge base")
     check.add_argument(
         "--knowledge", help="knowledge folder (default: KNOWLEDGE_DIR or ./knowledge)"

@@ -8,6 +8,7 @@ knowledge base's own words are translated in knowledge/i18n/ instead."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
@@ -40,7 +41,21 @@ def gettext(language: str, message: str) -> str:
     return catalogue(language).gettext(message)
 
 
+@dataclass(frozen=True)
+class Translator:
+    """The bot's texts in one language, for a function that shows several: `_(TEXT, id=7)`
+    translates TEXT, then fills its {placeholders} (after translation, so a translator may
+    move them)."""
+
+    language: str
+
+    def __call__(self, message: str, /, **values: object) -> str:
+        text = gettext(self.language, message)
+        return text.format(**values) if values else text
+
+
 _AND = N_("and")  # the last joint of a list: "A, B and C"
+AND_MORE = N_("… and {count} more")  # ends a list cut short
 
 
 def describe(names: Sequence[str], language: str = ENGLISH) -> str:

@@ -9,10 +9,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot.i18n import ENGLISH, N_, gettext
 from bot.store.database import Database
 from bot.store.records import AskedQuestion, normalise_question
 
 MAX_QUESTION_CHARS = 1000  # what is kept of one question: enough for any real one
+# The list's YAML comments (the code writes their "# "): in the operator's language in
+# Telegram, in English on the command line.
+NONE_UNANSWERED = N_("no unanswered questions")
+UNANSWERED_HEADING = N_(
+    "most frequent unanswered questions (count); paste under a fact's questions:"
+)
+ASKED = N_("asked {count}x")
 
 
 def stored_text(text: str) -> str:
@@ -106,10 +114,15 @@ class Questions:
         )
 
 
-def unanswered_yaml(rows: Sequence[tuple[str, int]]) -> str:
-    """Unanswered questions as YAML phrasings, ready to paste under a fact's `questions:`."""
+def unanswered_yaml(rows: Sequence[tuple[str, int]], language: str = ENGLISH) -> str:
+    """Unanswered questions as YAML phrasings, ready to paste under a fact's `questions:`;
+    the comments in `language`."""
     if not rows:
-        return "# no unanswered questions\n[]\n"
-    lines = ["# most frequent unanswered questions (count); paste under a fact's questions:"]
-    lines += [f"- {json.dumps(text, ensure_ascii=False)}  # asked {count}x" for text, count in rows]
+        return f"# {gettext(language, NONE_UNANSWERED)}\n[]\n"
+    asked = gettext(language, ASKED)
+    lines = [f"# {gettext(language, UNANSWERED_HEADING)}"]
+    lines += [
+        f"- {json.dumps(text, ensure_ascii=False)}  # {asked.format(count=count)}"
+        for text, count in rows
+    ]
     return "\n".join(lines) + "\n"

@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.i18n import N_
+
 ChatId = int | str
 """A numeric chat id, or an `@channelusername` for public channels."""
 
-NOT_SENT_ERROR = "not sent before the announcement was finished"
+# Stored in English; the operator's report shows it in their language (it is a msgid).
+NOT_SENT_ERROR = N_("not sent before the announcement was finished")
 UNCONFIRMED_ERROR = "unconfirmed: may or may not have arrived"
 BOT_REMOVED_ERROR = "bot removed from the chat"
 UNANSWERED_MAX_CHARS = 500

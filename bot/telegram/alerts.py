@@ -33,14 +33,15 @@ class OperatorAlerts:
     def due(self) -> bool:
         return self._last is None or self.clock() - self._last >= self.interval
 
-    async def send(self, bot: Bot, operators: Iterable[int], text: str) -> bool:
-        """Send `text` (HTML) to each operator if an alert is due; True when one was sent."""
+    async def send(self, bot: Bot, operators: Iterable[int], text: Callable[[int], str]) -> bool:
+        """Send each operator `text(operator)` (HTML, in the language their private chat chose)
+        if an alert is due; True when one was sent."""
         if not self.due():
             return False
         self._last = self.clock()  # before awaiting: a second failure meanwhile is not due
         for user_id in sorted(operators):
             try:
-                await bot.send_message(user_id, text)
+                await bot.send_message(user_id, text(user_id))
             except TelegramError as error:
                 log.warning("alert not delivered to operator %s: %s", pseudonym(user_id), error)
         return True

@@ -120,6 +120,7 @@ def build_application(
     state.store = store or Store(settings.database_path)
     state.broadcaster = Broadcaster(application.bot, state.store)
     state.broadcaster.render = state.rendered  # cards in each chat's language
+    state.broadcaster.language_of = state.chosen_language  # reports in the operator's
     state.fatal = fatal
     state.alerts = OperatorAlerts()
     register_handlers(application)

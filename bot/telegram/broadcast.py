@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.i18n import AND_MORE, ENGLISH, N_, Translator, gettext
 from bot.store import Store
 from bot.store.claims import SENDER_LEASE
 from bot.store.lease import Owner
@@ -41,7 +42,14 @@ SHUTDOWN_WAIT = 10.0  # how long a shutdown waits for the send in flight
 REPORT_LIST = 20  # failed and dropped chats listed in the report
 UNCONFIRMED_LIST = 50  # each is a chat the operator may want to check by hand
 MIGRATION_ROUNDS = 3  # passes over deliveries that became pending again (migrated groups)
-RESENT_NOTE = (
+# The operator's report, in the operator's language. Its words are here rather than in
+# texts.py, which imports the bot's state, and the state imports this module.
+REPORT_FINISHED = N_("<b>Announcement #{id} finished</b> in {seconds} s")
+REPORT_DELIVERED = N_("Delivered: {count}")
+REPORT_FAILED = N_("Failed: {count}")
+REPORT_DROPPED = N_("Dropped (bot removed or blocked): {count}")
+REPORT_UNCONFIRMED = N_("Unconfirmed (may or may not have arrived): {count}")
+RESENT_NOTE = N_(
     "(Sent again: the process that finished this broadcast stopped before confirming that its "
     "report went out, so you may have it twice.)"
 )
@@ -81,11 +89,14 @@ class Broadcaster:
         self.render: Callable[[Announcement, ChatId], str] = lambda announcement, _: (
             announcement.html
         )
+        # The language of a report to this operator when the Send press did not say (another
+        # process's press): their private chat's choice (set by the application).
+        self.language_of: Callable[[int], str] = lambda _: ENGLISH
         self.duties: list[Duty] = []  # run by the holder at each look, before the broadcasts
         self.poll = POLL_SECONDS
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._report_to: dict[int, int] = {}
+        self._report_to: dict[int, tuple[int, str | None]] = {}
         self._loop: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
 
@@ -96,12 +107,15 @@ class Broadcaster:
         """Look for work now instead of at the next poll."""
         self._wake.set()
 
-    def start(self, announcement_id: int, *, report_to: int | None = None) -> None:
+    def start(
+        self, announcement_id: int, *, report_to: int | None = None, language: str | None = None
+    ) -> None:
         """An announcement was marked 'sending': deliver it now if this process holds the lease
         (else the holder finds it in the store within a second). The report goes to
-        `report_to` when this process finishes it, else to the announcement's creator."""
+        `report_to` (in `language`) when this process finishes it, else to the announcement's
+        creator."""
         if report_to is not None:
-            self._report_to[announcement_id] = report_to
+            self._report_to[announcement_id] = (report_to, language)
         self.wake()
 
     async def begin(self) -> None:
@@ -225,12 +239,15 @@ class Broadcaster:
         await self._report(number, report)
 
     async def _report(self, number: int, report: DeliveryReport, *, again: bool = False) -> None:
-        to = self._report_to.pop(number, None)
+        to, language = self._report_to.pop(number, (None, None))
         if to is None:
             announcement = await self.store.broadcasts.get_announcement(number)
             to = announcement.created_by if announcement is not None else None
         if to:
-            text = format_report(report) + (f"\n\n{RESENT_NOTE}" if again else "")
+            language = language or self.language_of(to)
+            text = format_report(report, language)
+            if again:
+                text += f"\n\n{gettext(language, RESENT_NOTE)}"
             try:
                 await self.bot.send_message(to, text)
             except TelegramError as error:
@@ -240,29 +257,32 @@ class Broadcaster:
         await self.store.claims.reported(number)
 
 
-def format_report(report: DeliveryReport) -> str:
-    """The operator's summary of a finished broadcast (HTML)."""
+def format_report(report: DeliveryReport, language: str = ENGLISH) -> str:
+    """The operator's summary of a finished broadcast (HTML), in their language."""
+    _ = Translator(language)
+    seconds = f"{report.seconds:.1f}"
     lines = [
-        f"<b>Announcement #{report.announcement_id} finished</b> in {report.seconds:.1f} s",
-        f"Delivered: {report.delivered}",
-        f"Failed: {len(report.failed)}",
+        _(REPORT_FINISHED, id=report.announcement_id, seconds=seconds),
+        _(REPORT_DELIVERED, count=report.delivered),
+        _(REPORT_FAILED, count=len(report.failed)),
     ]
+    # A reason in the bot's own words is a msgid, translated; Telegram's pass unchanged.
     lines += [
-        f"  • {html.escape(str(chat))}: {html.escape(reason)}"
+        f"  • {html.escape(str(chat))}: {html.escape(_(reason))}"
         for chat, reason in report.failed[:REPORT_LIST]
     ]
     if len(report.failed) > REPORT_LIST:
-        lines.append(f"  … and {len(report.failed) - REPORT_LIST} more")
-    lines.append(f"Dropped (bot removed or blocked): {len(report.dropped)}")
+        lines.append("  " + _(AND_MORE, count=len(report.failed) - REPORT_LIST))
+    lines.append(_(REPORT_DROPPED, count=len(report.dropped)))
     lines += [f"  • {html.escape(str(chat))}" for chat in report.dropped[:REPORT_LIST]]
     if report.unconfirmed:
-        lines.append(f"Unconfirmed (may or may not have arrived): {len(report.unconfirmed)}")
-        lines += _listed(report.unconfirmed, UNCONFIRMED_LIST)
+        lines.append(_(REPORT_UNCONFIRMED, count=len(report.unconfirmed)))
+        lines += _listed(report.unconfirmed, UNCONFIRMED_LIST, language)
     return "\n".join(lines)
 
 
-def _listed(chats: list[ChatId], limit: int) -> list[str]:
+def _listed(chats: list[ChatId], limit: int, language: str) -> list[str]:
     lines = [f"  • {html.escape(str(chat))}" for chat in chats[:limit]]
     if len(chats) > limit:
-        lines.append(f"  … and {len(chats) - limit} more")
+        lines.append("  " + Translator(language)(AND_MORE, count=len(chats) - limit))
     return lines

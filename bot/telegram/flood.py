@@ -11,13 +11,14 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.fairness import Budgets
+from bot.i18n import gettext
 from bot.telegram.handlers import addressed_text, parse_command
+from bot.telegram.languages import chat_language
 from bot.telegram.state import Context
+from bot.telegram.texts import SLOW_DOWN
 from bot.text import is_blank
 
 log = logging.getLogger(__name__)
-
-SLOW_DOWN = "You are sending messages faster than I can answer everyone. Please slow down a little."
 
 
 def _costs_a_reply(update: Update, context: Context) -> bool:
@@ -65,10 +66,11 @@ async def _refuse(update: Update, context: Context, budgets: Budgets, key: tuple
     chat = update.effective_chat
     log.info("over budget: %s update dropped (%s)", key[0], chat.type if chat else "inline")
     if budgets.first_refusal(key):
+        text = gettext(chat_language(update, context), SLOW_DOWN)
         if update.callback_query is not None:
-            await update.callback_query.answer(SLOW_DOWN)
+            await update.callback_query.answer(text)
         elif update.effective_message is not None and chat is not None:
-            await context.bot.send_message(chat.id, SLOW_DOWN)
+            await context.bot.send_message(chat.id, text)
     elif update.callback_query is not None:
         await update.callback_query.answer()  # stop the button's spinner, quietly
     raise ApplicationHandlerStop

@@ -8,42 +8,22 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
 
+from bot.i18n import gettext
+from bot.telegram.languages import chat_language
 from bot.telegram.privacy import chat_ref, pseudonym
+from bot.telegram.rights import may_manage_group
 from bot.telegram.state import Context
+from bot.telegram.texts import (
+    ALREADY_SUBSCRIBED,
+    GROUP_ADMIN_REFUSAL,
+    NOT_A_GROUP,
+    NOT_SUBSCRIBED,
+    SUBSCRIBED,
+    UNSUBSCRIBED,
+)
 
 log = logging.getLogger(__name__)
-
-GROUP_ADMIN_REFUSAL = "Only this group's administrators can change its announcement subscription."
-NOT_A_GROUP = (
-    "Use this command in a group. Channels receive announcements when they are in "
-    "ANNOUNCE_CHAT_IDS or when the bot is made an administrator there."
-)
-ADMIN_STATUSES = frozenset({ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER})
-
-
-async def may_manage_group(update: Update, context: Context) -> bool:
-    """Group administrators (asked from the Bot API every time), the bot's operators, and an
-    anonymous administrator: a message sent on behalf of the group itself, which only its
-    administrators can send (its `from` is GroupAnonymousBot, so asking about it is useless)."""
-    user = update.effective_user
-    chat = update.effective_chat
-    message = update.effective_message
-    if chat is None:
-        return False
-    if message is not None and message.sender_chat is not None:
-        return message.sender_chat.id == chat.id
-    if user is None:
-        return False
-    if context.bot_data.settings.is_admin(user.id):
-        return True
-    try:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-    except TelegramError as error:
-        log.warning("cannot check admin rights in %s: %s", chat.id, error)
-        return False
-    return member.status in ADMIN_STATUSES
 
 
 async def _subscription(update: Update, context: Context, subscribe: bool) -> None:
@@ -51,8 +31,9 @@ async def _subscription(update: Update, context: Context, subscribe: bool) -> No
     chat = update.effective_chat
     if message is None or chat is None:
         return
+    language = chat_language(update, context)
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
-        await message.reply_text(NOT_A_GROUP)
+        await message.reply_text(gettext(language, NOT_A_GROUP))
         return
     if not await may_manage_group(update, context):
         user = update.effective_user
@@ -62,16 +43,16 @@ async def _subscription(update: Update, context: Context, subscribe: bool) -> No
             chat.id,
             f"chat {chat_ref(sender.id)}" if sender else pseudonym(user.id) if user else None,
         )
-        await message.reply_text(GROUP_ADMIN_REFUSAL)
+        await message.reply_text(gettext(language, GROUP_ADMIN_REFUSAL))
         return
     changed = await context.bot_data.store.chats.set_subscribed(
         chat.id, subscribe, chat_type=chat.type, title=chat.title
     )
     if subscribe:
-        text = "This group now receives announcements." if changed else "Already subscribed."
+        text = SUBSCRIBED if changed else ALREADY_SUBSCRIBED
     else:
-        text = "This group no longer receives announcements." if changed else "Not subscribed."
-    await message.reply_text(text)
+        text = UNSUBSCRIBED if changed else NOT_SUBSCRIBED
+    await message.reply_text(gettext(language, text))
 
 
 async def subscribe(update: Update, context: Context) -> None:

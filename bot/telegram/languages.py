@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.i18n import ENGLISH, LANGUAGES, N_, gettext
-from bot.telegram.groups import may_manage_group
+from bot.telegram.rights import may_manage_group
 from bot.telegram.state import Context
 
 log = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from telegram import (
 )
 
 from bot.answers import Answer, Topic
+from bot.i18n import N_, gettext
 from bot.limits import MAX_CALLBACK_DATA, shorten, utf8_len
 from bot.text import plain_text
 
@@ -21,6 +22,7 @@ CARD_PREFIX = "card:"
 ASK_PREFIX = "ask:"
 MAX_BUTTONS = 4
 MAX_DESCRIPTION = 120
+UNTITLED = N_("Answer")  # an inline result's title when the answer has none (a reply in parts)
 
 
 def card_data(fact_id: str) -> str:
@@ -78,7 +80,7 @@ def inline_article(answer: Answer) -> InlineQueryResultArticle:
     result_id = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:32]
     return InlineQueryResultArticle(
         id=result_id,
-        title=answer.title or "Answer",
+        title=answer.title or gettext(answer.language, UNTITLED),
         description=one_line(plain_text(answer.body)),
         input_message_content=InputTextMessageContent(answer.message_html()),
     )

@@ -23,6 +23,7 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.i18n import N_
 from bot.store import Store
 from bot.store.records import ChatId, Claim, DeliveryStatus
 from bot.telegram.pacer import Pacer
@@ -32,7 +33,11 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 BACKOFF_SECONDS = 1.0
-UNSURE_TIMEOUT = "timed out after the request was sent; not retried so it cannot arrive twice"
+# Why a send failed, in the bot's own words: stored in English, shown in the report in the
+# operator's language (each is a msgid); Telegram's own reasons are shown as it gave them.
+UNSURE_TIMEOUT = N_("timed out after the request was sent; not retried so it cannot arrive twice")
+FLOOD_LIMIT = N_("flood limit")
+MIGRATED_TOO_OFTEN = N_("migrated too often")
 
 
 def _retry_is_safe(error: TimedOut) -> bool:
@@ -78,7 +83,7 @@ class ChatSender:
                 await asyncio.sleep(seconds)
                 if attempts < MAX_ATTEMPTS + 2:
                     continue
-                await self._record(announcement_id, chat_id, DeliveryStatus.FAILED, "flood limit")
+                await self._record(announcement_id, chat_id, DeliveryStatus.FAILED, FLOOD_LIMIT)
                 return
             except ChatMigrated as error:
                 if not await self._follow(announcement_id, chat_id, error.new_chat_id):
@@ -87,7 +92,7 @@ class ChatSender:
                 if attempts < MAX_ATTEMPTS:
                     continue
                 await self._record(
-                    announcement_id, chat_id, DeliveryStatus.FAILED, "migrated too often"
+                    announcement_id, chat_id, DeliveryStatus.FAILED, MIGRATED_TOO_OFTEN
                 )
                 return
             except Forbidden as error:

@@ -57,6 +57,11 @@ class BotState:
             return f"{gettext(language, DIGEST_HEADING)}\n\n{card.html}"
         return card.message_html()
 
+    def chosen_language(self, chat_id: int) -> str:
+        """The language a chat chose with /language, else English: for what the bot sends
+        unasked, with no update to tell (an operator's alert, a broadcast's report)."""
+        return self.chat_languages.get(chat_id, ENGLISH)
+
     async def set_chat_language(
         self, chat_id: int, language: str, chat_type: str, title: str | None
     ) -> None:

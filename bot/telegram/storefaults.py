@@ -17,39 +17,39 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.i18n import ENGLISH, gettext
 from bot.store import StoreError, StoreLostError
+from bot.telegram.languages import chat_language
 from bot.telegram.privacy import describe_update
 from bot.telegram.state import BotApplication, Context
+from bot.telegram.texts import COULD_NOT_SAVE, DATABASE_PROBLEM, DATABASE_RETRY, DATABASE_STOPPING
 
 log = logging.getLogger(__name__)
 
-COULD_NOT_SAVE = "Sorry, I could not save that. Please try again later."
 DATABASE_CHECK_SECONDS = 30.0
 
 
-def alert_text(error: StoreError) -> str:
-    """The operators' alert: what failed, and what the bot does about it."""
-    if isinstance(error, StoreLostError):
-        consequence = "The bot is stopping; restart it once the file is restored or gone."
-    else:
-        consequence = (
-            "Users are asked to try again later. While this lasts, you get this alert at most "
-            "every 10 minutes; the log has every failure."
-        )
-    return f"⚠️ <b>Database problem</b>\n{html.escape(str(error))}.\n{consequence}"
+def alert_text(error: StoreError, language: str = ENGLISH) -> str:
+    """The operators' alert: what failed (the store's own words, as the log has them), and
+    what the bot does about it, in the operator's language."""
+    consequence = DATABASE_STOPPING if isinstance(error, StoreLostError) else DATABASE_RETRY
+    heading, consequence = gettext(language, DATABASE_PROBLEM), gettext(language, consequence)
+    return f"{heading}\n{html.escape(str(error))}.\n{consequence}"
 
 
-async def _tell_user(update: object) -> None:
-    """Reply to the command or answer the button whose change was not saved."""
+async def _tell_user(update: object, context: Context) -> None:
+    """Reply to the command or answer the button whose change was not saved, in the chat's
+    language."""
     if not isinstance(update, Update):
         return
+    text = gettext(chat_language(update, context), COULD_NOT_SAVE)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(COULD_NOT_SAVE, show_alert=True)
+            await update.callback_query.answer(text, show_alert=True)
             return
         message = update.effective_message
         if message is not None and message.text is not None:
-            await message.reply_text(COULD_NOT_SAVE)
+            await message.reply_text(text)
     except TelegramError as error:
         log.warning("could not tell the user their change was not saved: %s", error)
 
@@ -62,8 +62,12 @@ async def report_store_error(update: object, context: Context, error: StoreError
     if not isinstance(error, StoreLostError):
         where = describe_update(update) if update is not None else "a background job"
         log.error("%s (%s)", error, where)
-    await _tell_user(update)
-    await state.alerts.send(context.bot, state.settings.admin_user_ids, alert_text(error))
+    await _tell_user(update, context)
+    await state.alerts.send(
+        context.bot,
+        state.settings.admin_user_ids,
+        lambda operator: alert_text(error, state.chosen_language(operator)),
+    )
     if isinstance(error, StoreLostError):
         state.fatal.trigger(str(error))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.engine import QAEngine
 from bot.telegram.app import TELEGRAM_OVERALL_RATE
-from bot.telegram.flood import SLOW_DOWN
+from bot.telegram.texts import SLOW_DOWN
 from tests.support.fakeapi import FakeBotAPI
 from tests.support.harness import ADMIN_ID, bot_settings, reply_latency, running_bot
 

@@ -23,7 +23,7 @@ from telegram.ext import Application
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store
-from bot.telegram import groups, operator, sending
+from bot.telegram import sending, texts
 from bot.telegram.privacy import pseudonym
 from tests.support.fakeapi import Call, FakeBotAPI
 from tests.support.harness import ADMIN_ID, bot_settings, running_bot, say, to_chat
@@ -158,7 +158,7 @@ async def test_subscribe_and_unsubscribe_by_group_admins_only(
         [refused] = await say(
             api, "/subscribe", user_id=STRANGER, chat_id=group, chat_type="supergroup"
         )
-        assert visible(refused) == groups.GROUP_ADMIN_REFUSAL
+        assert visible(refused) == texts.GROUP_ADMIN_REFUSAL
         assert group not in await subscribed(db)
 
         [done] = await say(
@@ -181,7 +181,7 @@ async def test_subscribe_and_unsubscribe_by_group_admins_only(
         [refused] = await say(
             api, "/unsubscribe", user_id=STRANGER, chat_id=group, chat_type="supergroup"
         )
-        assert visible(refused) == groups.GROUP_ADMIN_REFUSAL
+        assert visible(refused) == texts.GROUP_ADMIN_REFUSAL
         assert group in await subscribed(db)
         [undone] = await say(
             api, "/unsubscribe", user_id=GROUP_ADMIN, chat_id=group, chat_type="supergroup"
@@ -206,7 +206,7 @@ async def test_operator_commands_refuse_everyone_else_and_log_it(
         start = len(api.calls)
         for text in commands:
             [reply] = await say(api, text, user_id=STRANGER)
-            assert visible(reply) == operator.REFUSAL
+            assert visible(reply) == texts.OPERATORS_ONLY
         await asyncio.sleep(0.2)  # room for anything wrongly started to show up
         # Nothing happened besides the refusals: no draft, no digest, no menu refresh, no send.
         assert sends(api, after=start) == Counter({STRANGER: len(commands)})
@@ -341,7 +341,7 @@ async def test_send_pressed_by_a_non_operator_is_refused(
         number = announcement_id(confirmation)
         pressed = await press(api, confirmation, "Send", user_id=STRANGER)
         [answer] = await api.wait_for("answerCallbackQuery", after=pressed)
-        assert answer.params["text"] == operator.REFUSAL
+        assert answer.params["text"] == texts.OPERATORS_ONLY
         assert answer.params["show_alert"] is True
         await asyncio.sleep(0.2)
         assert sends(api, after=pressed) == Counter()

@@ -16,15 +16,23 @@ from pathlib import Path
 import pytest
 
 from bot.engine import QAEngine
+from bot.i18n import gettext
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.records import AskedQuestion
 from bot.telegram import storefaults
 from bot.telegram.alerts import OperatorAlerts
-from bot.telegram.storefaults import COULD_NOT_SAVE
+from bot.telegram.texts import COULD_NOT_SAVE, DATABASE_RETRY
 from tests.e2e import processes
 from tests.support.fakeapi import Call, FakeBotAPI
-from tests.support.harness import ADMIN_ID, AnyApplication, bot_settings, running_bot, say
+from tests.support.harness import (
+    ADMIN_ID,
+    AnyApplication,
+    bot_settings,
+    running_bot,
+    say,
+    to_chat,
+)
 
 GROUP = -1003000000001
 GROUP_ADMIN = 6660001
@@ -284,6 +292,32 @@ async def test_a_failed_write_is_told_logged_and_alerted_once_per_ten_minutes(
     with Store(settings.database_path) as db:
         assert await db.digest.time() is None
         assert [a.status for a in await db.broadcasts.recent_announcements()] == ["draft"]
+
+
+async def test_a_failed_save_is_told_and_alerted_in_the_chats_language(
+    api: FakeBotAPI, engine: QAEngine, settings: Settings
+) -> None:
+    """The user is told in their chat's language (here their Telegram app's, Azerbaijani),
+    the operator alerted in the language their private chat chose (Russian)."""
+    api.set_chat_admins(GROUP, {GROUP_ADMIN})
+    api.world.user(GROUP_ADMIN)
+    api.world.users[GROUP_ADMIN]["language_code"] = "az"
+    async with running_bot(api, engine, settings) as application:
+        choice = await one_reply(api, "/language", user_id=ADMIN_ID, chat_id=ADMIN_ID)
+        before = len(api.calls)
+        api.press_button(choice.response["result"], "lang:ru", user_id=ADMIN_ID)
+        await api.wait_for("sendMessage", after=before)
+        await make_read_only(application)
+        before = len(api.calls)
+        reply = await one_reply(
+            api, "/subscribe", user_id=GROUP_ADMIN, chat_id=GROUP, chat_type="supergroup"
+        )
+        assert reply.params["text"] == gettext("az", COULD_NOT_SAVE) != COULD_NOT_SAVE
+        [alert] = await api.wait_for("sendMessage", to_chat(ADMIN_ID), after=before)
+        assert alert.params["text"].startswith("⚠️ <b>Проблема с базой данных</b>\n")
+        assert alert.params["text"].endswith(gettext("ru", DATABASE_RETRY))
+        reply = await one_reply(api, "/digest on 09:00", user_id=ADMIN_ID, chat_id=ADMIN_ID)
+        assert reply.params["text"] == gettext("ru", COULD_NOT_SAVE)
 
 
 # -- the database file deleted under the running bot -------------------------------------------

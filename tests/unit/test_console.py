@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from bot.console import GREETING, ConsoleChat, chat, reply_to_console
+from bot.console import ConsoleChat, chat, greeting, reply_to_console
 from bot.engine import QAEngine
 
 
@@ -84,7 +84,7 @@ def test_the_chat_loop_prints_nothing_for_blank_lines(engine: QAEngine) -> None:
     lines = iter(["/exercises", "", "   ", "when?", "/quit"])
     out = io.StringIO()
     assert chat(engine, out, lambda _prompt: next(lines)) == 0
-    replies = out.getvalue().removeprefix(GREETING).split("\n\n")
+    replies = out.getvalue().removeprefix(greeting()).split("\n\n")
     titles = [reply for reply in replies if reply.startswith("Trainings held in the first half")]
     assert len(titles) == 2  # the card, then the answer to "when?"
     assert "could not find" not in out.getvalue()
