@@ -37,6 +37,7 @@ PLACEHOLDERS = {Category.COUNTRY: "<country>", Category.EXERCISE: "<exercise>"}
 _SLOT_MARKERS = {f"{{{slot}}}": f" slotmarker{slot} " for slot in PLACEHOLDERS}
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,80}>")  # typed HTML tags are not words of a question
 RECENT_ANALYSES = 16
+SINGLE_WORDS_KEPT = 16384  # words read alone (word_terms), forgotten all at once when full
 MIN_SYNONYM_STEM = 4  # a Russian synonym's stem stands for its forms from this length
 _NONE: Any = object()  # "no such phrase", apart from a stopword's None
 _NO_NAMES: frozenset[str] = frozenset()
@@ -64,6 +65,7 @@ class Analyser:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._recent: dict[tuple[str, bool, str | None], Analysis] = {}
+        self._single_words: dict[str, tuple[str, ...]] = {}
         lexicon = kb.lexicon
         self._phrases: dict[tuple[str, ...], str | None] = {}
         stopwords = frozenset(lexicon.stopwords)
@@ -223,13 +225,23 @@ class Analyser:
     def word_terms(self, word: str) -> tuple[str, ...]:
         """The terms of one normalised word, read as knowledge-base text (no typo
         correction): `analyse(word, correct=False).terms`, without the parts of an analysis
-        one such word cannot need (markup, slots, longer phrases, names)."""
+        one such word cannot need (markup, slots, longer phrases, names). Kept per word: a
+        fallback reads every word of its message, and the same words recur."""
+        found = self._single_words.get(word)
+        if found is None:
+            if len(self._single_words) >= SINGLE_WORDS_KEPT:
+                self._single_words.clear()
+            found = self._single_words[word] = self._read_word(word)
+        return found
+
+    def _read_word(self, word: str) -> tuple[str, ...]:
+        # Read apart from `analyse`, whose few recent texts are a reply's own clauses.
         if self.detector.is_azerbaijani((word,)):
-            return self.analyse(word, correct=False).terms
+            return self._analyse(word, correct=False).terms
         if word in self._plain:
             term = self._word_terms[word]
         elif word in NUMBER_WORDS:
-            return self.analyse(word, correct=False).terms  # "seven" reads as "7"
+            return self._analyse(word, correct=False).terms  # "seven" reads as "7"
         else:
             mentions = self.recogniser.find([word], word)
             if mentions:
