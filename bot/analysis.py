@@ -29,6 +29,7 @@ from bot.text import (
     singular,
     spoken_numbers,
     stem,
+    written_names,
 )
 
 MAX_QUESTION_CHARS = 1000  # longer text is matched on its beginning; a paste is not a question
@@ -42,12 +43,6 @@ MIN_SYNONYM_STEM = 4  # a Russian synonym's stem stands for its forms from this 
 _NONE: Any = object()  # "no such phrase", apart from a stopword's None
 _NO_NAMES: frozenset[str] = frozenset()
 _MARKER_TERMS = {f"slotmarker{slot}": term for slot, term in PLACEHOLDERS.items()}
-# Capitalised mid-sentence, or an acronym: how a name is written.
-# Latin, Cyrillic and Azerbaijani capitals ("МВД", "Pentagon", "Şuşa").
-_UPPER = "A-ZА-ЯЁƏÇĞİÖŞÜ"
-_LOWER = "a-zа-яёəçğıöşü"
-# An acronym anywhere ("NATO exercises?", "XİN"); a capitalised word after the first.
-_NAME = re.compile(rf"\b[{_UPPER}]{{2,}}\b|(?<![.!?]\s)(?<!^)(?<![.!?])\b[{_UPPER}][{_LOWER}]+\b")
 
 
 @dataclass(frozen=True)
@@ -390,10 +385,8 @@ def _placeholder(mention: Mention) -> str:
 
 
 def _names(raw: str, stem_of: Callable[[str], str]) -> frozenset[str]:
-    """The terms of the words written as names. A name is a capital after the first character:
-    most chat texts have none."""
-    # A message shouted in capitals names nothing by them.
-    written = _NAME.findall(raw) if not raw[1:].islower() and not raw.isupper() else []
+    """The terms of the words written as names (most chat texts have none)."""
+    written = written_names(raw)
     if not written:
         return _NO_NAMES
     return frozenset(stem_of(w) for w in normalise(" ".join(written)).split())

@@ -67,6 +67,21 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub(" ", folded).strip()
 
 
+# Latin, Cyrillic and Azerbaijani capitals ("МВД", "Pentagon", "Şuşa").
+_UPPER = "A-ZА-ЯЁƏÇĞİÖŞÜ"
+_LOWER = "a-zа-яёəçğıöşü"
+# An acronym anywhere ("NATO exercises?", "XİN"); a capitalised word after the first.
+_NAME = re.compile(rf"\b[{_UPPER}]{{2,}}\b|(?<![.!?]\s)(?<!^)(?<![.!?])\b[{_UPPER}][{_LOWER}]+\b")
+
+
+def written_names(raw: str) -> list[str]:
+    """The words of a text written as names: an acronym, or a capital after the first
+    character. A message shouted in capitals names nothing by them."""
+    if raw[1:].islower() or raw.isupper():
+        return []
+    return _NAME.findall(raw)
+
+
 def is_cyrillic(word: str) -> bool:
     """Whether a normalised word is Russian (Cyrillic folds to а-я, ё read as е)."""
     return "а" <= word[:1] <= "я"
