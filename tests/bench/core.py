@@ -187,6 +187,23 @@ def accuracy(engine: QAEngine) -> dict[str, Report]:
     return reports
 
 
+def detection(engine: QAEngine) -> None:
+    """How often bot/language.py tells each set's language, message by message (issue 11
+    asks for the figure printed). A message that does not tell ("2016", "Turkey?") is
+    undecided: its reply takes the chat's language, else English."""
+    print("language detection (bot/language.py), per message:")
+    groups = [("English sets", "en", messages((*FIRST_SETS, *NEW_SETS)))]
+    groups += [(name, LANGUAGE_OF[name], messages([name])) for name in LANGUAGE_SETS]
+    for label, language, texts in groups:
+        found = [engine.language_of(text) for text in texts]
+        right, undecided = found.count(language), found.count(None)
+        wrong = len(found) - right - undecided
+        print(
+            f"  {label:<15} {right / len(found):7.2%} {language} ({right}/{len(found)}), "
+            f"undecided {undecided}, another language {wrong}"
+        )
+
+
 def peers(kb: KnowledgeBase, ours: dict[str, Report]) -> None:
     """Two naive matchers on the first sets: ours must beat both on both figures."""
     print("naive peers on the first sets (target: below ours on accuracy and on rejection):")
@@ -253,6 +270,7 @@ def run() -> None:
     engine = QAEngine(kb)
     print("== Knowledge core (issues 2 and 10) ==")
     ours = accuracy(engine)
+    detection(engine)
     peers(kb, ours)
     speed(engine)
     scale(kb, engine.matcher)
