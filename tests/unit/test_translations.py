@@ -217,6 +217,8 @@ def test_russian_and_azerbaijani_numerals_read_as_figures() -> None:
         ("семь стран это кто", "agreements_2016"),
         ("IPAP упоминается в документе?", "partnership_goals"),
         ("спс, выручил", "thanks"),
+        ("Почему соглашения до сих пор не подписаны?", "agreements_pending"),  # not signed
+        ("Какие конкретно мероприятия прошли в 2016?", "events_2016"),
     ],
 )
 def test_russian_lexicon_reads_everyday_questions(
