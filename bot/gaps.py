@@ -144,10 +144,29 @@ class GapNotes:
         found: list[Problem] = []
         for fact in self.kb.facts:
             asked = {q for gap in fact.gaps for q in gap.questions}
+            asked |= {
+                q for text in fact.translations.values() for gap in text.gap_questions for q in gap
+            }
             ordinary = [q for q in fact.phrasings if q not in asked]
             for rule in self._rules.get(fact.id, ()):
                 found += self._rule_problems(fact, rule, ordinary)
+                found += self._translated_problems(fact, rule)
         return found
+
+    def _translated_problems(self, fact: Fact, rule: _Rule) -> list[Problem]:
+        """A translated gap question that does not fire its gap, located in its own file."""
+        number = fact.gaps.index(rule.gap)
+        return [
+            Problem(
+                text.file,
+                text.gap_lines[number],
+                f"gap of '{fact.id}': question {question!r} does not fire the gap",
+            )
+            for text in fact.translations.values()
+            if number < len(text.gap_questions)
+            for question in text.gap_questions[number]
+            if not rule.fires(self._terms(question, correct=False))
+        ]
 
     def _rule_problems(self, fact: Fact, rule: _Rule, ordinary: list[str]) -> list[Problem]:
         gap = rule.gap

@@ -75,7 +75,12 @@ class Translation:
     answers: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # the gaps' notes, in the order of the English gaps
     triggers: tuple[tuple[str, ...], ...] = ()  # per gap: what asks for it in this language
-    questions: tuple[str, ...] = ()  # phrasings in this language
+    # Phrasings in this language; like a fact's `questions`, they include the gap questions.
+    questions: tuple[str, ...] = ()
+    # Per gap: whole questions in this language that ask for it, and where the gap is written.
+    gap_questions: tuple[tuple[str, ...], ...] = ()
+    gap_lines: tuple[int, ...] = ()
+    file: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@
       gaps:                          # when it has gaps: as many, in the same order
         - note: ...
           triggers: [какие страны, ...]
+          questions: [...]           # optional: whole questions asking for it
       questions: [...]               # phrasings in this language
 
 A translation is checked against its English fact: every fact has one, no field the English
@@ -26,13 +27,13 @@ from typing import Any
 from bot.kb.facts import check_questions
 from bot.kb.model import Fact, Translation
 from bot.kb.reader import ProblemLog
-from bot.kb.rules import html_problems
+from bot.kb.rules import html_problems, placeholder_problem
 from bot.kb.yaml_lines import LineDict, LineList, line_of
 from bot.text import normalise, plain_text
 
 TRANSLATIONS_DIR = "i18n"
 TRANSLATION_FIELDS = frozenset({"id", "title", "answer", "answers", "gaps", "questions"})
-TRANSLATED_GAP_FIELDS = frozenset({"note", "triggers"})
+TRANSLATED_GAP_FIELDS = frozenset({"note", "triggers", "questions"})
 _NUMBER = re.compile(r"\d+")
 _TAG_NAME = re.compile(r"</?([a-zA-Z][\w-]*)")
 _COMMAND = re.compile(r"(?<![\w/])/[a-z0-9_]+")
@@ -103,17 +104,21 @@ def _parse(
     elif "answer" in entry:
         log.add(name, line_of(entry, "answer"), "'answer': the English fact has none")
     answers = _answers(log, name, entry, fact)
-    notes, triggers = _gaps(log, name, entry, fact)
+    gaps = _gaps(log, name, entry, fact)
     questions = log.text_list(name, entry, "questions", required=True)
-    _check_questions(log, name, entry, fact, questions)
+    asked = [question for listed in gaps.questions for question in listed]
+    _check_questions(log, name, entry, fact, questions, asked)
     return Translation(
         language=language,
         title=title,
         answer=answer,
         answers=answers,
-        notes=notes,
-        triggers=triggers,
-        questions=tuple(questions),
+        notes=gaps.notes,
+        triggers=gaps.triggers,
+        questions=(*questions, *asked),
+        gap_questions=gaps.questions,
+        gap_lines=gaps.lines,
+        file=name,
     )
 
 
@@ -141,42 +146,65 @@ def _answers(log: ProblemLog, name: str, entry: LineDict, fact: Fact) -> dict[st
     return templates
 
 
-def _gaps(
-    log: ProblemLog, name: str, entry: LineDict, fact: Fact
-) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """The gaps' notes and triggers, as many as the English fact's and in its order."""
+@dataclasses.dataclass(frozen=True)
+class _Gaps:
+    """A translation's gaps, field by field, in the order of the English gaps."""
+
+    notes: tuple[str, ...] = ()
+    triggers: tuple[tuple[str, ...], ...] = ()
+    questions: tuple[tuple[str, ...], ...] = ()
+    lines: tuple[int, ...] = ()
+
+
+def _gaps(log: ProblemLog, name: str, entry: LineDict, fact: Fact) -> _Gaps:
+    """The gaps' notes, triggers and questions, as many as the English fact's, in its order."""
     items = entry.get("gaps")
     if not fact.gaps:
         if items is not None:
             log.add(name, line_of(entry, "gaps"), "'gaps': the English fact has none")
-        return (), ()
+        return _Gaps()
     if not isinstance(items, LineList) or len(items) != len(fact.gaps):
         where = line_of(entry, "gaps") or entry.line
         log.add(name, where, f"'gaps' must translate the English fact's {len(fact.gaps)} gaps")
-        return (), ()
+        return _Gaps()
     notes: list[str] = []
     triggers: list[tuple[str, ...]] = []
+    questions: list[tuple[str, ...]] = []
     for index, (item, gap) in enumerate(zip(items, fact.gaps, strict=True)):
         if not isinstance(item, LineDict):
             log.add(name, line_of(items, index), "each gap must be a mapping with note, triggers")
-            return (), ()
+            return _Gaps()
         log.fields(name, item, TRANSLATED_GAP_FIELDS, "gap: ")
         note = log.required_text(name, item, "note")
         _check_faithful(log, name, line_of(item, "note"), "gap note", gap.note, note)
         notes.append(note)
         triggers.append(tuple(log.text_list(name, item, "triggers", required=True)))
-    return tuple(notes), tuple(triggers)
+        asked = log.text_list(name, item, "questions", required=False)
+        listed = item.get("questions")
+        for number, question in enumerate(asked):
+            problem = placeholder_problem(question, fact.slot)
+            if problem:
+                log.add(name, line_of(listed, number) or line_of(item, "questions"), problem)
+        questions.append(tuple(asked))
+    lines = tuple(item.line for item in items)
+    return _Gaps(tuple(notes), tuple(triggers), tuple(questions), lines)
 
 
 def _check_questions(
-    log: ProblemLog, name: str, entry: LineDict, fact: Fact, questions: list[str]
+    log: ProblemLog,
+    name: str,
+    entry: LineDict,
+    fact: Fact,
+    questions: list[str],
+    asked: list[str],
 ) -> None:
-    """The English fact's rules, and no phrasing given twice or reading to nothing."""
+    """The English fact's rules, and no phrasing (gap questions `asked` included) given twice
+    or reading to nothing."""
     check_questions(log, name, entry, questions, fact.kind, fact.slot)
     listed = entry.get("questions")
     seen: set[str] = set()
-    for index, question in enumerate(questions):
-        where = line_of(listed, index) or line_of(entry, "questions")
+    for index, question in enumerate((*questions, *asked)):
+        where = line_of(listed, index) or line_of(entry, "questions") or line_of(entry, "gaps")
         key = normalise(question)
         if not key:
             log.add(name, where, f"question {question!r} has no word the bot can read")

@@ -289,3 +289,63 @@ def test_the_azerbaijani_lexicon_is_azerbaijani_to_the_detector(engine: QAEngine
     assert detector.detect("tell me about EFES please") == "en"
     analyse = engine.matcher.analyser.analyse
     assert analyse("partnyorlarımız").terms == analyse("tərəfdaş").terms
+
+
+def test_a_translated_gap_question_that_does_not_fire_its_gap_is_reported(
+    knowledge_copy: Path,
+) -> None:
+    asked = "Армия и правда опора государства?"  # no trigger of the quote's first gap
+
+    def change(entries: list[dict[str, object]]) -> None:
+        gaps = entry(entries, "quote")["gaps"]
+        assert isinstance(gaps, list)
+        gaps[0]["questions"] = [asked]
+
+    rewrite(knowledge_copy, "ru", change)
+    lines = (knowledge_copy / TRANSLATIONS_DIR / "ru.yaml").read_text("utf-8").split("\n")
+    where = next(i for i, line in enumerate(lines, 1) if asked in line)
+    gap = max(i for i, line in enumerate(lines[:where], 1) if line.lstrip().startswith("- note:"))
+    engine = QAEngine.load(knowledge_copy)
+    found = [str(p) for p in engine.gaps.problems() if asked in p.message]
+    assert found, engine.gaps.problems()
+    name, number, message = found[0].split(":", 2)
+    assert Path(name).name == "ru.yaml" and int(number) == gap, found[0]
+    assert "does not fire the gap" in message
+
+
+def test_translated_gap_questions_must_be_a_list_of_texts(knowledge_copy: Path) -> None:
+    def change(entries: list[dict[str, object]]) -> None:
+        gaps = entry(entries, "quote")["gaps"]
+        assert isinstance(gaps, list)
+        gaps[0]["questions"] = {"когда": "сказал"}
+        gaps[1]["questions"] = [{"почему": "сказал"}]
+
+    rewrite(knowledge_copy, "az", change)
+    found = problems(knowledge_copy)
+    assert any("az.yaml" in p and "'questions' must be text or a list" in p for p in found)
+    assert any("az.yaml" in p and "'questions' item must be non-empty text" in p for p in found)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id", "words"),
+    [
+        ("Какая техника была задействована на учениях 2016 года?", "exercises_2016", "техника"),
+        ("Почему до сих пор не подписаны 21 соглашение?", "agreements_pending", "почему"),
+        ("2016 təlimlərinə nə qədər pul xərclənib?", "exercises_2016", "büdcəsi"),
+        ("2016 telimlerine ne qeder pul xerclenib?", "exercises_2016", "büdcəsi"),
+    ],
+)
+def test_a_question_about_a_gap_gets_the_card_and_the_note_in_its_language(
+    engine: QAEngine, question: str, fact_id: str, words: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.fact_id == fact_id
+    assert any(words in note for note in answer.gaps), answer.gaps
+
+
+def test_translated_gap_questions_are_phrasings_in_their_language(kb: KnowledgeBase) -> None:
+    for fact in kb.facts:
+        for language, text in fact.translations.items():
+            assert len(text.gap_questions) == len(fact.gaps), (fact.id, language)
+            for asked in text.gap_questions:
+                assert len(asked) == 2 and set(asked) <= set(text.questions), fact.id
