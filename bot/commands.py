@@ -27,6 +27,16 @@ class FixedCommand:
     in_menu: bool = True
 
 
+# What /start says, on Telegram and in the console alike (the console shows it without markup),
+# after "Hello!" or a greeting by name.
+GREETING_NAMELESS = N_("Hello!")
+START = N_(
+    "I answer questions about one document: <b>the bilateral and multilateral military "
+    "cooperation of the Ministry of Defence of Azerbaijan</b>. Every answer cites the sentence "
+    "it comes from.\n\nAsk in your own words, or open a topic: {topics}. /help explains more."
+    "\n\nTry one of these:"
+)
+
 FIXED_COMMANDS: tuple[FixedCommand, ...] = (
     # Telegram's own Start button sends /start, so the menu need not list it.
     FixedCommand(

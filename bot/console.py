@@ -10,23 +10,17 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.answers import Answer
-from bot.commands import Audience, commands_for
+from bot.commands import GREETING_NAMELESS, START, Audience, commands_for
 from bot.dialogue import Context
 from bot.engine import QAEngine
 from bot.i18n import ENGLISH, N_, gettext
-from bot.text import is_blank
+from bot.text import is_blank, plain_text
 
 QUIT_WORDS = frozenset({"/quit", "/exit", "quit", "exit"})
 # The console's own words (bot/i18n.py), in the chat's language.
 GREETING = N_(
     "Console chat about Azerbaijan's bilateral and multilateral military cooperation.\n"
     "Ask a question, type /help for the topics, /quit (or Ctrl-D) to leave."
-)
-START = N_(
-    "Hello! I answer questions about one document: the bilateral and multilateral military "
-    "cooperation of the Ministry of Defence of Azerbaijan. Every answer cites the sentence it "
-    "comes from.\n\nAsk in your own words, or open a topic: {topics}. /help explains more."
-    "\n\nTry one of these:"
 )
 HELP = N_(
     "Ask me a question about the document, for example “Which exercises were held in 2016?” "
@@ -47,7 +41,8 @@ def start_text(engine: QAEngine, language: str = ENGLISH) -> str:
     """/start as on Telegram, with the example questions (buttons there) written out."""
     topics = ", ".join(f"/{topic.command}" for topic in engine.topics if topic.command)
     examples = "\n".join(f"  {question}" for question in engine.examples(language=language))
-    return f"{gettext(language, START).format(topics=topics)}\n{examples}"
+    start = plain_text(gettext(language, START).format(topics=topics))
+    return f"{gettext(language, GREETING_NAMELESS)} {start}\n{examples}"
 
 
 def help_text(engine: QAEngine, language: str = ENGLISH) -> str:

@@ -16,6 +16,7 @@ from telegram.constants import ChatType
 from telegram.error import InvalidToken, NetworkError
 
 from bot.answers import Answer, Outcome
+from bot.commands import GREETING_NAMELESS, START
 from bot.conversations import ConversationKey, conversation_key
 from bot.i18n import ENGLISH, gettext
 from bot.limits import shorten
@@ -35,8 +36,6 @@ from bot.telegram.state import BotState, Context
 from bot.telegram.storefaults import report_store_error
 from bot.telegram.texts import (
     GREETING,
-    GREETING_NAMELESS,
-    START,
     START_LANGUAGE,
     TEXT_ONLY_REPLY,
     TOPIC_GONE,

@@ -17,13 +17,6 @@ TEXT_ONLY_REPLY = N_(
     "“Which exercises were held in 2016?”, or type /help."
 )
 GREETING = N_("Hello, {name}!")
-GREETING_NAMELESS = N_("Hello!")
-START = N_(
-    "I answer questions about one document: <b>the bilateral and multilateral military "
-    "cooperation of the Ministry of Defence of Azerbaijan</b>. Every answer cites the sentence "
-    "it comes from.\n\nAsk in your own words, or open a topic: {topics}. /help explains more."
-    "\n\nTry one of these:"
-)
 START_LANGUAGE = N_("I reply in English, Azerbaijani or Russian: /language chooses.")
 UNKNOWN_COMMAND = N_("I don't know /{command}. Type /help to see what I can do.")
 TOPIC_GONE = N_("That topic is no longer available. Type /help.")
