@@ -8,7 +8,8 @@ az.yaml), English the common English words (knowledge/common_words.txt) and the 
 English texts; a word in both, or of a name ("Turkey", "Türkiye", "NATO"), votes for neither.
 An unseen ASCII word that is an Azerbaijani word with Azerbaijani suffixes votes Azerbaijani:
 "olkelerimizle" is "ölkələrimizlə" typed without its letters. The language with most votes
-wins; a tie or no vote at all is None. Three words are enough, and no model is loaded: start-up
+wins, and a tie with English goes to the other language; a tie of Azerbaijani and Russian, or no
+vote at all, is None. Three words are enough, and no model is loaded: start-up
 reads the vocabulary the knowledge base holds anyway.
 """
 
@@ -152,9 +153,11 @@ class Detector:
 
 
 def _winner(english: int, azerbaijani: int, russian: int) -> Language | None:
-    """The language with most votes; None for a tie or no vote."""
+    """The language with most votes; None for no vote or a tie of Azerbaijani and Russian.
+    A tie with English goes to the other language: people writing Azerbaijani or Russian
+    borrow English words ("thanks qardaş", "help pls"), English writers rarely theirs."""
     best = max(english, azerbaijani, russian)
-    if not best or [english, azerbaijani, russian].count(best) > 1:
+    if not best or (azerbaijani == russian == best):
         return None
     if best == russian:
         return RUSSIAN

@@ -63,10 +63,29 @@ def test_what_tells_no_language_is_none(detector: Detector, text: str) -> None:
     assert detector.detect(text) is None
 
 
-def test_a_tie_tells_nothing() -> None:
+def test_a_tie_with_english_goes_to_the_other_language() -> None:
+    """English words borrowed into Azerbaijani or Russian ("thanks qardaş") do not make the
+    message English; a tie of Azerbaijani and Russian tells nothing."""
     detector = Detector(azerbaijani=["salam", "olke"], english=["hello", "country"])
-    assert detector.detect("salam hello") is None
+    assert detector.detect("salam hello") == AZERBAIJANI
     assert detector.detect("olke country salam") == AZERBAIJANI
+    assert detector.detect("hello country salam") == ENGLISH
+    assert detector.detect("спасибо hello") == RUSSIAN
+    assert detector.detect("спасибо salam") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("thanks qardaş", AZERBAIJANI),
+        ("partner countries list ver zehmet olmasa", AZERBAIJANI),
+        ("пришли list партнёров", RUSSIAN),
+    ],
+)
+def test_english_words_borrowed_into_a_message(
+    detector: Detector, text: str, language: str
+) -> None:
+    assert detector.detect(text) == language
 
 
 def test_a_word_in_both_languages_votes_for_neither() -> None:
