@@ -61,10 +61,16 @@ def normalise(text: str) -> str:
     """Folded text with punctuation turned into single spaces: the form every comparison uses."""
     folded = fold(text)
     if "'" in folded:  # fold turns the typographic apostrophes into this one
-        folded = _APOSTROPHE_S.sub("", folded)
+        folded = _APOSTROPHE_S.sub("", _SHORT_YEAR.sub(r"20\1", folded))
     if folded.isascii():  # every byte but a-z and 0-9 to a space: the same words
         return " ".join(folded.encode().translate(_WORD_BYTES).decode().split())
-    return _NON_WORD.sub(" ", folded).strip()
+    return _FIGURE_THEN_LETTER.sub(" ", _NON_WORD.sub(" ", folded)).strip()
+
+
+# "in '16" is 2016 (not "'90s": only this century's years are written so here).
+_SHORT_YEAR = re.compile(r"(?<![\w'])'([0-3]\d)\b")
+# A Russian ending typed on a figure ("16м", "2016г") is a word of its own, as "16-м" is.
+_FIGURE_THEN_LETTER = re.compile(r"(?<=\d)(?=[а-я])")
 
 
 # Latin, Cyrillic and Azerbaijani capitals ("МВД", "Pentagon", "Şuşa").
@@ -203,10 +209,42 @@ def spoken_years(words: list[str]) -> list[str]:
 NUMBER_WORDS = (frozenset(_SPOKEN) | frozenset(_TENS) | {"two", "twenty"}) - _ONES
 
 
+# The words for "year" in Russian and Azerbaijani (as normalised), and the endings an ordinal
+# figure takes before them ("16-м году", "17-й год", "16-cı ildə", "16cı ildə").
+_YEAR_WORDS = frozenset({"год", "году", "года", "годе", "г", "il", "ilde", "ili", "ilin", "ilinde"})
+_ORDINAL_ENDINGS = frozenset(
+    {"й", "м", "го", "ом", "ый", "ой", "ий", "ым", "ci", "cu", "inci", "uncu"}
+)
+# Without an ordinal ending, only the locative names a year ("в 16 году"): "21 год" and
+# "16 ildə" are spans of years.
+_YEAR_LOCATIVES = frozenset({"году", "годе"})
+
+
+def full_years(words: list[str]) -> list[str]:
+    """'в 16-м году', 'в 17 году', '16-cı ildə': a year of two figures before the word for
+    year is the year in full, and the ordinal ending between them no word."""
+    if _YEAR_WORDS.isdisjoint(words):
+        return words
+    out: list[str] = []
+    for word in words:
+        if word in _YEAR_WORDS and out:
+            last, ordinal = out[-1], False
+            if last in _ORDINAL_ENDINGS and len(out) > 1 and out[-2].isdigit():
+                out.pop()
+                last, ordinal = out[-1], True
+            elif last[:2].isdigit() and last[2:] in _ORDINAL_ENDINGS:
+                last, ordinal = last[:2], True
+            if len(last) == 2 and last.isdigit() and (ordinal or word in _YEAR_LOCATIVES):
+                out[-1] = str(2000 + int(last) if last < "40" else 1900 + int(last))
+        out.append(word)
+    return out
+
+
 def spoken_numbers(words: list[str]) -> list[str]:
-    """Years as `spoken_years` reads them, then 'seven' as '7' and 'thirty four' as '34', so a
-    figure matches however typed ("3-way" and "three-way" alike). "one" stays a word: it is
-    more often a pronoun than a figure."""
+    """Years as `spoken_years` and `full_years` read them, then 'seven' as '7' and 'thirty
+    four' as '34', so a figure matches however typed ("3-way" and "three-way" alike). "one"
+    stays a word: it is more often a pronoun than a figure."""
+    words = full_years(words)
     if NUMBER_WORDS.isdisjoint(words):
         return list(words)
     words = spoken_years(words)
