@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
-from bot.fuzzy import SHORTEST_CORRECTED, TypoCorrector
+from bot.fuzzy import SHORTEST_CORRECTED, LongNameTypos, TypoCorrector
 from bot.i18n import describe
 from bot.kb.model import Category, KnowledgeBase
 from bot.names import (
@@ -180,6 +180,8 @@ class EntityRecogniser:
             TypoCorrector(self._typo_targets(), shortest=SHORTEST_CORRECTED).correct
         )
         self._written = lru_cache(maxsize=16)(_written_as_names)
+        trainings = {k: e.key for k, e in self._names.items() if e.category is Category.EXERCISE}
+        self._long_typos = LongNameTypos(trainings, self._known_words)
 
     def _typo_targets(self) -> dict[str, str]:
         """The words a typo may stand for, each with the country it means: the English
@@ -364,6 +366,9 @@ class EntityRecogniser:
             if capitals and not capitals <= self._written(raw_text):
                 continue  # "кроме того" is no Togo; "Кроме того, Того ..." names it
             return Mention(entity, position, position + length)
+        misspelt = self._long_typos.find(tokens, position)  # "Anadolu Gartaly"
+        if misspelt is not None:
+            return Mention(self._by_key[misspelt[0]], position, position + misspelt[1])
         if token not in self._known_words:
             name = self._typo_of(token)
             if name is not None and name in self._typo_names:

@@ -8,7 +8,7 @@ as a typo of "Iran" in one place and not the other.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -58,3 +58,47 @@ class TypoCorrector:
         if len({self._meanings[choice] for choice in winners}) != 1:
             return None
         return winners[0]
+
+
+class LongNameTypos:
+    """Names of two words or more read with one word misspelt ("Anadolu Gartaly", "Туран
+    Шахини"): the other words exact, the misspelt one by the typo rule above, and no known
+    word (no word means something of its own here). Only training names are given: a country
+    name stays exact, as near misses there are other countries ("North/South Korea")."""
+
+    def __init__(self, names: Mapping[tuple[str, ...], str], known: frozenset[str]) -> None:
+        self._known = known
+        # Each name under each of its words: one of them is the exact word it is found by.
+        self._by_word: dict[str, list[tuple[int, tuple[str, ...], str]]] = defaultdict(list)
+        for words, meaning in names.items():
+            if len(words) > 1:
+                for place, word in enumerate(words):
+                    self._by_word[word].append((place, words, meaning))
+
+    def find(self, tokens: Sequence[str], position: int) -> tuple[str, int] | None:
+        """The name starting at `position` with one word misspelt, and its length in words."""
+        by_word = self._by_word
+        for offset in range(2):  # the exact word is the first, or the misspelt one is
+            if position + offset >= len(tokens):
+                break
+            for place, words, meaning in by_word.get(tokens[position + offset], ()):
+                if place == offset and self._one_typo(
+                    tokens[position : position + len(words)], words
+                ):
+                    return meaning, len(words)
+        return None
+
+    def _one_typo(self, span: Sequence[str], words: tuple[str, ...]) -> bool:
+        if len(span) != len(words):
+            return False
+        typos = [(seen, word) for seen, word in zip(span, words, strict=True) if seen != word]
+        if len(typos) != 1:
+            return False
+        seen, word = typos[0]
+        allowed = max_typos(len(word))
+        return (
+            bool(allowed)
+            and seen[:1] == word[:1]
+            and seen not in self._known
+            and OSA.distance(seen, word, score_cutoff=allowed) <= allowed
+        )

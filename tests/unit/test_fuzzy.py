@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fuzzy import TypoCorrector, max_typos
+from bot.engine import QAEngine
+from bot.fuzzy import LongNameTypos, TypoCorrector, max_typos
 
 
 @pytest.mark.parametrize(("length", "edits"), [(3, 0), (4, 0), (5, 1), (8, 1), (9, 2), (20, 2)])
@@ -35,3 +36,42 @@ def test_the_first_letter_must_match_and_digits_are_left_alone() -> None:
     assert corrector.correct("bartners") is None
     assert corrector.correct("12346") is None
     assert TypoCorrector({}).correct("anything") is None
+
+
+def test_a_long_name_with_one_word_misspelt() -> None:
+    names = {("anadolu", "gartali"): "Anadolu Gartali", ("turaz", "shahini"): "TURAZ Shahini"}
+    typos = LongNameTypos(names, known=frozenset({"about", "garden"}))
+    assert typos.find(["about", "anadolu", "gartaly"], 1) == ("Anadolu Gartali", 2)
+    assert typos.find(["turan", "shahini", "drill"], 0) == ("TURAZ Shahini", 2)
+    assert typos.find(["anadoly", "gartaly"], 0) is None  # two words misspelt
+    assert typos.find(["anadolu", "kartali"], 0) is None  # another first letter
+    assert typos.find(["anadolu", "garden"], 0) is None  # a word of its own
+    assert typos.find(["anadolu"], 0) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "tell me about Anadolu Gartaly",
+        "what about Turan Shahini?",
+        "расскажи про Анадолу Гартали",
+        "multinational special mision units training",
+    ],
+)
+def test_a_misspelt_training_is_the_training(engine: QAEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert answer.matched and answer.fact_id == "exercise_info"
+
+
+@pytest.mark.parametrize(
+    ("question", "country"),
+    [
+        ("Is Sauth Sudan a partner?", "South Sudan"),
+        ("Is Sout Sudan a partner?", "South Sudan"),
+    ],
+)
+def test_a_misspelt_long_country_name_is_not_that_country(
+    engine: QAEngine, question: str, country: str
+) -> None:
+    """Long country names stay exact: a near miss there may be another country."""
+    assert country not in [m.key for m in engine.matcher.analyser.mentions(question)]
