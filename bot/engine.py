@@ -45,6 +45,8 @@ class QAEngine:
             lexicon.joiners,
             lexicon.wh_words,
             lexicon.embedding_verbs,
+            lexicon.anaphora | lexicon.subject_pronouns,
+            lexicon.conjunctions,
         )
         self.reader = Reader(kb, self.matcher, self.cards, self.splitter.asks)
         # What the document does not say (gap notes), and "everything about <name>" summaries.

@@ -118,14 +118,22 @@ class Splitter:
         joiners: Collection[str],
         wh_words: Collection[str] = (),
         embedding_verbs: Collection[str] = (),
+        pronouns: Collection[str] = (),
+        conjunctions: Collection[str] = (),
     ) -> None:
         self.question_words = frozenset(word.lower() for word in question_words)
         self.ask_phrases = tuple(sorted({p.lower() for p in ask_phrases}, key=len, reverse=True))
         self._ask_phrases = frozenset(self.ask_phrases)
         asking = _alternatives(self.question_words)
         opening = _alternatives(word.lower() for word in wh_words)
-        glue = _alternatives(joiners)
-        self._new_question = _new_question_pattern(asking, opening, glue)
+        glue = _alternatives(word for word in joiners if word)  # "+" normalises to nothing
+        # After a comma, a question word that is no wh-word asks anew unless a pronoun
+        # follows it: "…, is France a partner?" asks again, "…, is it growing?" goes on, and
+        # "подтверди, что …" is no question at all (`conjunctions`).
+        others = {w.lower() for w in (*wh_words, *conjunctions)}
+        yes_no = _alternatives(self.question_words - others)
+        pronoun = _alternatives(word.lower() for word in pronouns)
+        self._new_question = _new_question_pattern(asking, opening, glue, yes_no, pronoun)
         # In a sentence ended by "." or "!", only a wh-word after a joiner starts a question:
         # "I am a retired colonel and was pointed here by a colleague." states one thing.
         self._new_question_stated = _new_question_pattern(opening, opening, glue)
@@ -231,10 +239,13 @@ class Splitter:
         return False
 
 
-def _new_question_pattern(asking: str, opening: str, glue: str) -> re.Pattern[str]:
+def _new_question_pattern(
+    asking: str, opening: str, glue: str, yes_no: str = "", pronouns: str = ""
+) -> re.Pattern[str]:
     """Where a new question starts: at a joiner before a question word (", and how …", " and
-    is …") or at a comma before a wh-word (", which …"); a bare ", is …" is more often the
-    same question going on ("how is it going, is it growing?")."""
+    is …"), at a comma before a wh-word (", which …"), or at a comma before another question
+    word, unless a pronoun follows it: ", is it growing?" is more often the same question
+    going on ("how is it going, is it growing?"), ", is France a partner?" a new one."""
     patterns = []
     if asking and glue:
         # "…, and with whom …": a preposition may come before the question word.
@@ -242,6 +253,8 @@ def _new_question_pattern(asking: str, opening: str, glue: str) -> re.Pattern[st
         patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+{preposition}(?:{asking})\b)")
     if opening:
         patterns.append(rf",\s*(?=(?:{opening})\b)")
+    if yes_no and pronouns:
+        patterns.append(rf",\s*(?=(?:{yes_no})\s+(?!(?:{pronouns})\b))")
     # "give me an overview, then the list of partners": a second request whose verb is the
     # first one's.
     patterns.append(rf"(?:,\s*|\s+and\s+)(?={_THEN_REQUEST})")

@@ -152,6 +152,9 @@ class Lexicon:
     embedding_verbs: frozenset[str] = frozenset()
     followup_phrases: frozenset[str] = frozenset()  # "and", "what about" …: refers back
     anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
+    subject_pronouns: frozenset[str] = frozenset()  # "you", "I": ", can you …" goes on
+    # Question words that after a comma open a subordinate clause ("подтверди, что …").
+    conjunctions: frozenset[str] = frozenset()
     year_anaphora: frozenset[str] = frozenset()  # "that year": the year talked about
     country_anaphora: frozenset[str] = frozenset()  # "my country": the country talked about
     more_phrases: frozenset[str] = frozenset()  # "tell me more": the next related card

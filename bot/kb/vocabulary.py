@@ -238,6 +238,8 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         embedding_verbs=_word_set(log, name, data, "embedding_verbs"),
         followup_phrases=_word_set(log, name, data, "followup_phrases"),
         anaphora=_word_set(log, name, data, "anaphora"),
+        subject_pronouns=_word_set(log, name, data, "subject_pronouns"),
+        conjunctions=_word_set(log, name, data, "conjunctions"),
         year_anaphora=_word_set(log, name, data, "year_anaphora"),
         country_anaphora=_word_set(log, name, data, "country_anaphora"),
         more_phrases=_word_set(log, name, data, "more_phrases"),
