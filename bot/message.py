@@ -175,12 +175,14 @@ class Splitter:
         return clauses
 
     def _questions_in(self, sentence: str, *, stated: bool = False) -> list[str]:
-        """The sentence cut where a new question starts. A cut needs a comma, or a joiner
-        word between single spaces: an ASCII sentence of single-spaced words with neither is
-        passed without the pattern (which is case-insensitive; in ASCII, lower case shows)."""
+        """The sentence cut where a new question starts. A cut needs a comma, a dash, or a
+        joiner word between single spaces: an ASCII sentence of single-spaced words with none
+        is passed without the pattern (which is case-insensitive; in ASCII, lower case
+        shows)."""
         if (
             self._glue is not None
             and "," not in sentence
+            and " -" not in sentence
             and sentence.isascii()
             and sentence.count(" ") + 1 == len(sentence.split())
         ):
@@ -253,6 +255,8 @@ def _new_question_pattern(
         patterns.append(rf"(?:,\s*|\s+)(?=(?:{glue})\s+{preposition}(?:{asking})\b)")
     if opening:
         patterns.append(rf",\s*(?=(?:{opening})\b)")
+    if asking:  # a dash before a question sets off what came before: "she asked me — is …"
+        patterns.append(rf"\s+[—–-]+\s+(?=(?:{asking})\b)")
     if yes_no and pronouns:
         patterns.append(rf",\s*(?=(?:{yes_no})\s+(?!(?:{pronouns})\b))")
     # "give me an overview, then the list of partners": a second request whose verb is the
