@@ -7,6 +7,7 @@ the reply answers every part that asked something the document answers, in order
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +29,8 @@ from bot.summary import Summaries
 EXAMPLE_QUESTIONS = 4
 MAX_PARTS = 3  # a reply answers at most three questions of one message
 MAX_CLAUSES_READ = 6  # a pasted essay is not read clause by clause to its end
+# A topic command opening the text, as Telegram writes it ("/partners@bot Japan").
+_COMMAND = re.compile(r"/(?P<name>[A-Za-z]\w*)(?:@\w+)?(?:\s+(?P<argument>.*))?", re.DOTALL)
 
 
 class QAEngine:
@@ -99,6 +102,16 @@ class QAEngine:
         the conversation was last about (`Context.after` the previous answer); `language` is the
         reply's, by default the message's own, and `default` when the message does not tell
         (a number, a name: the chat's or the sender's language)."""
+        command = _COMMAND.match(question.strip())
+        if command is not None:  # "/overview", "/partners Japan" typed inline or to `ask`
+            argument = command["argument"] or ""
+            answer = self.command(
+                command["name"].lower(),
+                argument,
+                language or self.language_of(argument) or default,
+            )
+            if answer is not None:
+                return replace(answer, question=question)
         language = language or self.language_of(question) or default
         return self.localiser.localise(self._answer(question, context, language), language)
 

@@ -86,3 +86,26 @@ def test_console_help_answers_the_same_commands_as_telegram(engine: QAEngine) ->
             engine, f"/{command.name}"
         )
     assert "Unknown command /stats" in reply_to_console(engine, "/stats")
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("/overview", "cooperation_growth"),
+        ("/about", "about"),
+        ("/partners@SomeBot", "partners"),
+        ("/partners Japan", "partner_check"),
+        ("/exercises EFES", "exercise_info"),
+    ],
+)
+def test_a_topic_command_asked_as_text_is_its_card(engine: QAEngine, text: str, fact: str) -> None:
+    """Inline mode and `python -m bot ask` pass commands to `ask` as text: "/overview" is the
+    overview card, not whatever its word matches."""
+    answer = engine.ask(text)
+    assert answer.matched and answer.fact_id == fact
+    assert answer.question == text
+
+
+def test_an_unknown_command_asked_as_text_falls_back(engine: QAEngine) -> None:
+    assert not engine.ask("/nonsense").matched
+    assert engine.ask("/partners Япония").language == "ru"
