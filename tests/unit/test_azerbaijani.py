@@ -10,7 +10,7 @@ from bot.answers import Outcome
 from bot.azerbaijani import azerbaijani_bases, azerbaijani_stem
 from bot.engine import QAEngine
 from bot.kb.model import Category
-from bot.text import normalise
+from bot.text import normalise, spoken_numbers
 
 
 def stem_of(word: str) -> str:
@@ -145,3 +145,10 @@ def test_an_inflected_word_is_no_typo_of_a_country(engine: QAEngine) -> None:
     analysis = engine.matcher.analyser.analyse("Mənə nələr danışa bilərsiniz?")
     assert analysis.mentions == ()
     assert engine.matcher.analyser.analyse("Danimarkada təlim olub?").mentions[0].key == "Denmark"
+
+
+def test_bes_opening_a_question_is_no_figure(engine: QAEngine) -> None:
+    """ "Bəs" ("and what about") folds to "bes", as "beş" (5) does: it is read as a word."""
+    assert spoken_numbers(normalise("bəs 2016-da").split()) == ["bes", "2016", "da"]
+    answer = engine.ask("bəs 2016-da neçə dövlətlə analoji sənədlər imzalandı")
+    assert answer.fact_id == "agreements_2016" and "7" in answer.text
