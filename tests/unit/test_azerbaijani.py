@@ -106,6 +106,8 @@ def test_a_name_or_a_year_with_a_suffix_is_still_the_name(engine: QAEngine) -> N
         ("2017-ci ildə oxşar təlimlərin keçirilməsi planlaşdırılırmı?", "exercises_2017"),
         ("Pakistanla hərbi əməkdaşlıq edirikmi?", "partner_check"),
         ("hansı suallarıma cavab verə bilərsən?", "capabilities"),
+        ("kimlərlə əməkdaşlıq edirik?", "partners"),  # "edirik": "et", the light verb
+        ("hansi ucheniyalar olub 2016da", "exercises_2016"),  # Russian typed in Latin
     ],
 )
 def test_azerbaijani_questions_with_suffixes_find_their_facts(
