@@ -37,7 +37,12 @@ _ABBREVIATION = re.compile(r"(?:\b[^\W\d_]\.)*\b[^\W\d_]$")
 _NOISE = frozenset({"So", "Sk", "Cs", "Co", "Cn"})
 _ASCII_NOISE = {code: " " for code in range(128) if unicodedata.category(chr(code)) in _NOISE}
 _ASCII_NOISE_CHARS = "".join(chr(code) for code in _ASCII_NOISE)  # "^" and "`"
-_EMOJI_BREAK = re.compile(r"(?<=\w)\s*[\U0001F000-\U0001FAFF\u2600-\u27BF]+\s+(?=[A-Z])")
+# An emoji between words ends a sentence: "so helpful 🙏 My teacher will…", "je parle un peu
+# français 😄 do azeri soldiers learn french?". A flag is a name ("is 🇹🇷 a partner?"), no end.
+_EMOJI_BREAK = re.compile(
+    r"(?<=\w)\s*[\U0001F000-\U0001F1E5\U0001F200-\U0001FAFF\u2600-\u27BF][\U0001F000-\U0001FAFF"
+    r"\u2600-\u27BF\ufe0f\u200d]*\s+(?=\w)"
+)
 _AMPERSAND = re.compile(r"\s[+&]\s")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _ASCII_WORDS = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
@@ -53,7 +58,6 @@ def clean(text: str) -> str:
     text = html.unescape(text)
     ascii_only = text.isascii()
     if not ascii_only:
-        # An emoji before a capital often ends a sentence: "so helpful 🙏 My teacher will…".
         text = _EMOJI_BREAK.sub(". ", text)
     if "://" in text or "www." in text.lower():
         text = _URL.sub(" ", text)

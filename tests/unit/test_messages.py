@@ -18,6 +18,9 @@ from bot.message import clean
         ("is italy a partner??? https://example.com/x", "is italy a partner?"),
         ("*bold* question &amp; more 🙂🙂", "bold question and more"),
         ("so helpful 🙏 My teacher will be impressed", "so helpful. My teacher will be impressed"),
+        ("je parle français 😄 do soldiers learn it?", "je parle français. do soldiers learn it?"),
+        ("i ❤️ it 👍🏽 what drills", "i. it. what drills"),
+        ("is 🇹🇷 a partner?", "is a partner?"),  # a flag is no sentence end
     ],
 )
 def test_cleaning_keeps_only_the_words(raw: str, kept: str) -> None:
