@@ -219,6 +219,10 @@ def test_russian_and_azerbaijani_numerals_read_as_figures() -> None:
         ("спс, выручил", "thanks"),
         ("Почему соглашения до сих пор не подписаны?", "agreements_pending"),  # not signed
         ("Какие конкретно мероприятия прошли в 2016?", "events_2016"),
+        ("с кем азербайджан дружит по армейской линии", "partners"),  # "friends with"
+        ("Турция союзник?", "partner_check"),  # "ally"
+        ("сотрудничество с годами растет или наоборот сворачивается?", "cooperation_growth"),
+        ("со сколькими странами подписали сделки?", "agreements_signed"),  # "deals"
     ],
 )
 def test_russian_lexicon_reads_everyday_questions(
