@@ -123,7 +123,12 @@ class Reader:
             surer = within.confidence > match.confidence and any(
                 term in vocabulary for term in self.own_terms(match)
             )
-            if within.fact_id is not None and (leans or surer):
+            # Small talk the question asks by itself ("What can you do for me?") is not
+            # replaced by small talk the statement holds ("Hello, I'm new here.").
+            held = self.kb.get(within.fact_id or "")
+            chatter = held is not None and not held.states_document_fact
+            chatter = chatter and match.fact_id not in (None, within.fact_id)
+            if within.fact_id is not None and (leans or surer) and not chatter:
                 # Leaning on the statement, the question asks what the statement says it
                 # wants ("I'd love to see the names of the 34 countries. Can you list them?"):
                 # what it asks beyond the card is read from both.

@@ -76,6 +76,19 @@ def test_russian_that_after_a_comma_is_no_question(engine: QAEngine) -> None:
     assert engine.ask("Привет, что такое IPAP?").fact_id == "partnership_goals"
 
 
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [
+        ("Hello, I'm new here. What can you do for me?", "capabilities"),
+        ("hmm before I go on, who exactly am I talking to here?", "bot_identity"),
+    ],
+)
+def test_small_talk_asked_is_not_replaced_by_small_talk_stated(
+    engine: QAEngine, message: str, fact_id: str
+) -> None:
+    assert engine.ask(message).fact_id == fact_id
+
+
 def test_then_starts_a_second_request_with_the_first_ones_verb(engine: QAEngine) -> None:
     message = "give me a quick overview of the document, then the full list of partners pls"
     assert clauses(engine, message) == [
