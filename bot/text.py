@@ -219,15 +219,23 @@ _ORDINAL_ENDINGS = frozenset(
 # Without an ordinal ending, only the locative names a year ("в 16 году"): "21 год" and
 # "16 ildə" are spans of years.
 _YEAR_LOCATIVES = frozenset({"году", "годе"})
+# The endings a year takes without the word for year: "в 17-м", "с 16-го" ("17-й" may be any
+# seventeenth thing).
+_YEAR_ENDINGS = frozenset({"м", "го", "ом"})
+_YEAR_MARKS = _YEAR_WORDS | _YEAR_ENDINGS
 
 
 def full_years(words: list[str]) -> list[str]:
-    """'в 16-м году', 'в 17 году', '16-cı ildə': a year of two figures before the word for
-    year is the year in full, and the ordinal ending between them no word."""
-    if _YEAR_WORDS.isdisjoint(words):
+    """'в 16-м году', 'в 17 году', '16-cı ildə', 'в 17-м': a year of two figures before the
+    word for year, or with the ending of a year, is the year in full, and the ending no word."""
+    if _YEAR_MARKS.isdisjoint(words):
         return words
     out: list[str] = []
     for word in words:
+        if word in _YEAR_ENDINGS and out and len(out[-1]) in (2, 4) and out[-1].isdigit():
+            if len(out[-1]) == 2:
+                out[-1] = _full_year(out[-1])
+            continue  # "в 17-м", "в 2016-м": the year, its ending no word
         if word in _YEAR_WORDS and out:
             last, ordinal = out[-1], False
             if last in _ORDINAL_ENDINGS and len(out) > 1 and out[-2].isdigit():
@@ -236,9 +244,14 @@ def full_years(words: list[str]) -> list[str]:
             elif last[:2].isdigit() and last[2:] in _ORDINAL_ENDINGS:
                 last, ordinal = last[:2], True
             if len(last) == 2 and last.isdigit() and (ordinal or word in _YEAR_LOCATIVES):
-                out[-1] = str(2000 + int(last) if last < "40" else 1900 + int(last))
+                out[-1] = _full_year(last)
         out.append(word)
     return out
+
+
+def _full_year(figures: str) -> str:
+    """ "17" as "2017", "98" as "1998"."""
+    return str((2000 if figures < "40" else 1900) + int(figures))
 
 
 def spoken_numbers(words: list[str]) -> list[str]:

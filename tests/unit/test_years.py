@@ -25,6 +25,9 @@ def read(text: str) -> list[str]:
         ("16ci ilde", ["2016", "ilde"]),
         ("in '16", ["in", "2016"]),
         ("в 2016г", ["в", "2016", "г"]),
+        ("а учения в 17-м?", ["а", "учения", "в", "2017"]),
+        ("с 16-го", ["с", "2016"]),
+        ("в 2016-м", ["в", "2016"]),
     ],
 )
 def test_a_year_however_typed(text: str, words: list[str]) -> None:
@@ -33,7 +36,16 @@ def test_a_year_however_typed(text: str, words: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["за 21 год", "son 10 ildə", "в 16 странах", "21 il", "the '90s", "16 countries", "7 лет"],
+    [
+        "за 21 год",
+        "son 10 ildə",
+        "в 16 странах",
+        "21 il",
+        "the '90s",
+        "16 countries",
+        "7 лет",
+        "17-й пункт",
+    ],
 )
 def test_a_span_or_a_count_is_no_year(text: str) -> None:
     assert not any(len(word) == 4 and word.isdigit() for word in read(text))
@@ -47,6 +59,7 @@ def test_a_span_or_a_count_is_no_year(text: str) -> None:
         ("в 16-м году со сколькими странами подписали соглашения?", "agreements_2016"),
         ("что по учениям на 17й год", "exercises_2017"),
         ("учения в 17 году будут?", "exercises_2017"),
+        ("а учения в 17-м?", "exercises_2017"),
         ("16-cı ildə neçə ölkə ilə saziş imzalanıb?", "agreements_2016"),
     ],
 )
