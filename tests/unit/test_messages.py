@@ -157,6 +157,13 @@ def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) ->
         ("Are the Japanese our partners?", "partner_check", "Japan is not"),
         ("how many reps of the armed forces showed up", "events_attendance", "900"),
         ("are the Poles among the partners?", "partner_check", "Poland"),
+        # "a deal with": an agreement; "what does it deal with": what the text covers
+        (
+            "how many countries got a formal defence deal with azerbaijan??",
+            "agreements_signed",
+            "34",
+        ),
+        ("what does the text deal with", "about", "Bilateral and multilateral"),
         # The topic first, then a question pointing back at it, with a word of its own that
         # no fact knows ("already"): read together, the topic answers.
         (
