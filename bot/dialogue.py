@@ -68,9 +68,13 @@ class Reader:
         self._followup_set = frozenset(self._followups)
         self._longest_followup = max(map(len, self._followups), default=0)
         self._anaphora = lexicon.anaphora
-        self._named_anaphora = (
-            (lexicon.year_anaphora, Category.YEAR),
-            (lexicon.country_anaphora, Category.COUNTRY),
+        # Each phrase between spaces, as it is looked for in a text so padded.
+        self._named_anaphora = tuple(
+            (tuple(f" {phrase} " for phrase in phrases), category)
+            for phrases, category in (
+                (lexicon.year_anaphora, Category.YEAR),
+                (lexicon.country_anaphora, Category.COUNTRY),
+            )
         )
         self._more = lexicon.more_phrases
         self._more_words = frozenset(w for phrase in self._more for w in phrase.split())
@@ -255,7 +259,7 @@ class Reader:
         words = f" {' '.join(normalise(text).split())} "
         stated: tuple[Mention, ...] | None = None  # the statement's names, read when needed
         for phrases, category in self._named_anaphora:
-            if not any(f" {phrase} " in words for phrase in phrases):
+            if not any(map(words.__contains__, phrases)):
                 continue
             if stated is None:
                 stated = self.matcher.analyser.analyse(said, correct=False).mentions
