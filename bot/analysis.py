@@ -53,6 +53,7 @@ class Analysis:
     mentions: tuple[Mention, ...]
     names: frozenset[str] = frozenset()  # terms of words written as names
     language: str | None = None  # "az" when read as Azerbaijani; None: as English ever was
+    words: tuple[str, ...] = ()  # the normalised words the mentions' positions index into
 
 
 class Analyser:
@@ -270,9 +271,10 @@ class Analyser:
         if language is None:
             language = self._language(raw, words)
         if language == AZERBAIJANI:
+            words = self._azerbaijani.words(words)
             read, found = self._azerbaijani.read(raw, words, _placeholder, correct=correct)
             names = _names(raw, azerbaijani_stem)
-            return Analysis(tuple(read), tuple(found), names, AZERBAIJANI)
+            return Analysis(tuple(read), tuple(found), names, AZERBAIJANI, tuple(words))
         mentions = self.recogniser.find(words, raw)
         spans = {m.start: m for m in mentions} if mentions else None
         word_terms, longer = self._word_terms, self._longer
@@ -330,7 +332,7 @@ class Analyser:
             # "What is this bot about?": a preposition left at the end asks for a topic, which
             # "What is this bot?" does not.
             terms.append(_TOPIC_WORD)
-        return Analysis(tuple(terms), tuple(mentions), _names(raw, stem), language)
+        return Analysis(tuple(terms), tuple(mentions), _names(raw, stem), language, tuple(words))
 
     def _phrase_at(self, words: Sequence[str], position: int) -> tuple[int, str | None]:
         """The longest lexicon phrase at `position`, as written or in the singular (singular

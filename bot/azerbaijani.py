@@ -204,10 +204,9 @@ class AzerbaijaniReader:
     def read(
         self, raw: str, words: list[str], placeholder: Callable[[Mention], str], *, correct: bool
     ) -> tuple[list[str], list[Mention]]:
-        """The terms and mentions of a text's normalised words (`raw`: as written): a name
-        reads as its `placeholder`, a lexicon phrase as its term ("sag olun", "ve"), any
-        other word as its reading, a typo of a known word as that word."""
-        words = self.words(words)
+        """The terms and mentions of a text's words as `words` reads them (`raw`: as
+        written): a name reads as its `placeholder`, a lexicon phrase as its term ("sag
+        olun", "ve"), any other word as its reading, a typo of a known word as that word."""
         mentions = self._recogniser.find(words, raw)
         spans = {m.start: m for m in mentions}
         terms: list[str] = []

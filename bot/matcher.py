@@ -21,6 +21,7 @@ from bot.entities import Mention
 from bot.index import PhrasingIndex
 from bot.kb.model import Category, Fact, KnowledgeBase
 from bot.language import ENGLISH
+from bot.relations import Relations
 from bot.text import plain_text
 from bot.ties import Candidate, TieRules
 
@@ -133,6 +134,7 @@ class Matcher:
         self._ids = [fact.id for fact in self._facts]
         self._at = {fact_id: index for index, fact_id in enumerate(self._ids)}
         self._slot = [fact.slot for fact in self._facts]
+        self._relations = Relations(kb.lexicon)
         self._document = [fact.states_document_fact for fact in self._facts]
         # What a question naming nothing may be answered by: no per-name fact, and when it
         # uses the document's own words, no small talk either (see _admits).
@@ -310,6 +312,12 @@ class Matcher:
                 fact_id = top.fact_id
         if fact_id is not None and self._names_the_unknown(fact_id, unknown, analysis.names):
             fact_id = None
+        if (
+            fact_id is not None
+            and self._slot[self._at[fact_id]] is Category.COUNTRY
+            and self._relations.between_others(analysis.words, mentions)
+        ):
+            fact_id = None  # "Does Armenia cooperate with Russia?": not Azerbaijan's partners
         if fact_id is None and unknown and not topical and candidates and not self._asks(question):
             chat = self._small_talk(query, mentions, extra, unknown)
             if chat is not None:

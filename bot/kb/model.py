@@ -153,6 +153,11 @@ class Lexicon:
     followup_phrases: frozenset[str] = frozenset()  # "and", "what about" …: refers back
     anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
     subject_pronouns: frozenset[str] = frozenset()  # "you", "I": ", can you …" goes on
+    # How two other countries relate: "with", "of" before the second (bot/relations.py), or a
+    # postposition after it ("ilə"); and the starts of the words that name Azerbaijan.
+    relation_words: frozenset[str] = frozenset()
+    relation_postpositions: frozenset[str] = frozenset()
+    home_names: frozenset[str] = frozenset()
     # Question words that after a comma open a subordinate clause ("подтверди, что …").
     conjunctions: frozenset[str] = frozenset()
     year_anaphora: frozenset[str] = frozenset()  # "that year": the year talked about

@@ -1,0 +1,47 @@
+"""Questions about how two other countries relate ("Does Armenia cooperate with Russia?", "Is
+Russia a partner of Armenia?", "Есть ли у Армении сотрудничество с Россией?"): the document
+lists Azerbaijan's partners only, so such a question is no partner check of either country,
+and answering "Russia: yes, Armenia: no" would answer a question nobody asked.
+
+A relation is a country named after a relation word ("with", "of", "с", "между") or before a
+postposition (Azerbaijani "ilə", "arasında"), when the country named before it is not itself
+governed by one, no coordinator stands between the two ("with Turkey and Russia", "Türkiyə və
+Rusiya ilə" are one list), and Azerbaijan is not named ("Does Turkey cooperate with Azerbaijan
+and with Georgia?" asks about Azerbaijan). The words are the lexicon's, per language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+from bot.entities import Mention
+from bot.kb.model import Category, Lexicon
+
+
+class Relations:
+    """Tells a question about two other countries' relations; built once from the lexicon."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._before = lexicon.relation_words
+        self._after = lexicon.relation_postpositions
+        self._coordinators = lexicon.joiners
+        self._home = tuple(sorted(lexicon.home_names))
+
+    def between_others(self, words: Sequence[str], mentions: Sequence[Mention]) -> bool:
+        """Whether `words` (the normalised words `mentions` index into) ask how two countries
+        other than Azerbaijan relate."""
+        countries = [m for m in mentions if m.category is Category.COUNTRY]
+        if len(countries) < 2 or any(word.startswith(self._home) for word in words):
+            return False
+        for first, second in pairwise(countries):
+            if first.start and words[first.start - 1] in self._before:
+                continue  # "with Turkey, and with Russia": both are what Azerbaijan works with
+            between = words[first.end : second.start]
+            if not self._coordinators.isdisjoint(between):
+                continue
+            before = second.start > first.end and words[second.start - 1] in self._before
+            after = second.end < len(words) and words[second.end] in self._after
+            if before or after:
+                return True
+        return False
