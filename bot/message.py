@@ -161,7 +161,7 @@ class Splitter:
 
     def split(self, message: str) -> list[Clause]:
         clauses: list[Clause] = []
-        for sentence, ended_by in _sentences(message):
+        for sentence, ended_by in _quotes_joined(_sentences(message)):
             parts = self._questions_in(sentence, stated=bool(ended_by) and "?" not in ended_by)
             pieces = [piece for part in parts for piece in self._unembed(part)]
             for number, (part, asks) in enumerate(pieces):
@@ -293,6 +293,23 @@ def _sentences(message: str) -> list[tuple[str, str]]:
         start = end.end()
     found.append((message[start:].strip(), ""))
     return [(text, mark) for text, mark in found if _WORD.search(text)]
+
+
+_QUOTES = "«“„\"'"
+
+
+def _quotes_joined(sentences: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A sentence ended by a colon before a quotation, with the quotation: "Summarize this
+    article: «…»" asks about the quoted text, which is the request's object, not the
+    document; read apart, the request alone would be a request about the document."""
+    if len(sentences) < 2 or not any(mark == ":" for _, mark in sentences):
+        return sentences
+    joined: list[tuple[str, str]] = []
+    for text, mark in sentences:
+        if joined and joined[-1][1] == ":" and text[:1] in _QUOTES:
+            text, mark = f"{joined.pop()[0]} {text}", mark
+        joined.append((text, mark))
+    return joined
 
 
 def _alternatives(words: Iterable[str]) -> str:

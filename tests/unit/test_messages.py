@@ -89,6 +89,25 @@ def test_small_talk_asked_is_not_replaced_by_small_talk_stated(
     assert engine.ask(message).fact_id == fact_id
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Summarize this article: «Yesterday an arms exhibition was held in Baku...»",
+        "Bu məqaləni qısa xülasə et: «Dünən Bakıda silah sərgisi keçirildi...»",
+        'Перескажи кратко эту статью: "Вчера в Баку прошла выставка вооружений..."',
+    ],
+)
+def test_a_request_about_a_quoted_text_is_about_that_text(engine: QAEngine, message: str) -> None:
+    """The quotation after the colon is what "this article" is: not the document."""
+    assert not engine.ask(message).matched
+    assert len(clauses(engine, message)) == 1
+
+
+def test_a_colon_before_no_quotation_still_ends_a_sentence(engine: QAEngine) -> None:
+    assert engine.ask("Quick question: is Turkey a partner?").fact_id == "partner_check"
+    assert len(clauses(engine, "Quick question: is Turkey a partner?")) == 2
+
+
 def test_then_starts_a_second_request_with_the_first_ones_verb(engine: QAEngine) -> None:
     message = "give me a quick overview of the document, then the full list of partners pls"
     assert clauses(engine, message) == [
