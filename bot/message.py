@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+# A link is no word of a question, unless a request before a colon points at it ("summarise
+# this article: https://…"): then it is what the request is about, read as a quotation.
+_URL = re.compile(r"(?i)(?<!:\s)(?<!:)\b(?:https?://|www\.)\S+")
 _MENTION = re.compile(r"(?<![\w@])@\w{2,}")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,80}>")
 # Markdown people type around words: *bold*, _italic_, ~strike~, `code`.
@@ -296,17 +298,18 @@ def _sentences(message: str) -> list[tuple[str, str]]:
 
 
 _QUOTES = "«“„\"'"
+_LINK = re.compile(r"(?i)https?://|www\.")
 
 
 def _quotes_joined(sentences: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A sentence ended by a colon before a quotation, with the quotation: "Summarize this
+    """A sentence ended by a colon before a quotation or a link, with it: "Summarize this
     article: «…»" asks about the quoted text, which is the request's object, not the
     document; read apart, the request alone would be a request about the document."""
     if len(sentences) < 2 or not any(mark == ":" for _, mark in sentences):
         return sentences
     joined: list[tuple[str, str]] = []
     for text, mark in sentences:
-        if joined and joined[-1][1] == ":" and text[:1] in _QUOTES:
+        if joined and joined[-1][1] == ":" and (text[:1] in _QUOTES or _LINK.match(text)):
             text, mark = f"{joined.pop()[0]} {text}", mark
         joined.append((text, mark))
     return joined

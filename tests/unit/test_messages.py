@@ -16,6 +16,7 @@ from bot.message import clean
     [
         ("@milbot <b>Is Italy a partner?</b>", "Is Italy a partner?"),
         ("is italy a partner??? https://example.com/x", "is italy a partner?"),
+        ("read this: https://example.com/x", "read this: https://example.com/x"),  # its object
         ("*bold* question &amp; more 🙂🙂", "bold question and more"),
         ("so helpful 🙏 My teacher will be impressed", "so helpful. My teacher will be impressed"),
         ("je parle français 😄 do soldiers learn it?", "je parle français. do soldiers learn it?"),
@@ -95,6 +96,7 @@ def test_small_talk_asked_is_not_replaced_by_small_talk_stated(
         "Summarize this article: «Yesterday an arms exhibition was held in Baku...»",
         "Bu məqaləni qısa xülasə et: «Dünən Bakıda silah sərgisi keçirildi...»",
         'Перескажи кратко эту статью: "Вчера в Баку прошла выставка вооружений..."',
+        "summarise this article for me: https://example.com/news/12345",
     ],
 )
 def test_a_request_about_a_quoted_text_is_about_that_text(engine: QAEngine, message: str) -> None:
