@@ -79,6 +79,7 @@ class Reader:
         self._more = lexicon.more_phrases
         self._more_words = frozenset(w for phrase in self._more for w in phrase.split())
         self._wh_words = lexicon.wh_words
+        self._relative = lexicon.relative_markers
         self._asks: Callable[[str], bool] = asks
         self._weak = matcher.analyser.weak_terms
         analyse = matcher.analyser.analyse
@@ -366,5 +367,7 @@ class Reader:
         words = text.split()
         for index in range(1, len(words) - 1):
             if normalise(words[index]) in self._wh_words:
+                if normalise(words[index - 1]) in self._relative:
+                    return None  # "that was exactly what I needed": no question
                 return " ".join(words[index:])
         return None

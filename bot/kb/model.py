@@ -153,6 +153,7 @@ class Lexicon:
     followup_phrases: frozenset[str] = frozenset()  # "and", "what about" …: refers back
     anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
     subject_pronouns: frozenset[str] = frozenset()  # "you", "I": ", can you …" goes on
+    relative_markers: frozenset[str] = frozenset()  # "was exactly | what …": no question
     # How two other countries relate: "with", "of" before the second (bot/relations.py), or a
     # postposition after it ("ilə"); and the starts of the words that name Azerbaijan.
     relation_words: frozenset[str] = frozenset()

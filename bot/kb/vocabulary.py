@@ -240,6 +240,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         anaphora=_word_set(log, name, data, "anaphora"),
         subject_pronouns=_word_set(log, name, data, "subject_pronouns"),
         conjunctions=_word_set(log, name, data, "conjunctions"),
+        relative_markers=_word_set(log, name, data, "relative_markers"),
         relation_words=_word_set(log, name, data, "relation_words"),
         relation_postpositions=_word_set(log, name, data, "relation_postpositions"),
         home_names=_word_set(log, name, data, "home_names"),

@@ -110,6 +110,14 @@ def test_a_colon_before_no_quotation_still_ends_a_sentence(engine: QAEngine) -> 
     assert len(clauses(engine, "Quick question: is Turkey a partner?")) == 2
 
 
+def test_a_relative_what_opens_no_question(engine: QAEngine) -> None:
+    """ "that was exactly what I needed" thanks; "I wonder what …" still asks."""
+    thanks = "Thank you so much, that was exactly what I needed for my report."
+    assert engine.ask(thanks).fact_id == "thanks"
+    asked = "my grandfather was an officer and I wonder what the trilateral meetings are"
+    assert engine.ask(asked).fact_id == "trilateral_meetings"
+
+
 def test_then_starts_a_second_request_with_the_first_ones_verb(engine: QAEngine) -> None:
     message = "give me a quick overview of the document, then the full list of partners pls"
     assert clauses(engine, message) == [
