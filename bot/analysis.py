@@ -148,7 +148,8 @@ class Analyser:
         }
         # A common English word is what it says, not a typo: "president" is no "present".
         self._real_words = kb.common_words
-        self._correct = lru_cache(maxsize=8192)(TypoCorrector(meanings, shortest=4).correct)
+        corrector = TypoCorrector(meanings, shortest=4, cyrillic_edits=1)
+        self._correct = lru_cache(maxsize=8192)(corrector.correct)
         # Words whose analysis alone is their one-word reading: known, starting no name, no
         # year, no number word to turn into a figure.
         self._plain = frozenset(

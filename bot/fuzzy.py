@@ -31,7 +31,16 @@ class TypoCorrector:
     (spellings of one country, inflections of one stem) are no ambiguity.
     """
 
-    def __init__(self, meanings: Mapping[str, str], *, shortest: int = SHORTEST_CORRECTED) -> None:
+    def __init__(
+        self,
+        meanings: Mapping[str, str],
+        *,
+        shortest: int = SHORTEST_CORRECTED,
+        cyrillic_edits: int = 2,
+    ) -> None:
+        # A Russian word two edits from a known one is mostly another word ("переводить",
+        # translate, from "проводить", hold): its edits may be capped lower.
+        self._cyrillic_edits = cyrillic_edits
         self._meanings = {
             word: meaning for word, meaning in meanings.items() if len(word) >= shortest
         }
@@ -45,6 +54,8 @@ class TypoCorrector:
     def correct(self, word: str) -> str | None:
         """The known word nearest to `word`, when one meaning is unambiguously nearest."""
         allowed = max_typos(len(word))
+        if "а" <= word[:1] <= "я":
+            allowed = min(allowed, self._cyrillic_edits)
         choices = self._by_first.get(word[:1])
         if not allowed or word.isdigit() or not choices:
             return None

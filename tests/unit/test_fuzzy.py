@@ -75,3 +75,15 @@ def test_a_misspelt_long_country_name_is_not_that_country(
 ) -> None:
     """Long country names stay exact: a near miss there may be another country."""
     assert country not in [m.key for m in engine.matcher.analyser.mentions(question)]
+
+
+def test_a_russian_word_is_one_edit_at_most_from_what_it_meant() -> None:
+    corrector = TypoCorrector({"проводить": "провод"}, cyrillic_edits=1)
+    assert corrector.correct("проводитт") == "проводить"  # one edit
+    assert corrector.correct("переводить") is None  # "translate" is no "hold"
+    assert TypoCorrector({"проводить": "провод"}).correct("переводить") == "проводить"
+
+
+def test_translate_in_russian_is_no_question_about_courses(engine: QAEngine) -> None:
+    answer = engine.ask("Пожалуйста переводить весь текст на английский язык для меня.")
+    assert not answer.matched
