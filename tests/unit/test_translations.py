@@ -223,6 +223,8 @@ def test_russian_and_azerbaijani_numerals_read_as_figures() -> None:
         ("Турция союзник?", "partner_check"),  # "ally"
         ("сотрудничество с годами растет или наоборот сворачивается?", "cooperation_growth"),
         ("со сколькими странами подписали сделки?", "agreements_signed"),  # "deals"
+        # "указаны" (listed): a frame word, as "упомянуты"
+        ("Какие государства Центральной Азии указаны среди партнёров?", "partner_group"),
     ],
 )
 def test_russian_lexicon_reads_everyday_questions(
