@@ -110,6 +110,15 @@ def test_a_colon_before_no_quotation_still_ends_a_sentence(engine: QAEngine) -> 
     assert len(clauses(engine, "Quick question: is Turkey a partner?")) == 2
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["Thanks for the answer", "Спасибо за ответ", "Çox sağ olun, ətraflı cavab üçün minnətdaram."],
+)
+def test_thanks_for_the_answer_is_thanks(engine: QAEngine, message: str) -> None:
+    """The answer thanked for is no question about what the bot answers."""
+    assert engine.ask(message).fact_id == "thanks"
+
+
 def test_a_relative_what_opens_no_question(engine: QAEngine) -> None:
     """ "that was exactly what I needed" thanks; "I wonder what …" still asks."""
     thanks = "Thank you so much, that was exactly what I needed for my report."
