@@ -135,6 +135,9 @@ class Matcher:
         self._at = {fact_id: index for index, fact_id in enumerate(self._ids)}
         self._slot = [fact.slot for fact in self._facts]
         self._relations = Relations(kb.lexicon)
+        # Single letters no phrasing uses: a particle or a slip of the thumb, no unknown word.
+        letters = "abcdefghijklmnopqrstuvwxyzабвгдежзийклмнопрстуфхцчшщъыьэюя"
+        self._letters = frozenset(letters) - self._weights.keys() - self.analyser.weak_terms
         self._document = [fact.states_document_fact for fact in self._facts]
         # What a question naming nothing may be answered by: no per-name fact, and when it
         # uses the document's own words, no small talk either (see _admits).
@@ -269,6 +272,8 @@ class Matcher:
         terms = analysis.terms
         if ignore:
             terms = tuple([t for t in terms if t not in ignore])
+        if not self._letters.isdisjoint(terms):  # a stray letter ("sen kimsen e?") is no word
+            terms = tuple([t for t in terms if t not in self._letters])
         query = frozenset(terms)
         unknown = self._unknown(query)
         if not query:

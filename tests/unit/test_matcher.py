@@ -344,3 +344,11 @@ def test_a_shouted_message_is_not_all_names(engine: QAEngine) -> None:
     assert engine.ask("SQ Akademiyasında ingilis dili tədris olunacaq?").fact_id == (
         "english_courses"
     )
+
+
+def test_a_stray_letter_is_no_unknown_word(engine: QAEngine) -> None:
+    """A particle or a slip of the thumb ("sen kimsen e?", "is turkey a partner q") weighs
+    nothing: it is no subject the document lacks."""
+    assert engine.ask("sen kimsen e?").fact_id == "bot_identity"
+    assert engine.ask("is turkey a partner q").fact_id == "partner_check"
+    assert engine.matcher.match("which countries are partners j").unknown == ()
