@@ -271,6 +271,14 @@ class Reader:
                 text = f"{text} {keys[-1]}"
         return text
 
+    def naming(self, text: str, keys: Sequence[str]) -> str:
+        """`text` normalised, with "that year", "my country" … read as the names `keys`."""
+        words = f" {' '.join(normalise(text).split())} "
+        for phrases, _ in self._named_anaphora:
+            for phrase in phrases:
+                words = words.replace(phrase, f" {' '.join(keys)} ")
+        return words.strip()
+
     def own_terms(self, match: Match) -> list[str]:
         """Content words: no question words ("how many" included), no placeholders."""
         skip = self._affinity_terms  # self._weak | self._asking_terms, made once

@@ -125,7 +125,9 @@ class QAEngine:
         asking = [
             c for n, c in enumerate(clauses) if c.asks or (n and self.reader.elliptical(c.text))
         ] or clauses
-        summary = self.summaries.answer(asking[0].text) if len(asking) == 1 else None
+        summary = self.summaries.answer(asking[0].text) if len(asking) <= MAX_PARTS else None
+        if summary is not None and not self._all_about(asking):
+            summary = None
         if summary is not None:  # "what happened in 2016?": every fact on it
             return _asked(self.gaps.annotate(summary, question), question)
         readings: list[Reading] = []
@@ -180,6 +182,15 @@ class QAEngine:
         if len(parts) == 1:
             return _asked(parts[0], question)
         return Answer.combined(question, tuple(parts))
+
+    def _all_about(self, asking: list[Clause]) -> bool:
+        """Whether every clause after the first asks everything about the same names:
+        "anything going on in 2017? give me everything the document has on that year"."""
+        names = self.summaries.names(asking[0].text)
+        return all(
+            self.summaries.names(f"{self.reader.naming(c.text, names)} {' '.join(names)}") == names
+            for c in asking[1:]
+        )
 
     def _joined_requests(self, clauses: list[Clause]) -> list[Clause]:
         """ "Could you tell me, how many …?", "Подскажите, пожалуйста, какое …": a request with

@@ -249,6 +249,18 @@ def test_a_summary_phrase_with_another_topic_is_no_summary(engine: QAEngine) -> 
     assert engine.ask("How do you say thank you in Georgian?").fact_id != SUMMARY_ID
 
 
+def test_two_clauses_asking_everything_about_one_year_are_one_summary(
+    engine: QAEngine,
+) -> None:
+    message = "anything going on in 2017? give me everything the document has on that year"
+    answer = engine.ask(message)
+    assert answer.fact_id == "summary"
+    assert "Georgia" in answer.text and "exercises" in answer.text.lower()
+    # A second clause asking something of its own is still asked.
+    parts = engine.ask("anything going on in 2017? and is Spain a partner?").parts
+    assert [part.fact_id for part in parts][-1] == "partner_check"
+
+
 def test_a_follow_up_on_a_year_stays_a_follow_up(engine: QAEngine) -> None:
     first = engine.ask("Are exercises planned for 2017?")
     assert engine.ask("and in 2016?", Context.after(first)).fact_id == "exercises_2016"
