@@ -3,7 +3,8 @@ Russia a partner of Armenia?", "Есть ли у Армении сотрудни
 lists Azerbaijan's partners only, so such a question is no partner check of either country,
 and answering "Russia: yes, Armenia: no" would answer a question nobody asked.
 
-A relation is a country named after a relation word ("with", "of", "с", "между") or before a
+Two countries "between" which something is asked relate, whatever joins them. Otherwise a
+relation is a country named after a relation word ("with", "of", "с", "между") or before a
 postposition (Azerbaijani "ilə", "arasında"), when the country named before it is not itself
 governed by one, no coordinator stands between the two ("with Turkey and Russia", "Türkiyə və
 Rusiya ilə" are one list), and Azerbaijan is not named ("Does Turkey cooperate with Azerbaijan
@@ -27,6 +28,7 @@ class Relations:
         self._after = lexicon.relation_postpositions
         self._coordinators = lexicon.joiners
         self._home = tuple(sorted(lexicon.home_names))
+        self._between = lexicon.between_words
 
     def between_others(self, words: Sequence[str], mentions: Sequence[Mention]) -> bool:
         """Whether `words` (the normalised words `mentions` index into) ask how two countries
@@ -35,6 +37,10 @@ class Relations:
         if len(countries) < 2 or any(word.startswith(self._home) for word in words):
             return False
         for first, second in pairwise(countries):
+            if (first.start and words[first.start - 1] in self._between) or (
+                second.end < len(words) and words[second.end] in self._between
+            ):
+                return True  # "between Turkey and Greece", "Türkiyə və Yunanıstan arasında"
             if first.start and words[first.start - 1] in self._before:
                 continue  # "with Turkey, and with Russia": both are what Azerbaijan works with
             between = words[first.end : second.start]

@@ -158,6 +158,7 @@ class Lexicon:
     # postposition after it ("ilə"); and the starts of the words that name Azerbaijan.
     relation_words: frozenset[str] = frozenset()
     relation_postpositions: frozenset[str] = frozenset()
+    between_words: frozenset[str] = frozenset()  # "between", "между" / "arasında" after
     home_names: frozenset[str] = frozenset()
     # Question words that after a comma open a subordinate clause ("подтверди, что …").
     conjunctions: frozenset[str] = frozenset()

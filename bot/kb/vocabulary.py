@@ -243,6 +243,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         relative_markers=_word_set(log, name, data, "relative_markers"),
         relation_words=_word_set(log, name, data, "relation_words"),
         relation_postpositions=_word_set(log, name, data, "relation_postpositions"),
+        between_words=_word_set(log, name, data, "between_words"),
         home_names=_word_set(log, name, data, "home_names"),
         year_anaphora=_word_set(log, name, data, "year_anaphora"),
         country_anaphora=_word_set(log, name, data, "country_anaphora"),

@@ -20,6 +20,9 @@ from bot.relations import Relations
         "Rusiya ilə Ermənistan arasında hərbi əməkdaşlıq var?",
         "does Russia have a military base in Armenia? heard about it on the news",
         "Есть ли у России военная база в Армении?",
+        "How are relations between Turkey and Greece these days?",
+        "какие отношения между Россией и Турцией?",
+        "Türkiyə və Yunanıstan arasında münasibətlər necədir?",
     ],
 )
 def test_two_other_countries_relations_are_not_partner_checks(
@@ -40,10 +43,11 @@ def test_two_other_countries_relations_are_not_partner_checks(
         ("Türkiyə və Rusiya ilə əməkdaşlıq varmı?", ("Türkiyə", "Rusiya")),
         ("Сотрудничает ли Азербайджан с Турцией и Россией?", ("Турция", "Россия")),
         ("Does Turkey cooperate with Azerbaijan and with Georgia?", ("Turkey", "Georgia")),
+        ("Is there military cooperation between Azerbaijan and Turkey?", ("Turkey",)),
     ],
 )
 def test_partner_checks_of_two_countries_are_answered(
-    engine: QAEngine, question: str, countries: tuple[str, str]
+    engine: QAEngine, question: str, countries: tuple[str, ...]
 ) -> None:
     answer = engine.ask(question)
     assert answer.matched and answer.fact_id == "partner_check"
