@@ -225,6 +225,17 @@ _YEAR_ENDINGS = frozenset({"м", "го", "ом"})
 _YEAR_MARKS = _YEAR_WORDS | _YEAR_ENDINGS
 
 
+# Russian ordinals said for a year ("в шестнадцатом году"), by their stem: the year in full.
+_RUSSIAN_ORDINALS = {
+    stem: value
+    for value, stem in enumerate(
+        ("десят", "одиннадцат", "двенадцат", "тринадцат", "четырнадцат", "пятнадцат",
+         "шестнадцат", "семнадцат", "восемнадцат", "девятнадцат"),
+        start=10,
+    )
+}  # fmt: skip
+
+
 def full_years(words: list[str]) -> list[str]:
     """'в 16-м году', 'в 17 году', '16-cı ildə', 'в 17-м': a year of two figures before the
     word for year, or with the ending of a year, is the year in full, and the ending no word."""
@@ -245,6 +256,9 @@ def full_years(words: list[str]) -> list[str]:
                 last, ordinal = last[:2], True
             if len(last) == 2 and last.isdigit() and (ordinal or word in _YEAR_LOCATIVES):
                 out[-1] = _full_year(last)
+            elif last[:-2] in _RUSSIAN_ORDINALS or last[:-3] in _RUSSIAN_ORDINALS:
+                value = _RUSSIAN_ORDINALS.get(last[:-2]) or _RUSSIAN_ORDINALS[last[:-3]]
+                out[-1] = str(2000 + value)  # "шестнадцатом", "шестнадцатый" + году
         out.append(word)
     return out
 

@@ -28,6 +28,8 @@ def read(text: str) -> list[str]:
         ("а учения в 17-м?", ["а", "учения", "в", "2017"]),
         ("с 16-го", ["с", "2016"]),
         ("в 2016-м", ["в", "2016"]),
+        ("в шестнадцатом году", ["в", "2016", "году"]),
+        ("семнадцатого года", ["2017", "года"]),
     ],
 )
 def test_a_year_however_typed(text: str, words: list[str]) -> None:
@@ -45,6 +47,7 @@ def test_a_year_however_typed(text: str, words: list[str]) -> None:
         "16 countries",
         "7 лет",
         "17-й пункт",
+        "в десятом классе",
     ],
 )
 def test_a_span_or_a_count_is_no_year(text: str) -> None:
@@ -60,6 +63,7 @@ def test_a_span_or_a_count_is_no_year(text: str) -> None:
         ("что по учениям на 17й год", "exercises_2017"),
         ("учения в 17 году будут?", "exercises_2017"),
         ("а учения в 17-м?", "exercises_2017"),
+        ("А в шестнадцатом году с кем договоры заключали? Сколько стран было", "agreements_2016"),
         ("16-cı ildə neçə ölkə ilə saziş imzalanıb?", "agreements_2016"),
     ],
 )
