@@ -8,9 +8,9 @@ az.yaml), English the common English words (knowledge/common_words.txt) and the 
 English texts; a word in both, or of a name ("Turkey", "Türkiye", "NATO"), votes for neither.
 An unseen ASCII word that is an Azerbaijani word with Azerbaijani suffixes votes Azerbaijani:
 "olkelerimizle" is "ölkələrimizlə" typed without its letters. The language with most votes
-wins, and a tie with English goes to the other language; a tie of Azerbaijani and Russian, or no
-vote at all, is None. Three words are enough, and no model is loaded: start-up
-reads the vocabulary the knowledge base holds anyway.
+wins, and a tie with English goes to the other language; a tie of Azerbaijani and Russian, or
+no vote at all, is None. Three words are enough, and no model is loaded: start-up reads the
+vocabulary the knowledge base holds anyway.
 """
 
 from __future__ import annotations
