@@ -246,6 +246,17 @@ def test_russian_questions_about_something_else_stay_out(engine: QAEngine, quest
     assert engine.ask(question).fact_id is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Кто начальник Генштаба?", "правда что военные начальники Турции и Грузии собираются?"],
+)
+def test_a_chief_is_no_bot_command(engine: QAEngine, question: str) -> None:
+    """ "Командующий" stems as "команды" (the bot's commands) do: it is left out of the words
+    for a head, so a question about chiefs is never answered with /help."""
+    assert engine.ask(question).fact_id != "help"
+    assert engine.ask("какие команды есть?").fact_id == "help"
+
+
 def test_a_short_russian_synonym_is_read_as_written_only(engine: QAEngine) -> None:
     analyse = engine.matcher.analyser.analyse
     # "ИИ" (AI) is a synonym of "бот"; its stem "и" is the conjunction, which stays itself.
