@@ -320,7 +320,10 @@ class Matcher:
         if (
             fact_id is not None
             and self._slot[self._at[fact_id]] is Category.COUNTRY
-            and self._relations.between_others(analysis.words, mentions)
+            and (
+                self._relations.between_others(analysis.words, mentions)
+                or self._relations.names_a_language(analysis.words, mentions)
+            )
         ):
             fact_id = None  # "Does Armenia cooperate with Russia?": not Azerbaijan's partners
         if fact_id is None and unknown and not topical and candidates and not self._asks(question):

@@ -160,6 +160,7 @@ class Lexicon:
     relation_postpositions: frozenset[str] = frozenset()
     between_words: frozenset[str] = frozenset()  # "between", "между" / "arasında" after
     home_names: frozenset[str] = frozenset()
+    language_prepositions: frozenset[str] = frozenset()  # "in", "into" French: the language
     # Question words that after a comma open a subordinate clause ("подтверди, что …").
     conjunctions: frozenset[str] = frozenset()
     year_anaphora: frozenset[str] = frozenset()  # "that year": the year talked about

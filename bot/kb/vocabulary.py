@@ -245,6 +245,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         relation_postpositions=_word_set(log, name, data, "relation_postpositions"),
         between_words=_word_set(log, name, data, "between_words"),
         home_names=_word_set(log, name, data, "home_names"),
+        language_prepositions=_word_set(log, name, data, "language_prepositions"),
         year_anaphora=_word_set(log, name, data, "year_anaphora"),
         country_anaphora=_word_set(log, name, data, "country_anaphora"),
         more_phrases=_word_set(log, name, data, "more_phrases"),

@@ -64,3 +64,31 @@ def test_relations_read_the_lexicon_of_each_language(engine: QAEngine) -> None:
     ]:
         analysis = analyse(question)
         assert relations.between_others(analysis.words, analysis.mentions) is between
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do you say 'cooperation' in French?",
+        'Translate "military cooperation" into German pls',
+        "is it taught in German",
+    ],
+)
+def test_a_language_named_by_its_country_is_no_partner_check(
+    engine: QAEngine, question: str
+) -> None:
+    assert engine.ask(question).fact_id != "partner_check"
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("are there courses in French?", "french_courses"),
+        ("do they cooperate with France?", "partner_check"),
+        ("is there military cooperation in Georgia", "partner_check"),
+    ],
+)
+def test_a_country_in_other_words_is_still_asked(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.ask(question).fact_id == fact_id
