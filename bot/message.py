@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -163,7 +163,7 @@ class Splitter:
 
     def split(self, message: str) -> list[Clause]:
         clauses: list[Clause] = []
-        for sentence, ended_by in _quotes_joined(_sentences(message)):
+        for sentence, ended_by in _quotes_joined(_sentences(message), self._states):
             parts = self._questions_in(sentence, stated=bool(ended_by) and "?" not in ended_by)
             pieces = [piece for part in parts for piece in self._unembed(part)]
             for number, (part, asks) in enumerate(pieces):
@@ -179,6 +179,10 @@ class Splitter:
                     asks = self.asks(part)
                 clauses.append(Clause(part, questioned or bool(asks)))
         return clauses
+
+    def _states(self, sentence: str, ended_by: str) -> bool:
+        """Whether a sentence only states something: no question mark, no asking start."""
+        return "?" not in ended_by and not self.asks(sentence)
 
     def _questions_in(self, sentence: str, *, stated: bool = False) -> list[str]:
         """The sentence cut where a new question starts. A cut needs a comma, a dash, or a
@@ -301,15 +305,20 @@ _QUOTES = "«“„\"'"
 _LINK = re.compile(r"(?i)https?://|www\.")
 
 
-def _quotes_joined(sentences: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A sentence ended by a colon before a quotation or a link, with it: "Summarize this
-    article: «…»" asks about the quoted text, which is the request's object, not the
-    document; read apart, the request alone would be a request about the document."""
+def _quotes_joined(
+    sentences: list[tuple[str, str]], states: Callable[[str, str], bool]
+) -> list[tuple[str, str]]:
+    """A sentence ended by a colon before a quotation, a link or a statement, with it:
+    "Summarize this article: «…»", "xülasə et: dünən Bakıda …" ask about the text after the
+    colon, which is the request's object, not the document; read apart, the request alone
+    would be a request about the document. A question after the colon stands alone ("Quick
+    question: is Turkey a partner?")."""
     if len(sentences) < 2 or not any(mark == ":" for _, mark in sentences):
         return sentences
     joined: list[tuple[str, str]] = []
     for text, mark in sentences:
-        if joined and joined[-1][1] == ":" and (text[:1] in _QUOTES or _LINK.match(text)):
+        after_colon = joined and joined[-1][1] == ":"
+        if after_colon and (text[:1] in _QUOTES or _LINK.match(text) or states(text, mark)):
             text, mark = f"{joined.pop()[0]} {text}", mark
         joined.append((text, mark))
     return joined

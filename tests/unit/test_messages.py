@@ -97,6 +97,7 @@ def test_small_talk_asked_is_not_replaced_by_small_talk_stated(
         "Bu məqaləni qısa xülasə et: «Dünən Bakıda silah sərgisi keçirildi...»",
         'Перескажи кратко эту статью: "Вчера в Баку прошла выставка вооружений..."',
         "summarise this article for me: https://example.com/news/12345",
+        "Bu məqaləni qısa xülasə et: dünən Bakıda keçirilən sərgidə yeni texnika nümayiş olunub",
     ],
 )
 def test_a_request_about_a_quoted_text_is_about_that_text(engine: QAEngine, message: str) -> None:
