@@ -108,6 +108,8 @@ def test_a_name_or_a_year_with_a_suffix_is_still_the_name(engine: QAEngine) -> N
         ("hansı suallarıma cavab verə bilərsən?", "capabilities"),
         ("kimlərlə əməkdaşlıq edirik?", "partners"),  # "edirik": "et", the light verb
         ("hansi ucheniyalar olub 2016da", "exercises_2016"),  # Russian typed in Latin
+        ("2016 da kurslar, seminarlar, seferler falan ne qeder olub?", "events_2016"),  # "falan"
+        ("hele razilasdirilmamis protokollar var? nece olkeyle", "agreements_pending"),
     ],
 )
 def test_azerbaijani_questions_with_suffixes_find_their_facts(

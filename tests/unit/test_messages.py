@@ -196,6 +196,16 @@ def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) ->
         ("Are the Japanese our partners?", "partner_check", "Japan is not"),
         ("how many reps of the armed forces showed up", "events_attendance", "900"),
         ("are the Poles among the partners?", "partner_check", "Poland"),
+        (
+            "is the army making more foreign friends every year, or has it stalled?",
+            "cooperation_growth",
+            "every year",
+        ),
+        (
+            "defence cooperation getting bigger over time or staying flat?",
+            "cooperation_growth",
+            "every year",
+        ),
         ("does AZ cooperate militarily with japan?", "partner_check", "Japan is not"),  # AZ
         # "a deal with": an agreement; "what does it deal with": what the text covers
         (
