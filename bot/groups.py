@@ -25,6 +25,7 @@ from typing import Protocol
 
 from bot.answers import Answer
 from bot.azerbaijani import azerbaijani_bases, only_suffixes
+from bot.entities import Mention
 from bot.group_answers import paragraph, title
 from bot.i18n import ENGLISH
 from bot.kb.group_table import group_key
@@ -165,19 +166,7 @@ class PartnerGroups:
         azerbaijani = bool(self._azerbaijani) and self._reads_azerbaijani(text)
         if cue and self._cues.isdisjoint(keys) and not (azerbaijani and self._az_cue(words)):
             return None
-        spans = self._spans(words, keys, azerbaijani=azerbaijani)
-        if not spans:
-            return None
-        mentions = self.matcher.analyser.recogniser.find(words, text)
-        # A longer name wins over a group word inside it ("United Arab Emirates", "Islamic
-        # Republic of Iran"); a group word wins over a name as long ("americas").
-        spans = [
-            (start, end, group)
-            for start, end, group in spans
-            if not any(
-                m.start < end and start < m.end and m.end - m.start > end - start for m in mentions
-            )
-        ]
+        spans, mentions = self._named_groups(text, words, keys, azerbaijani=azerbaijani)
         if not spans:
             return None
         covered = {index for start, end, _ in spans for index in range(start, end)}
@@ -200,6 +189,31 @@ class PartnerGroups:
             # words ask another of its facts asks that ("какие страны ЕС подписали соглашения?").
             return None
         return GroupQuestion(groups, named, unclassified)
+
+    def _names_a_group(self, text: str) -> bool:
+        words = normalise(text[:MAX_CHARS]).split()
+        keys = group_key(" ".join(words))
+        azerbaijani = bool(self._azerbaijani) and self._reads_azerbaijani(text)
+        return bool(self._named_groups(text, words, keys, azerbaijani=azerbaijani)[0])
+
+    def _named_groups(
+        self, text: str, words: list[str], keys: tuple[str, ...], *, azerbaijani: bool
+    ) -> tuple[list[tuple[int, int, PartnerGroup | None]], list[Mention]]:
+        """The group words of a clause that no longer name holds, and the clause's names."""
+        spans = self._spans(words, keys, azerbaijani=azerbaijani)
+        if not spans:
+            return [], []
+        mentions = self.matcher.analyser.recogniser.find(words, text)
+        # A longer name wins over a group word inside it ("United Arab Emirates", "Islamic
+        # Republic of Iran"); a group word wins over a name as long ("americas").
+        spans = [
+            (start, end, group)
+            for start, end, group in spans
+            if not any(
+                m.start < end and start < m.end and m.end - m.start > end - start for m in mentions
+            )
+        ]
+        return spans, mentions
 
     def _named_again(self, names: Sequence[str], clause: str) -> str:
         """The groups the conversation was about (their English names, as answers keep them),
@@ -301,6 +315,11 @@ class PartnerGroups:
             if asked is None and not match.mentions:  # "Is France a partner?" asks France
                 asked = self.read(f"{match.question} {self._named_again(before, match.question)}")
         if asked is None:
+            # "Is Poland in the EU?" asks the country's membership, which the document does not
+            # give: no partner check of the country answers it.
+            slot = self.matcher.slot_of(match.fact_id)
+            if slot is Category.COUNTRY and self._names_a_group(match.question):
+                return cards.fallback(question, match)
             return None
         if asked.unclassified or not asked.groups or self.fact is None:
             return cards.fallback(question, match)

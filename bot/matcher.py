@@ -250,6 +250,10 @@ class Matcher:
         ]
         return (admitted.union(slotted) if slotted else admitted).__contains__
 
+    def slot_of(self, fact_id: str | None) -> Category | None:
+        """The kind of name a per-name fact answers for; None for any other fact."""
+        return self._slot[self._at[fact_id]] if fact_id in self._at else None
+
     def defining(self, fact_id: str) -> frozenset[str]:
         """The names that define a fact (see bot/ties.py)."""
         return self._ties.defining(fact_id)
