@@ -196,6 +196,7 @@ def test_a_question_inside_a_statement_is_scored_on_its_own(engine: QAEngine) ->
         ("Are the Japanese our partners?", "partner_check", "Japan is not"),
         ("how many reps of the armed forces showed up", "events_attendance", "900"),
         ("are the Poles among the partners?", "partner_check", "Poland"),
+        ("roughly how many courses, meetings, staff talks etc were there in 2016", None, "250"),
         (
             "is the army making more foreign friends every year, or has it stalled?",
             "cooperation_growth",
