@@ -383,3 +383,12 @@ def test_azerbaijani_forms_follow_vowel_harmony() -> None:
     assert {"iraqda", "iraqa", "iraga", "iraqin", "iragin", "iraqla"} <= set(iraq)
     assert azerbaijani_forms("ABŞ") == {}
     assert "respublikasinda" in azerbaijani_forms("Koreya Respublikası")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["что за учения подразделений специального назначения?", "расскажи про компьютерные учения"],
+)
+def test_trainings_by_their_russian_names(engine: QAEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert answer.fact_id == "exercise_info" and answer.language == "ru"
