@@ -110,6 +110,13 @@ def test_a_name_or_a_year_with_a_suffix_is_still_the_name(engine: QAEngine) -> N
         ("hansi ucheniyalar olub 2016da", "exercises_2016"),  # Russian typed in Latin
         ("2016 da kurslar, seminarlar, seferler falan ne qeder olub?", "events_2016"),  # "falan"
         ("hele razilasdirilmamis protokollar var? nece olkeyle", "agreements_pending"),
+        ("hele ki, sagol", "goodbye"),  # for now, bye
+        ("Sən insansan yoksa robot musun?", "bot_identity"),  # Turkish "yoksa", "musun"
+        (
+            "Hazırda neçə saziş, anlaşma memorandumu və protokol müzakirə mərhələsindədir, "
+            "bəyan edərsinizmi?",
+            "agreements_pending",
+        ),
     ],
 )
 def test_azerbaijani_questions_with_suffixes_find_their_facts(

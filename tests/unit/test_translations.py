@@ -225,6 +225,7 @@ def test_russian_and_azerbaijani_numerals_read_as_figures() -> None:
         ("со сколькими странами подписали сделки?", "agreements_signed"),  # "deals"
         # "указаны" (listed): a frame word, as "упомянуты"
         ("Какие государства Центральной Азии указаны среди партнёров?", "partner_group"),
+        ("Военное сотрудничество Азербайджан каждый год больше или меньше?", "cooperation_growth"),
     ],
 )
 def test_russian_lexicon_reads_everyday_questions(
