@@ -323,7 +323,7 @@ class Matcher:
             fact_id = None
         if (
             fact_id is not None
-            and self._slot[self._at[fact_id]] is Category.COUNTRY
+            and self.slot_of(fact_id) is Category.COUNTRY
             and (
                 self._relations.between_others(analysis.words, mentions)
                 or self._relations.names_a_language(analysis.words, mentions)
