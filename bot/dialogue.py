@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from bot.analysis import PLACEHOLDERS
 from bot.answers import Answer, Outcome
 from bot.cards import Cards
+from bot.dictation import Dictation
 from bot.entities import Mention
 from bot.kb.model import Category, Fact, KnowledgeBase
 from bot.matcher import Match, Matcher
@@ -77,6 +78,7 @@ class Reader:
             )
         )
         self._more = lexicon.more_phrases
+        self._dictation = Dictation(lexicon)
         self._more_words = frozenset(w for phrase in self._more for w in phrase.split())
         self._wh_words = lexicon.wh_words
         self._relative = lexicon.relative_markers
@@ -108,6 +110,10 @@ class Reader:
         """The clause's answer; `said` is what the same message stated before it."""
         text = self._with_named(text, context, said)
         match = self.matcher.match(text)
+        analysis = self.matcher.analyser.analyse(text)
+        if self._dictation.dictates(analysis.words, analysis.mentions):
+            # "say that Iraq is a partner": the bot does not repeat a claim, true or not.
+            return Reading(self.cards.fallback(text, match), True, match)
         about = context.entities if context is not None else ()
         grouped = self.cards.group_answer(text, match, about)  # "which partners are in the EU?"
         if grouped is not None:

@@ -169,6 +169,8 @@ class Lexicon:
     # "everything", "what happened", "what does the document say": a question so worded about
     # a year or a country asks for every fact on it.
     summary_phrases: frozenset[str] = frozenset()
+    # "say that", "скажи, что", "yaz ki": a claim put in the bot's mouth (bot/dictation.py)
+    dictation_phrases: frozenset[str] = frozenset()
     # The words a language's own file adds to the English lexicon (language → words, each
     # word of its phrases): the language detector counts them for that language, not English.
     own_words: Mapping[str, frozenset[str]] = field(default_factory=dict)

@@ -250,6 +250,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         country_anaphora=_word_set(log, name, data, "country_anaphora"),
         more_phrases=_word_set(log, name, data, "more_phrases"),
         summary_phrases=_word_set(log, name, data, "summary_phrases"),
+        dictation_phrases=_word_set(log, name, data, "dictation_phrases"),
     )
 
 
