@@ -3,8 +3,9 @@
 "What happened in 2016?", "everything about Georgia", "what does the text say about France?"
 ask for no one fact but for every fact that concerns the name. A question asks so when it
 holds a summary phrase (the lexicon's `summary_phrases`: "everything", "what happened", "what
-does the document say" …) and, besides, nothing but names, question words and stopwords:
-"What exercises were held in 2016?" names a topic and stays a question for the matcher.
+does the document say" …) and, besides, nothing but names, question words, stopwords and weak
+words (a request, "year", a preposition: "скажи, что было в 2016 году"): "What exercises were
+held in 2016?" names a topic and stays a question for the matcher.
 
 Which facts concern a name is read from the facts themselves: the names their answers state.
 A fact whose title is about one year ("Exercises planned for 2017") concerns that year only,
@@ -46,10 +47,12 @@ class Summaries:
         self._by_first: dict[str, list[tuple[str, ...]]] = {}
         for phrase in self._phrases:
             self._by_first.setdefault(phrase[0], []).append(phrase)
-        # Besides a summary phrase and the names, a question may hold only question words:
-        # "how do you say thank you in Georgian?" asks something else.
+        # Besides a summary phrase and the names, a question may hold only question words and
+        # weak words ("скажи", "году", "в"): "how do you say thank you in Georgian?" asks
+        # something else.
         asking = kb.lexicon.question_words | kb.lexicon.wh_words
         self._asking = frozenset(t for w in asking for t in analyser.analyse(w).terms)
+        self._asking |= analyser.weak_terms
         facts = [fact for fact in kb.facts if fact.states_document_fact]
         self._scope = {fact.id: self._names_in(fact) for fact in facts}
 
@@ -87,7 +90,7 @@ class Summaries:
 
     def _asks_all_about(self, message: str) -> tuple[Mention, ...]:
         """The names a message asks everything about: a summary phrase, and besides only
-        names (years, countries, trainings), question words and stopwords."""
+        names (years, countries, trainings), question words, stopwords and weak words."""
         words = normalise(message).split()
         if self._by_first.keys().isdisjoint(words):
             return ()

@@ -209,6 +209,26 @@ def test_a_summary_gathers_every_fact_on_the_name(
     assert answer.text.startswith("What the document says about")
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a request, a year word, a preposition: words of no topic, as "tell me" and "in" are
+        ("что было в 2016 году?", ["agreements_2016", "events_2016", "exercises_2016"]),
+        ("скажи, что было в 2016 году", ["agreements_2016", "events_2016", "exercises_2016"]),
+        ("подскажите, что происходило в 2017 году", ["exercises_2017", "trilateral_2017"]),
+        ("Расскажите всё о Турции", ["partner_check", "trilateral_meetings"]),
+        ("make a summary of 2016", ["agreements_2016", "events_2016", "exercises_2016"]),
+        ("hello, everything about Turkey pls", ["partner_check", "trilateral_meetings"]),
+    ],
+)
+def test_a_summary_may_be_asked_with_words_of_no_topic(
+    engine: QAEngine, question: str, expected: list[str]
+) -> None:
+    answer = engine.ask(question)
+    assert answer.fact_id == SUMMARY_ID and answer.matched
+    assert set(expected) <= set(_facts_of(answer))
+
+
 def test_a_summary_keeps_to_its_year(engine: QAEngine) -> None:
     facts_2016 = _facts_of(engine.ask("what happened in 2016?"))
     assert "exercises_2017" not in facts_2016 and "trilateral_2017" not in facts_2016
