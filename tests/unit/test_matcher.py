@@ -352,3 +352,23 @@ def test_a_stray_letter_is_no_unknown_word(engine: QAEngine) -> None:
     assert engine.ask("sen kimsen e?").fact_id == "bot_identity"
     assert engine.ask("is turkey a partner q").fact_id == "partner_check"
     assert engine.matcher.match("which countries are partners j").unknown == ()
+
+
+@pytest.mark.parametrize("word", ["there", "туда", "сюда", "orada", "orda", "oradan"])
+def test_a_word_for_there_is_no_unknown_word(engine: QAEngine, word: str) -> None:
+    """ "there" points back and asks about nothing: a stopword in every language, so it
+    weighs nothing against the question it stands in."""
+    assert engine.matcher.unknown_terms(word) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("sənəddə orada hansı təlimlər yazılıb 2016-da?", "exercises_2016"),
+        ("есть ли тройной формат встреч командующих?", "trilateral_meetings"),
+    ],
+)
+def test_everyday_words_of_each_language_find_their_fact(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.ask(question).fact_id == fact_id
