@@ -112,6 +112,7 @@ def test_a_name_or_a_year_with_a_suffix_is_still_the_name(engine: QAEngine) -> N
         ("hele razilasdirilmamis protokollar var? nece olkeyle", "agreements_pending"),
         ("hele ki, sagol", "goodbye"),  # for now, bye
         ("Sən insansan yoksa robot musun?", "bot_identity"),  # Turkish "yoksa", "musun"
+        ("sən nəyə yarayırsan?", "capabilities"),
         (
             "Hazırda neçə saziş, anlaşma memorandumu və protokol müzakirə mərhələsindədir, "
             "bəyan edərsinizmi?",
@@ -134,6 +135,7 @@ def test_azerbaijani_questions_with_suffixes_find_their_facts(
         "Bakıda hava necədir?",
         "Ermənistanla sülh müqaviləsi imzalanıb?",
         "generallarin maaslari ne qederdir",
+        "azerbaycan ordusu ne vaxt yaranib",  # "yaran-", be created: no "yara-", be of use
     ],
 )
 def test_an_azerbaijani_question_the_document_does_not_answer_is_refused(
