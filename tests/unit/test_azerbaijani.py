@@ -113,6 +113,9 @@ def test_a_name_or_a_year_with_a_suffix_is_still_the_name(engine: QAEngine) -> N
         ("hele ki, sagol", "goodbye"),  # for now, bye
         ("Sən insansan yoksa robot musun?", "bot_identity"),  # Turkish "yoksa", "musun"
         ("sən nəyə yarayırsan?", "capabilities"),
+        ("Hansı sənəd haqqında danışırsan?", "about"),  # talking about: "cover", as in English
+        ("sənəd nədən danışır?", "about"),
+        ("kurslar haqqında danış", "courses"),  # "danış", tell me, is still a request
         (
             "Hazırda neçə saziş, anlaşma memorandumu və protokol müzakirə mərhələsindədir, "
             "bəyan edərsinizmi?",
@@ -136,6 +139,8 @@ def test_azerbaijani_questions_with_suffixes_find_their_facts(
         "Ermənistanla sülh müqaviləsi imzalanıb?",
         "generallarin maaslari ne qederdir",
         "azerbaycan ordusu ne vaxt yaranib",  # "yaran-", be created: no "yara-", be of use
+        "Türkiyədə hansı dildə danışırlar?",  # "danışırlar", they speak: no "danış", tell me
+        "Qazaxıstanda hansi dilde danisirlar",
     ],
 )
 def test_an_azerbaijani_question_the_document_does_not_answer_is_refused(
