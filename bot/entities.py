@@ -28,12 +28,10 @@ from bot.names import (
     pycountry_forms,
     pycountry_names,
 )
-from bot.text import normalise
+from bot.text import capitalised_words, normalise
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
 Words = tuple[str, ...]
-_SENTENCE_END = ".!?"
-_WORD_OR_END = re.compile(r"\w+|[.!?]")
 # The letters a folded letter may stand for in lower-case Azerbaijani and Russian ("i̇" is
 # "İ" lower-cased): a word folded as questions are read is found as written.
 _LOOSE = {
@@ -107,22 +105,6 @@ def _records(
     return records, found
 
 
-def _written_as_names(raw_text: str) -> frozenset[str]:
-    """The words of a text written as names: capitalised ("Того", not "ТОГО" nor "того"), and
-    not as the first word of a sentence, where any word takes a capital."""
-    found: set[str] = set()
-    first = True
-    for match in _WORD_OR_END.finditer(raw_text):
-        word = match.group()
-        if word in _SENTENCE_END:
-            first = True
-            continue
-        if not first and word[0].isupper() and not word[1:].isupper():
-            found.update(normalise(word).split())
-        first = False
-    return frozenset(found)
-
-
 class EntityRecogniser:
     """Longest-match lookup of names over normalised tokens, built once from the knowledge base."""
 
@@ -179,7 +161,7 @@ class EntityRecogniser:
         self._typo_of = lru_cache(maxsize=8192)(
             TypoCorrector(self._typo_targets(), shortest=SHORTEST_CORRECTED).correct
         )
-        self._written = lru_cache(maxsize=16)(_written_as_names)
+        self._written = lru_cache(maxsize=16)(capitalised_words)
         trainings = {k: e.key for k, e in self._names.items() if e.category is Category.EXERCISE}
         self._long_typos = LongNameTypos(trainings, self._known_words)
 
@@ -226,6 +208,12 @@ class EntityRecogniser:
                     # "US" the country versus "us" the pronoun: only the written capitals count.
                     self._case_sensitive[variant] = re.compile(
                         rf"(?<![A-Za-z]){re.escape(raw)}(?![A-Za-z])"
+                    )
+                elif key[0] == "the" and variant == key and " ".join(key[1:]) in common:
+                    # "the States" versus "list the states that signed": the capital counts.
+                    rest = re.escape(raw.split(maxsplit=1)[1])
+                    self._case_sensitive[variant] = re.compile(
+                        rf"(?<![A-Za-z])(?i:the)\s+(?:{rest}|{rest.upper()})(?![A-Za-z])"
                     )
 
     def _add_localised(self, records: list[tuple[Entity, CountryNames]]) -> set[str]:

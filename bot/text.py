@@ -88,6 +88,27 @@ def written_names(raw: str) -> list[str]:
     return _NAME.findall(raw)
 
 
+_SENTENCE_END = ".!?"
+_WORD_OR_END = re.compile(r"\w+|[.!?]")
+
+
+def capitalised_words(raw_text: str) -> frozenset[str]:
+    """The normalised words of a text written capitalised ("Того", not "ТОГО" nor "того"), and
+    not as the first word of a sentence, where any word takes a capital: a word that is also
+    an ordinary word names a country only so written."""
+    found: set[str] = set()
+    first = True
+    for match in _WORD_OR_END.finditer(raw_text):
+        word = match.group()
+        if word in _SENTENCE_END:
+            first = True
+            continue
+        if not first and word[0].isupper() and not word[1:].isupper():
+            found.update(normalise(word).split())
+        first = False
+    return frozenset(found)
+
+
 def is_cyrillic(word: str) -> bool:
     """Whether a normalised word is Russian (Cyrillic folds to а-я, ё read as е)."""
     return "а" <= word[:1] <= "я"

@@ -135,6 +135,11 @@ def test_the_states_is_a_name_but_states_is_a_word(engine: QAEngine) -> None:
     assert engine.ask("how many states signed agreements with Azerbaijan").fact_id == (
         "agreements_signed"
     )
+    # "the states" written small is the states of a list; "the States", "THE STATES" the country
+    assert not analyse("list the states with which Azerbaijan cooperates").mentions
+    assert engine.ask("list the states with which Azerbaijan cooperates").fact_id == "partners"
+    assert [m.key for m in analyse("IS THE STATES A PARTNER").mentions] == ["United States"]
+    assert [m.key for m in analyse("The States?").mentions] == ["United States"]
 
 
 @pytest.mark.parametrize(
