@@ -29,6 +29,7 @@ from bot.summary import Summaries
 EXAMPLE_QUESTIONS = 4
 MAX_PARTS = 3  # a reply answers at most three questions of one message
 MAX_CLAUSES_READ = 6  # a pasted essay is not read clause by clause to its end
+MAX_ELABORATION_WORDS = 6  # "… conferences, workshops, all that": what a question meant
 # A topic command opening the text, as Telegram writes it ("/partners@bot Japan").
 _COMMAND = re.compile(r"/(?P<name>[A-Za-z]\w*)(?:@\w+)?(?:\s+(?P<argument>.*))?", re.DOTALL)
 
@@ -118,7 +119,7 @@ class QAEngine:
     def _answer(self, question: str, context: Context | None, language: str) -> Answer:
         """The answer in English, but for its fallback, which is written in `language`."""
         cleaned = clean(question)
-        clauses = self._joined_requests(self.splitter.split(cleaned))
+        clauses = self._elaborated(self._joined_requests(self.splitter.split(cleaned)), context)
         if not clauses:
             return self.fallback(question, language=language)
         # "also Belarus" after a question asks about Belarus; as the first clause it asks nothing.
@@ -202,6 +203,31 @@ class QAEngine:
                 joined[-1] = Clause(f"{joined[-1].text}, {clause.text}", True)
             else:
                 joined.append(clause)
+        return joined
+
+    def _elaborated(self, clauses: list[Clause], context: Context | None) -> list[Clause]:
+        """ "how much stuff went on in 2016 lol... conferences, workshops, all that": a short
+        statement right after a question says what the question meant. When the two read
+        together ask for another document fact, and more surely, they are one question."""
+        joined: list[Clause] = []
+        for clause in clauses:
+            before = joined[-1] if joined else None
+            if (
+                before is not None
+                and before.asks
+                and not clause.asks
+                and len(clause.text.split()) <= MAX_ELABORATION_WORDS
+            ):
+                alone = self.reader.read(before.text, context)
+                both = self.reader.read(f"{before.text} {clause.text}", context)
+                if (
+                    both.answer.outcome is Outcome.FACT
+                    and both.match.confidence > alone.match.confidence
+                    and both.answer.fact_id != alone.answer.fact_id
+                ):
+                    joined[-1] = Clause(f"{before.text} {clause.text}", True)
+                    continue
+            joined.append(clause)
         return joined
 
     def card(self, fact_id: str, *, question: str = "", language: str = ENGLISH) -> Answer | None:

@@ -485,3 +485,23 @@ def test_a_request_set_off_by_a_comma_opens_the_question_after_it(
 def test_a_question_with_nothing_of_its_own_still_asks_alone(engine: QAEngine) -> None:
     answer = engine.ask("Who are you? Is France a partner?")
     assert [part.fact_id for part in answer.parts] == ["bot_identity", "partner_check"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how much stuff went on in 2016 lol... conferences, workshops, all that",
+        "сколько всего было в 2016 году? семинары, конференции и всё такое",
+    ],
+)
+def test_a_short_statement_after_a_question_says_what_it_meant(
+    engine: QAEngine, message: str
+) -> None:
+    """The list after the question is what "stuff" was: the events of 2016, not the people
+    who went to them, and not nothing."""
+    assert engine.ask(message).fact_id == "events_2016"
+
+
+def test_a_courtesy_after_a_question_changes_nothing(engine: QAEngine) -> None:
+    answer = engine.ask("how many countries signed agreements? thanks!")
+    assert answer.fact_id == "agreements_signed" and not answer.parts
