@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.analysis import Analyser, Analysis
 from bot.entities import Mention
+from bot.frames import DocumentFrame
 from bot.index import PhrasingIndex
 from bot.kb.model import Category, Fact, KnowledgeBase
 from bot.language import ENGLISH
@@ -166,6 +167,9 @@ class Matcher:
             for term in item.terms
         }
         self._topic_terms = frozenset(document_terms - chat_terms - self.analyser.weak_terms)
+        self._frame = DocumentFrame(kb.lexicon, self.analyser, self._topic_terms)
+        self._frame_facts: frozenset[str | None] = frozenset()  # what a frame word alone asks
+        self._frame_facts = frozenset(self.match(w).fact_id for w in self._frame.words) - {None}
 
     @property
     def topic_terms(self) -> frozenset[str]:
@@ -330,6 +334,11 @@ class Matcher:
             )
         ):
             fact_id = None  # "Does Armenia cooperate with Russia?": not Azerbaijan's partners
+        if fact_id in self._frame_facts and (framed := self._frame.framed(terms)):
+            # "which exercises does the document mention?": the exercises, not the document
+            other = self.match(question, ignore=ignore | framed)
+            if other.fact_id not in (None, fact_id):
+                return other
         if fact_id is None and unknown and not topical and candidates and not self._asks(question):
             chat = self._small_talk(query, mentions, extra, unknown)
             if chat is not None:

@@ -171,6 +171,7 @@ class Lexicon:
     summary_phrases: frozenset[str] = frozenset()
     # "say that", "скажи, что", "yaz ki": a claim put in the bot's mouth (bot/dictation.py)
     dictation_phrases: frozenset[str] = frozenset()
+    frame_words: frozenset[str] = frozenset()  # "the document" framing a question (bot/frames.py)
     # The words a language's own file adds to the English lexicon (language → words, each
     # word of its phrases): the language detector counts them for that language, not English.
     own_words: Mapping[str, frozenset[str]] = field(default_factory=dict)

@@ -251,6 +251,7 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         more_phrases=_word_set(log, name, data, "more_phrases"),
         summary_phrases=_word_set(log, name, data, "summary_phrases"),
         dictation_phrases=_word_set(log, name, data, "dictation_phrases"),
+        frame_words=_word_set(log, name, data, "frame_words"),
     )
 
 

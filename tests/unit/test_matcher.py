@@ -8,6 +8,7 @@ import re
 import pytest
 
 from bot.engine import QAEngine
+from bot.frames import DocumentFrame
 from bot.kb import Category
 from bot.text import fold, normalise
 
@@ -377,3 +378,29 @@ def test_everyday_words_of_each_language_find_their_fact(
     engine: QAEngine, question: str, fact_id: str
 ) -> None:
     assert engine.ask(question).fact_id == fact_id
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("which exercises does the document mention?", "exercises_2016"),
+        ("What language courses does the document talk about?", "courses"),
+        ("which countries does the document list?", "partners"),
+        ("какие учения упоминаются в документе?", "exercises_2016"),
+        # the document alone is what is asked about
+        ("what does the document cover?", "about"),
+        ("which document is this?", "about"),
+        ("tell me about the document", "about"),
+    ],
+)
+def test_the_document_as_the_frame_of_a_question_about_a_topic(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.ask(question).fact_id == fact_id
+
+
+def test_a_frame_is_dropped_only_beside_a_topic(engine: QAEngine) -> None:
+    frame = DocumentFrame(engine.kb.lexicon, engine.matcher.analyser, engine.matcher.topic_terms)
+    assert frame.framed(["exercis", "document", "which"]) == frozenset({"document"})
+    assert frame.framed(["what", "document", "cover"]) == frozenset()
+    assert frame.framed(["exercis", "which"]) == frozenset()
