@@ -104,7 +104,8 @@ class Matcher:
         self._translated = translated
         # A word English shares with a translation ("bot", "IPAP", "general") keeps its English
         # weight: the translations add words, they do not change how English is read.
-        every = self._idf([[*a, *t] for a, t in zip(analysed, translated, strict=True)])
+        readings = [[*a, *t] for a, t in zip(analysed, translated, strict=True)]
+        every = self._idf(readings)
         self._weights = every | self._idf(analysed)
         self._unknown_weight = UNKNOWN_WEIGHT_FACTOR * max(self._weights.values(), default=1.0)
         self._index = PhrasingIndex(self.weight, known=self._weights)
@@ -167,9 +168,8 @@ class Matcher:
             for term in item.terms
         }
         self._topic_terms = frozenset(document_terms - chat_terms - self.analyser.weak_terms)
-        self._frame = DocumentFrame(kb.lexicon, self.analyser, self._topic_terms)
-        self._frame_facts: frozenset[str | None] = frozenset()  # what a frame word alone asks
-        self._frame_facts = frozenset(self.match(w).fact_id for w in self._frame.words) - {None}
+        self._frame = DocumentFrame(kb.lexicon, self.analyser)
+        self._frame.learn(self._facts, readings, lambda word: self.match(word).fact_id)
 
     @property
     def topic_terms(self) -> frozenset[str]:
@@ -334,10 +334,11 @@ class Matcher:
             )
         ):
             fact_id = None  # "Does Armenia cooperate with Russia?": not Azerbaijan's partners
-        if fact_id in self._frame_facts and (framed := self._frame.framed(terms)):
+        card = candidates[0].fact_id if candidates else None  # the best, sure or not
+        if card in self._frame.cards and (framed := self._frame.framed(terms)):
             # "which exercises does the document mention?": the exercises, not the document
             other = self.match(question, ignore=ignore | framed)
-            if other.fact_id not in (None, fact_id):
+            if other.fact_id not in (None, card):
                 return other
         if fact_id is None and unknown and not topical and candidates and not self._asks(question):
             chat = self._small_talk(query, mentions, extra, unknown)

@@ -387,6 +387,7 @@ def test_everyday_words_of_each_language_find_their_fact(
         ("What language courses does the document talk about?", "courses"),
         ("which countries does the document list?", "partners"),
         ("какие учения упоминаются в документе?", "exercises_2016"),
+        ("sənəddə hansı ölkələr var?", "partners"),  # a topic in any language
         # the document alone is what is asked about
         ("what does the document cover?", "about"),
         ("which document is this?", "about"),
@@ -400,7 +401,22 @@ def test_the_document_as_the_frame_of_a_question_about_a_topic(
 
 
 def test_a_frame_is_dropped_only_beside_a_topic(engine: QAEngine) -> None:
-    frame = DocumentFrame(engine.kb.lexicon, engine.matcher.analyser, engine.matcher.topic_terms)
+    kb, analyser = engine.kb, engine.matcher.analyser
+    readings = [
+        [
+            *(analyser.analyse(q, correct=False) for q in fact.questions),
+            *(
+                analyser.analyse(q, correct=False, language=language)
+                for language, text in fact.translations.items()
+                for q in text.questions
+            ),
+        ]
+        for fact in kb.facts
+    ]
+    frame = DocumentFrame(kb.lexicon, analyser)
+    frame.learn(list(kb.facts), readings, lambda word: "about")
+    assert frame.cards == {"about"}
     assert frame.framed(["exercis", "document", "which"]) == frozenset({"document"})
+    assert frame.framed(["olk", "sene", "hansi"]) == frozenset({"sene"})  # any language
     assert frame.framed(["what", "document", "cover"]) == frozenset()
     assert frame.framed(["exercis", "which"]) == frozenset()
