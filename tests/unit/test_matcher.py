@@ -420,3 +420,21 @@ def test_a_frame_is_dropped_only_beside_a_topic(engine: QAEngine) -> None:
     assert frame.framed(["olk", "sene", "hansi"]) == frozenset({"sene"})  # any language
     assert frame.framed(["what", "document", "cover"]) == frozenset()
     assert frame.framed(["exercis", "which"]) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("какие страны упоминаются?", "partners"),
+        ("sənəddə hansı təlimlər qeyd olunur?", "exercises_2016"),
+        ("Fransa sənəddə xatırlanır?", "partner_check"),
+    ],
+)
+def test_is_mentioned_asks_what_is_mentioned_in_every_language(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    """ "mentioned" is a stopword in English; "упоминается", "qeyd olunur" are too, so the
+    language courses, whose phrasings ask which languages are mentioned, do not answer which
+    countries are."""
+    assert engine.ask(question).fact_id == fact_id
+    assert engine.ask("какие страны упоминаются в документе?").fact_id in (None, "partners")
