@@ -439,3 +439,9 @@ def test_is_mentioned_asks_what_is_mentioned_in_every_language(
     countries are."""
     assert engine.ask(question).fact_id == fact_id
     assert engine.ask("какие страны упоминаются в документе?").fact_id in (None, "partners")
+
+
+@pytest.mark.parametrize("message", ["catch you later!", "ok gonna log off now, until next time"])
+def test_chat_goodbyes_are_goodbyes(engine: QAEngine, message: str) -> None:
+    answer = engine.ask(message)
+    assert answer.fact_id == "goodbye" and not answer.sources
