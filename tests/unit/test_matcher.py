@@ -373,6 +373,9 @@ def test_a_word_for_there_is_no_unknown_word(engine: QAEngine, word: str) -> Non
         ("sənəddə orada hansı təlimlər yazılıb 2016-da?", "exercises_2016"),
         ("есть ли тройной формат встреч командующих?", "trilateral_meetings"),
         ("who is in the troika of army chiefs?", "trilateral_meetings"),
+        # a legal footing is the legal basis; "already" is a stopword as "just" is
+        ("how many states are already on a legal footing with the ministry?", "agreements_signed"),
+        ("legal footing of military ties: with how many states?", "agreements_signed"),
     ],
 )
 def test_everyday_words_of_each_language_find_their_fact(
