@@ -174,6 +174,9 @@ def test_one_exercise_is_answered_in_context(
         "What is the weather in Baku today?",
         "When was Heydar Aliyev born?",
         "What tanks does the army use?",
+        # an organisation the document never names ("UN" is no Azerbaijani suffix here)
+        "when did Azerbaijan join the UN?",
+        "when did Azerbaijan join the United Nations?",
         "tell me a joke",
         "asdkjhasd qwpoeiru zxmcnv",
         "12345",
