@@ -25,6 +25,7 @@ from bot.language import ENGLISH
 from bot.relations import Relations
 from bot.text import plain_text
 from bot.ties import Candidate, TieRules
+from bot.vetoes import Vetoes
 
 WEAK_WEIGHT = 0.25
 UNKNOWN_WEIGHT_FACTOR = 1.5
@@ -168,6 +169,7 @@ class Matcher:
             for term in item.terms
         }
         self._topic_terms = frozenset(document_terms - chat_terms - self.analyser.weak_terms)
+        self._vetoes = Vetoes(self._facts, readings, self.analyser.weak_terms)
         self._frame = DocumentFrame(kb.lexicon, self.analyser)
         self._frame.learn(self._facts, readings, lambda word: self.match(word).fact_id)
 
@@ -323,8 +325,8 @@ class Matcher:
             runner_up = candidates[1].score if len(candidates) > 1 else 0.0
             if top.score - runner_up >= self.margin or self._ties.siblings(top, candidates[1]):
                 fact_id = top.fact_id
-        if fact_id is not None and self._names_the_unknown(fact_id, unknown, analysis.names):
-            fact_id = None
+        if fact_id is not None and self._vetoes.vetoed(fact_id, query, unknown, analysis.names):
+            fact_id = None  # a name no fact knows, or only the words of a fact's gaps
         if (
             fact_id is not None
             and self.slot_of(fact_id) is Category.COUNTRY
@@ -354,15 +356,6 @@ class Matcher:
             terms=terms,
             unknown=unknown,
         )
-
-    def _names_the_unknown(
-        self, fact_id: str, unknown: Sequence[str], names: frozenset[str]
-    ) -> bool:
-        """A name the knowledge base has never seen, asked with a document fact's words ("How
-        many agreements were signed with NATO?", "Какие мероприятия провёл МИД?"): the question
-        is about that name, and no fact of the document answers it, however well the rest
-        matches. Small talk states no fact and is left alone."""
-        return bool(names) and not names.isdisjoint(unknown) and self._document[self._at[fact_id]]
 
     def _asks(self, text: str) -> bool:
         """A question word first ("was anyone hurt?"): with a word no fact knows, it asks

@@ -139,6 +139,7 @@ def test_azerbaijani_questions_with_suffixes_find_their_facts(
         "Ermənistanla sülh müqaviləsi imzalanıb?",
         "generallarin maaslari ne qederdir",
         "azerbaycan ordusu ne vaxt yaranib",  # "yaran-", be created: no "yara-", be of use
+        "Müdafiə Nazirliyinin büdcəsi nə qədərdir?",  # a gap's word only (bot/vetoes.py)
         "Türkiyədə hansı dildə danışırlar?",  # "danışırlar", they speak: no "danış", tell me
         "Qazaxıstanda hansi dilde danisirlar",
     ],
