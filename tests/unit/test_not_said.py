@@ -67,6 +67,7 @@ def _noted(answer: Answer) -> bool:
             ["names no one"],
         ),
         ("who are the trilateral meeting participants by name?", "trilateral_meetings", ["no one"]),
+        ("who is the head of the armed forces?", "trilateral_meetings", ["names no one"]),
         ("How often do the trilateral meetings take place?", "trilateral_meetings", ["how often"]),
         ("In which city is the 2017 trilateral meeting?", "trilateral_2017", ["no city"]),
         ("On what date is the 2017 trilateral meeting?", "trilateral_2017", ["date"]),
@@ -372,3 +373,13 @@ def test_a_bad_gap_is_reported_with_file_and_line(
 def test_the_real_knowledge_has_no_gap_problem() -> None:
     assert _problems(KNOWLEDGE) == []
     assert load_knowledge(KNOWLEDGE).lexicon.summary_phrases
+
+
+@pytest.mark.parametrize(
+    "question", ["кто глава вооружённых сил?", "Silahlı Qüvvələrin başçısı kimdir?"]
+)
+def test_who_heads_the_armed_forces_is_no_name_in_any_language(
+    engine: QAEngine, question: str
+) -> None:
+    answer = engine.ask(question)
+    assert answer.fact_id == "trilateral_meetings" and len(answer.gaps) == 1
