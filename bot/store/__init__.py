@@ -22,13 +22,14 @@ from bot.store.lease import Leases
 from bot.store.problems import StoreError, StoreLostError, StoreOpenError, StoreWriteError
 from bot.store.questions import Questions
 from bot.store.records import Stats
+from bot.store.taught import Taught
 
 __all__ = ["Store", "StoreError", "StoreLostError", "StoreOpenError", "StoreWriteError"]
 
 
 class Store:
     """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`,
-    `leases`, `claims`.
+    `leases`, `claims`, `taught`.
 
     `read_only` is for commands that only look (`python -m bot unanswered`): the file is opened
     as it is, never migrated or created, so it works in a read-only folder too."""
@@ -43,6 +44,7 @@ class Store:
         self.digest = Digest(self.database)
         self.leases = Leases(self.database)
         self.claims = Claims(self.database)
+        self.taught = Taught(self.database)
 
     async def stats(self, *, top: int = 5) -> Stats:
         """Usage figures for /stats; `top` bounds each ranked list."""

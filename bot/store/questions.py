@@ -11,7 +11,12 @@ from typing import Any
 
 from bot.i18n import ENGLISH, N_, gettext
 from bot.store.database import Database
-from bot.store.records import AskedQuestion, normalise_question
+from bot.store.records import (
+    AskedQuestion,
+    Unanswered,
+    UnansweredStatus,
+    normalise_question,
+)
 
 MAX_QUESTION_CHARS = 1000  # what is kept of one question: enough for any real one
 # The list's YAML comments (the code writes their "# "): in the operator's language in
@@ -77,17 +82,89 @@ class Questions:
         await self._db.write(work)
 
     async def unanswered(self, limit: int = 20) -> list[tuple[str, int]]:
-        """Normalised unanswered questions, most frequent first, ties by most recent."""
+        """Normalised unanswered questions still open, most frequent first, ties by most
+        recent."""
         rows = await self._db.read(
             lambda conn: conn.execute(
                 """
-                SELECT normalised, count FROM unanswered
+                SELECT normalised, count FROM unanswered WHERE status = 'open' AND count > 0
                 ORDER BY count DESC, last_seen DESC, normalised LIMIT ?
                 """,
                 (limit,),
             ).fetchall()
         )
         return [(row["normalised"], row["count"]) for row in rows]
+
+    async def to_review(self, limit: int = 20, offset: int = 0) -> list[Unanswered]:
+        """The open questions an operator can teach from: unanswered or voted down, the most
+        often first (ties: the most recent)."""
+        rows = await self._db.read(
+            lambda conn: conn.execute(
+                """
+                SELECT * FROM unanswered WHERE status = 'open'
+                ORDER BY count + wrong DESC, last_seen DESC, id LIMIT ? OFFSET ?
+                """,
+                (limit, offset),
+            ).fetchall()
+        )
+        return [_unanswered(row) for row in rows]
+
+    async def get_unanswered(self, question_id: int) -> Unanswered | None:
+        row = await self._db.read(
+            lambda conn: conn.execute(
+                "SELECT * FROM unanswered WHERE id = ? AND status = 'open'", (question_id,)
+            ).fetchone()
+        )
+        return _unanswered(row) if row is not None else None
+
+    async def refuse(self, question_id: int) -> bool:
+        """Mark a question rightly refused (the document does not say it): no longer listed."""
+        return await self._set_status(question_id, UnansweredStatus.REFUSED)
+
+    async def _set_status(self, question_id: int, status: UnansweredStatus) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE unanswered SET status = ? WHERE id = ? AND status = 'open'",
+                (status.value, question_id),
+            )
+            return bool(cursor.rowcount)
+
+        return await self._db.write(work)
+
+    async def answered_wrongly(self, text: str, *, suggested: str | None = None) -> None:
+        """The asker voted an answer down: the question joins the list to review, flagged,
+        with the topic they chose instead when they chose one."""
+        key = normalise_question(stored_text(text))
+        if not key:
+            return
+        now = self._db.clock()
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                """
+                INSERT INTO unanswered (normalised, count, wrong, suggested, first_seen, last_seen)
+                VALUES (?, 0, 1, ?, ?, ?)
+                ON CONFLICT (normalised) DO UPDATE SET wrong = wrong + 1,
+                    suggested = COALESCE(excluded.suggested, suggested),
+                    last_seen = excluded.last_seen
+                """,
+                (key, suggested, now, now),
+            )
+
+        await self._db.write(work)
+
+    async def down_voted(self, limit: int = 5) -> list[tuple[str, int]]:
+        """The questions most often voted down, with their counts."""
+        rows = await self._db.read(
+            lambda conn: conn.execute(
+                """
+                SELECT normalised, wrong FROM unanswered WHERE wrong > 0
+                ORDER BY wrong DESC, last_seen DESC, id LIMIT ?
+                """,
+                (limit,),
+            ).fetchall()
+        )
+        return [(row["normalised"], row["wrong"]) for row in rows]
 
     async def totals(self, *, top: int) -> tuple[int, int, list[tuple[str, int]]]:
         """(questions, answered, the `top` most asked facts with their counts)."""
@@ -112,6 +189,10 @@ class Questions:
             int(totals["answered"]),
             [(row["fact_id"], row["n"]) for row in facts],
         )
+
+
+def _unanswered(row: sqlite3.Row) -> Unanswered:
+    return Unanswered(row["id"], row["normalised"], row["count"], row["wrong"], row["suggested"])
 
 
 def unanswered_yaml(rows: Sequence[tuple[str, int]], language: str = ENGLISH) -> str:

@@ -140,6 +140,39 @@ class Stats:
     last_announcements: list[Announcement]
 
 
+class UnansweredStatus(StrEnum):
+    """What became of an unanswered question: still to look at, rightly refused (the
+    document does not say it), or taught as a phrasing of a fact."""
+
+    OPEN = "open"
+    REFUSED = "refused"
+    TAUGHT = "taught"
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A question the bot could not answer (`count` times), or answered and was voted down
+    (`wrong` times), with the topic the asker then chose, if any."""
+
+    id: int
+    text: str
+    count: int
+    wrong: int = 0
+    suggested: str | None = None
+
+
+@dataclass(frozen=True)
+class TaughtPhrasing:
+    """A phrasing an operator taught from Telegram or the command line: an overlay on the
+    YAML until exported into it."""
+
+    id: int
+    fact_id: str
+    language: str
+    question: str
+    taught_at: float = 0.0
+
+
 def chat_key(chat_id: ChatId) -> tuple[str, ChatId]:
     """Canonical (key, value) of a chat id; numeric strings become ints, usernames fold case."""
     if isinstance(chat_id, bool):

@@ -152,5 +152,54 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 4: the language a chat chose for the bot's replies (/language); none until it chooses.
     ("ALTER TABLE chats ADD COLUMN language TEXT",),
+    # 5: the feedback loop. Unanswered questions get a short id (for an operator's buttons), a
+    # count of the times an answer to them was voted down, a topic the asker then chose, and a
+    # status: open, rightly refused (the document does not say), or taught. Taught phrasings
+    # are an overlay on the YAML; votes keep no user id, only a salted hash of the voter and
+    # the message, cleared after a day, which makes one press per user per message.
+    (
+        """
+        CREATE TABLE unanswered_v5 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            normalised TEXT NOT NULL UNIQUE,
+            count INTEGER NOT NULL,
+            wrong INTEGER NOT NULL DEFAULT 0,
+            suggested TEXT,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'refused', 'taught'))
+        )
+        """,
+        """
+        INSERT INTO unanswered_v5 (normalised, count, first_seen, last_seen)
+        SELECT normalised, count, first_seen, last_seen FROM unanswered
+        ORDER BY first_seen, normalised
+        """,
+        "DROP TABLE unanswered",
+        "ALTER TABLE unanswered_v5 RENAME TO unanswered",
+        "CREATE INDEX unanswered_by_status ON unanswered (status, count)",
+        """
+        CREATE TABLE taught (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            fact_id TEXT NOT NULL,
+            language TEXT NOT NULL,
+            question TEXT NOT NULL,
+            normalised TEXT NOT NULL UNIQUE,
+            taught_at REAL NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE votes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            fact_id TEXT NOT NULL,
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            language TEXT NOT NULL,
+            day TEXT NOT NULL,
+            voter TEXT UNIQUE,
+            voter_expires REAL
+        )
+        """,
+        "CREATE INDEX votes_by_fact ON votes (fact_id, vote)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

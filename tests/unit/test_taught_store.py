@@ -1,0 +1,94 @@
+"""The store's side of the feedback loop: taught phrasings, the questions to review, and the
+migration that brings an older database's unanswered questions along."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+from bot.store.records import AskedQuestion, TaughtPhrasing, Unanswered
+from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    now = iter(range(1_700_000_000, 1_800_000_000))
+    with Store(tmp_path / "bot.sqlite3", clock=lambda: float(next(now))) as opened:
+        yield opened
+
+
+async def unanswered(store: Store, *texts: str) -> None:
+    await store.questions.log([AskedQuestion(t, None, False, 0.1, "private") for t in texts])
+
+
+async def test_a_taught_question_leaves_the_list_and_an_undo_brings_it_back(store: Store) -> None:
+    await unanswered(store, "yo what drills", "yo what drills", "weather?")
+    [first, second] = await store.questions.to_review()
+    assert (first.text, first.count, second.text) == ("yo what drills", 2, "weather?")
+    taught = await store.taught.add("exercises_2016", "en", "  yo  what drills ")
+    assert taught is not None and taught.question == "yo what drills"
+    assert await store.taught.add("partners", "en", "YO what drills") is None  # one fact only
+    assert [q.text for q in await store.questions.to_review()] == ["weather?"]
+    assert await store.questions.unanswered() == [("weather?", 1)]
+    assert await store.taught.all() == [
+        TaughtPhrasing(taught.id, "exercises_2016", "en", "yo what drills", taught.taught_at)
+    ]
+    assert await store.taught.remove([taught.id]) == 1
+    assert await store.taught.remove([taught.id]) == 0
+    assert await store.taught.all() == []
+    assert [q.text for q in await store.questions.to_review()] == ["yo what drills", "weather?"]
+
+
+async def test_exported_phrasings_leave_the_overlay_but_stay_answered(store: Store) -> None:
+    await unanswered(store, "gimme the list")
+    taught = await store.taught.add("partners", "en", "gimme the list")
+    assert taught is not None
+    assert await store.taught.remove([taught.id], reopen=False) == 1
+    assert await store.questions.to_review() == []
+
+
+async def test_refused_questions_are_listed_no_more(store: Store) -> None:
+    await unanswered(store, "population of turkey?")
+    [question] = await store.questions.to_review()
+    assert await store.questions.get_unanswered(question.id) == question
+    assert await store.questions.refuse(question.id)
+    assert not await store.questions.refuse(question.id)  # once
+    assert await store.questions.get_unanswered(question.id) is None
+    assert await store.questions.to_review() == [] == await store.questions.unanswered()
+    await unanswered(store, "population of turkey?")  # asked again: still refused
+    assert await store.questions.to_review() == []
+
+
+async def test_questions_voted_down_are_reviewed_with_the_topic_chosen(store: Store) -> None:
+    await unanswered(store, "when was the army founded")
+    await store.questions.answered_wrongly("Any African partners?", suggested="partner_group")
+    await store.questions.answered_wrongly("any african  partners?")
+    await store.questions.answered_wrongly("   ")  # nothing to review
+    review = await store.questions.to_review()
+    assert review[0] == Unanswered(review[0].id, "any african partners?", 0, 2, "partner_group")
+    assert review[1].text == "when was the army founded"
+    assert await store.questions.down_voted() == [("any african partners?", 2)]
+    assert await store.questions.unanswered() == [("when was the army founded", 1)]  # as before
+
+
+async def test_version_4_unanswered_questions_are_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for migration in MIGRATIONS[:4]:
+        for statement in migration:
+            conn.execute(statement)
+    conn.execute("INSERT INTO unanswered VALUES ('who is the minister', 3, 1.0, 5.0)")
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        [question] = await store.questions.to_review()
+        assert (question.text, question.count, question.wrong) == ("who is the minister", 3, 0)
+        version = await store.database.read(
+            lambda c: c.execute("PRAGMA user_version").fetchone()[0]
+        )
+        assert version == SCHEMA_VERSION == 5
