@@ -12,6 +12,7 @@ from typing import Any
 from bot.i18n import ENGLISH, N_, gettext
 from bot.store.database import Database
 from bot.store.records import (
+    UNANSWERED_MAX_CHARS,
     AskedQuestion,
     Unanswered,
     UnansweredStatus,
@@ -71,12 +72,12 @@ class Questions:
                 if not question.matched and key:
                     conn.execute(
                         """
-                        INSERT INTO unanswered (normalised, count, first_seen, last_seen)
-                        VALUES (?, 1, ?, ?)
-                        ON CONFLICT (normalised) DO UPDATE SET
+                        INSERT INTO unanswered (normalised, text, count, first_seen, last_seen)
+                        VALUES (?, ?, 1, ?, ?)
+                        ON CONFLICT (normalised) DO UPDATE SET text = excluded.text,
                             count = count + 1, last_seen = excluded.last_seen
                         """,
-                        (key, now, now),
+                        (key, as_asked(question.text), now, now),
                     )
 
         await self._db.write(work)
@@ -108,6 +109,15 @@ class Questions:
             ).fetchall()
         )
         return [_unanswered(row) for row in rows]
+
+    async def review_count(self) -> int:
+        """How many questions `to_review` lists in all."""
+        row = await self._db.read(
+            lambda conn: conn.execute(
+                "SELECT COUNT(*) AS n FROM unanswered WHERE status = 'open'"
+            ).fetchone()
+        )
+        return int(row["n"])
 
     async def get_unanswered(self, question_id: int) -> Unanswered | None:
         row = await self._db.read(
@@ -142,13 +152,14 @@ class Questions:
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(
                 """
-                INSERT INTO unanswered (normalised, count, wrong, suggested, first_seen, last_seen)
-                VALUES (?, 0, 1, ?, ?, ?)
-                ON CONFLICT (normalised) DO UPDATE SET wrong = wrong + 1,
+                INSERT INTO unanswered
+                    (normalised, text, count, wrong, suggested, first_seen, last_seen)
+                VALUES (?, ?, 0, 1, ?, ?, ?)
+                ON CONFLICT (normalised) DO UPDATE SET text = excluded.text, wrong = wrong + 1,
                     suggested = COALESCE(excluded.suggested, suggested),
                     last_seen = excluded.last_seen
                 """,
-                (key, suggested, now, now),
+                (key, as_asked(text), suggested, now, now),
             )
 
         await self._db.write(work)
@@ -191,8 +202,14 @@ class Questions:
         )
 
 
+def as_asked(text: str) -> str:
+    """A question's wording as kept for review: spaces collapsed, case kept (a name keeps its
+    capital), as long as its key."""
+    return " ".join(stored_text(text).split())[:UNANSWERED_MAX_CHARS].rstrip()
+
+
 def _unanswered(row: sqlite3.Row) -> Unanswered:
-    return Unanswered(row["id"], row["normalised"], row["count"], row["wrong"], row["suggested"])
+    return Unanswered(row["id"], row["text"], row["count"], row["wrong"], row["suggested"])
 
 
 def unanswered_yaml(rows: Sequence[tuple[str, int]], language: str = ENGLISH) -> str:

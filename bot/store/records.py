@@ -152,7 +152,7 @@ class UnansweredStatus(StrEnum):
 @dataclass(frozen=True)
 class Unanswered:
     """A question the bot could not answer (`count` times), or answered and was voted down
-    (`wrong` times), with the topic the asker then chose, if any."""
+    (`wrong` times), as last asked, with the topic the asker then chose, if any."""
 
     id: int
     text: str

@@ -152,7 +152,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 4: the language a chat chose for the bot's replies (/language); none until it chooses.
     ("ALTER TABLE chats ADD COLUMN language TEXT",),
-    # 5: the feedback loop. Unanswered questions get a short id (for an operator's buttons), a
+    # 5: the feedback loop. Unanswered questions get a short id (for an operator's buttons), their
+    # latest wording as asked (a name keeps its capital: "NATO" is a name, "nato" a word), a
     # count of the times an answer to them was voted down, a topic the asker then chose, and a
     # status: open, rightly refused (the document does not say), or taught. Taught phrasings
     # are an overlay on the YAML; votes keep no user id, only a salted hash of the voter and
@@ -162,6 +163,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         CREATE TABLE unanswered_v5 (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             normalised TEXT NOT NULL UNIQUE,
+            text TEXT NOT NULL,
             count INTEGER NOT NULL,
             wrong INTEGER NOT NULL DEFAULT 0,
             suggested TEXT,
@@ -171,8 +173,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
         """
-        INSERT INTO unanswered_v5 (normalised, count, first_seen, last_seen)
-        SELECT normalised, count, first_seen, last_seen FROM unanswered
+        INSERT INTO unanswered_v5 (normalised, text, count, first_seen, last_seen)
+        SELECT normalised, normalised, count, first_seen, last_seen FROM unanswered
         ORDER BY first_seen, normalised
         """,
         "DROP TABLE unanswered",

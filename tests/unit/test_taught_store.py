@@ -75,6 +75,15 @@ async def test_questions_voted_down_are_reviewed_with_the_topic_chosen(store: St
     assert await store.questions.unanswered() == [("when was the army founded", 1)]  # as before
 
 
+async def test_a_question_is_reviewed_as_last_asked_names_keeping_their_capitals(
+    store: Store,
+) -> None:
+    await unanswered(store, "which partners are in nato", "Which  partners are in NATO ")
+    [question] = await store.questions.to_review()
+    assert (question.text, question.count) == ("Which partners are in NATO", 2)
+    assert await store.questions.unanswered() == [("which partners are in nato", 2)]
+
+
 async def test_version_4_unanswered_questions_are_migrated(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     conn = sqlite3.connect(path)
