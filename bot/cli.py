@@ -1,4 +1,5 @@
-"""`python -m bot`: ask, chat, check, evaluate, unanswered and run (DESIGN.md section 4)."""
+"""`python -m bot`: ask, chat, check, evaluate, unanswered and run (DESIGN.md section 4), teach
+and taught (issue 12)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import TextIO
 
 import yaml
 
+from bot import teach_commands
 from bot.dialogue import Context
 from bot.engine import QAEngine
 from bot.i18n import ENGLISH, LANGUAGES
@@ -264,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--limit", type=int, default=20)
     unanswered.set_defaults(handler=command_unanswered)
     sub.add_parser("run", help="the Telegram bot").set_defaults(handler=command_run)
+    teach_commands.add_parsers(sub)
     return parser
 
 
