@@ -7,12 +7,11 @@ import argparse
 import asyncio
 from typing import TextIO
 
-from bot.engine import QAEngine
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeError
 from bot.settings import Settings
 from bot.store import Store, StoreError
-from bot.teaching import Refusal, export_yaml, exported, teach, with_taught
+from bot.teaching import Refusal, export_yaml, exported, teach
 
 
 def command_teach(
@@ -73,15 +72,6 @@ def command_taught(
     if not taught:
         print("no taught phrasings", file=stdout)
     return 0
-
-
-def engine_with_taught(settings: Settings, engine: QAEngine) -> QAEngine:
-    """The engine with the store's taught phrasings, when there are any (read-only)."""
-    if not settings.database_path.exists():
-        return engine
-    with Store(settings.database_path, read_only=True) as store:
-        taught = asyncio.run(store.taught.all())
-    return QAEngine(with_taught(engine.kb, taught)) if taught else engine
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
