@@ -54,8 +54,11 @@ FIXED_COMMANDS: tuple[FixedCommand, ...] = (
     ),
     FixedCommand("stats", N_("Questions, fallbacks, top facts, subscribers"), Audience.OPERATORS),
     FixedCommand(
-        "unanswered", N_("Most frequent questions the bot could not answer"), Audience.OPERATORS
+        "unanswered",
+        N_("Review the questions the bot could not answer, and teach it"),
+        Audience.OPERATORS,
     ),
+    FixedCommand("taught", N_("Phrasings taught from Telegram, with undo"), Audience.OPERATORS),
     FixedCommand("reload", N_("Reload and validate the knowledge base"), Audience.OPERATORS),
 )
 

@@ -27,7 +27,7 @@ from bot.commands import FIXED_COMMANDS
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store, StoreError
-from bot.telegram import flood, groups, handlers, languages, operator
+from bot.telegram import flood, groups, handlers, languages, operator, teach
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.apiguard import GuardedRequest
 from bot.telegram.broadcast import Broadcaster
@@ -61,7 +61,8 @@ FIXED_HANDLERS: dict[str, Handler] = {
     "announce": operator.announce,
     "digest": operator.digest,
     "stats": operator.stats,
-    "unanswered": operator.unanswered,
+    "unanswered": teach.unanswered,
+    "taught": teach.taught,
     "reload": operator.reload,
 }
 
@@ -116,6 +117,7 @@ def build_application(
     )
     state = application.bot_data
     state.engine = engine
+    state.knowledge = engine.kb
     state.settings = settings
     state.store = store or Store(settings.database_path)
     state.broadcaster = Broadcaster(application.bot, state.store)
@@ -152,6 +154,8 @@ def register_handlers(application: BotApplication) -> None:
     add(CallbackQueryHandler(handlers.button, pattern=f"^({CARD_PREFIX}|{ASK_PREFIX})"))
     add(CallbackQueryHandler(languages.choose, pattern=f"^{languages.LANGUAGE_PREFIX}"))
     add(CallbackQueryHandler(operator.announce_button, pattern=f"^{operator.ANNOUNCE_PREFIX}"))
+    add(CallbackQueryHandler(teach.teach_button, pattern=f"^{teach.TEACH_PREFIX}"))
+    add(CallbackQueryHandler(teach.taught_button, pattern=f"^{teach.TAUGHT_PREFIX}"))
     add(InlineQueryHandler(handlers.inline_query))
     add(ChatMemberHandler(groups.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(ConflictReporter())  # first: it stops 409s going further
@@ -159,11 +163,13 @@ def register_handlers(application: BotApplication) -> None:
 
 
 async def _post_init(application: BotApplication) -> None:
-    """Start-up: the command menu (scoped), the broadcaster (which sends, resumes interrupted
-    broadcasts and posts the digest while it holds the sender lease), the question-log
-    flusher."""
+    """Start-up: the taught phrasings, the command menu (scoped), the broadcaster (which sends,
+    resumes interrupted broadcasts and posts the digest while it holds the sender lease), the
+    question-log flusher."""
     state = application.bot_data
     state.chat_languages = await state.store.chats.languages()
+    if await state.store.taught.all():  # the phrasings operators taught, over the YAML
+        await teach.rebuild(state)
     await set_commands(application.bot, state)
     await set_descriptions(application.bot)
     state.broadcaster.duties.append(functools.partial(digest_duty, state))

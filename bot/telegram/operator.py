@@ -23,6 +23,7 @@ from bot.kb.model import KnowledgeError
 from bot.limits import MAX_CALLBACK_ANSWER, MAX_TEXT, fit_html, fit_lines, shorten
 from bot.store.questions import unanswered_yaml
 from bot.store.records import AnnouncementOrigin, AnnouncementStatus
+from bot.teaching import with_taught
 from bot.telegram.languages import chat_language
 from bot.telegram.menu import set_commands
 from bot.telegram.privacy import pseudonym
@@ -289,16 +290,6 @@ async def stats(
     await message.reply_text(fit_html("\n".join(lines)))
 
 
-@operator_command
-async def unanswered(
-    update: Update, context: Context, message: Message, state: BotState, language: str
-) -> None:
-    """The most frequent unanswered questions, as YAML ready to paste as phrasings."""
-    await state.flush_question_log()
-    rows = await state.store.questions.unanswered(20)
-    await message.reply_text(unanswered_message(rows, language))
-
-
 def unanswered_message(rows: list[tuple[str, int]], language: str = ENGLISH) -> str:
     """The YAML in a <pre> block within one message: long questions shortened, and as many
     whole lines as fit, so what is shown can still be pasted; its comments in `language`."""
@@ -314,7 +305,8 @@ async def reload(
     update: Update, context: Context, message: Message, state: BotState, language: str
 ) -> None:
     """Reload and validate the knowledge base; a broken file keeps the old one running. The
-    problems are listed as `check` lists them, in English, with their files and lines."""
+    problems are listed as `check` lists them, in English, with their files and lines. The
+    taught phrasings are added to the new one as to the old."""
     _ = Translator(language)
     try:
         kb = await asyncio.to_thread(load_knowledge, state.settings.knowledge_folder)
@@ -325,7 +317,10 @@ async def reload(
         problems = "\n".join(shown)
         await message.reply_text(fit_html(f"{_(RELOAD_REFUSED)}\n<pre>{problems}{tail}</pre>"))
         return
-    state.engine = await asyncio.to_thread(QAEngine, kb)
+    async with state.teaching:
+        state.knowledge = kb
+        taught = await state.store.taught.all()
+        state.engine = await asyncio.to_thread(QAEngine, with_taught(kb, taught))
     try:
         await set_commands(context.bot, state)
     except TelegramError as error:

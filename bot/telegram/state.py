@@ -3,6 +3,7 @@ build_application fills it in before the bot starts."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -14,6 +15,7 @@ from bot.conversations import Conversations
 from bot.engine import QAEngine
 from bot.fairness import FairShare
 from bot.i18n import ENGLISH, N_, gettext
+from bot.kb.model import KnowledgeBase
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.records import Announcement, AnnouncementOrigin, AskedQuestion, ChatId
@@ -30,6 +32,7 @@ class BotState:
     `build_application`, not constructor parameters."""
 
     engine: QAEngine
+    knowledge: KnowledgeBase  # the YAML's, without the taught phrasings the engine adds
     settings: Settings
     store: Store
     broadcaster: Broadcaster
@@ -43,6 +46,7 @@ class BotState:
         # The chats' /language choices, read from the store once at start-up (few chats
         # choose): the reply's language then costs no store read per update.
         self.chat_languages: dict[int, str] = {}
+        self.teaching = asyncio.Lock()  # one lesson (or undo) at a time: each builds on the last
 
     def rendered(self, announcement: Announcement, chat_id: ChatId) -> str:
         """An announcement as one chat gets it: a card (or the digest's) in the language the

@@ -68,7 +68,7 @@ async def test_unanswered_lists_emoji_heavy_questions_within_one_message(
 ) -> None:
     async with running_bot(api, engine, settings):
         questions = await emoji_flood(api)
-        [reply] = await say(api, "/unanswered")
+        [reply] = await say(api, "/unanswered yaml")
         text = shown(reply)  # before the fix: 400 "message is too long", and no reply at all
         assert utf16_len(text) <= MAX_TEXT
         assert reply.params["text"].startswith("<pre>") and reply.params["text"].endswith("</pre>")

@@ -652,7 +652,7 @@ async def test_stats_and_unanswered_without_user_ids(
             "best pizza recipe please: 1\n\n" in reply.params["text"]
         )
 
-        [reply] = await say(api, "/unanswered")
+        [reply] = await say(api, "/unanswered yaml")
         assert reply.params["text"].startswith("<pre>") and reply.params["text"].endswith("</pre>")
         listed = yaml.safe_load(visible(reply))
         assert listed == ["what is the weather on mars", "best pizza recipe please"]

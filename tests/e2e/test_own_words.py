@@ -14,7 +14,7 @@ import pytest
 
 from bot.engine import QAEngine
 from bot.i18n import gettext
-from bot.telegram import texts
+from bot.telegram import teach, texts
 from bot.telegram.broadcast import REPORT_DELIVERED, REPORT_FINISHED
 from tests.support.fakeapi import Call, FakeBotAPI
 from tests.support.harness import ADMIN_ID, bot_settings, running_bot, say, to_chat
@@ -127,8 +127,10 @@ async def test_an_operator_whose_chat_chose_russian_is_answered_in_russian(
     assert f"<b>{own('ru', texts.STATS_TOP_TOPICS)}</b>\n{own('ru', texts.NONE_YET)}" in shown(
         stats
     )
-    [unanswered] = await say(bot, "/unanswered")
+    [unanswered] = await say(bot, "/unanswered yaml")
     assert shown(unanswered) == "<pre># вопросов без ответа нет\n[]</pre>"
+    [review] = await say(bot, "/unanswered")
+    assert shown(review) == own("ru", teach.NOTHING_TO_REVIEW)
 
 
 async def test_an_announcement_speaks_the_operators_telegram_language_to_the_end(
