@@ -12,7 +12,17 @@ from pathlib import Path
 # Run as a script, this folder would come first on sys.path; the project root must instead.
 sys.path[0] = str(Path(__file__).resolve().parents[2])
 
-SECTIONS = ("core", "groups", "words", "e2e", "broadcast", "fairness", "webhook", "fuzz")
+SECTIONS = (
+    "core",
+    "groups",
+    "words",
+    "teaching",
+    "e2e",
+    "broadcast",
+    "fairness",
+    "webhook",
+    "fuzz",
+)
 
 
 def main(argv: list[str]) -> None:
