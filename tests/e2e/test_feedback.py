@@ -406,3 +406,40 @@ async def test_after_a_restart_a_thumbs_down_still_counts_and_offers_related_top
         )
     assert [r["vote"] for r in votes(db)] == [-1]
     assert db.execute("SELECT COUNT(*) FROM unanswered").fetchone()[0] == 0  # no text to file
+
+
+async def test_stats_show_helpfulness_and_the_most_down_voted_questions(
+    api: FakeBotAPI, app: AnyApplication
+) -> None:
+    for vote in ("+", "+", "+", "-"):
+        user = next(_ids)
+        card = await ask(api, QUESTION, user=user)
+        before = len(api.calls)
+        await press(api, card, f"fb:{vote}:exercises_2016", user)
+        if vote == "-":
+            [followup] = await sent_after(api, user, before)
+            await press(api, followup.response["result"], "fb:x", user)
+    user = next(_ids)
+    card = await ask(api, "Is Japan a partner?", user=user)
+    await press(api, card, "fb:-:partner_check", user)
+
+    stats = await ask(api, "/stats", user=ADMIN_ID)
+    text = stats["text"]
+    assert "Helpfulness (👍, 👎, share of 👍)\nexercises_2016: 👍 3, 👎 1, 75%\n" in text
+    assert "partner_check: 👍 0, 👎 1, 0%\n" in text
+    assert f"Most down-voted questions\n{QUESTION.lower()}: 👎 1\n" in text
+    assert "Top unanswered\nnone yet\n" in text  # answered, though voted down
+
+    russian = await ask(api, "/language", user=ADMIN_ID)
+    before = len(api.calls)
+    await press(api, russian, "lang:ru", ADMIN_ID)
+    await sent_after(api, ADMIN_ID, before)  # "from now on I reply in Russian"
+    text = (await ask(api, "/stats", user=ADMIN_ID))["text"]
+    assert "Полезность (👍, 👎, доля 👍)\nexercises_2016: 👍 3, 👎 1, 75%\n" in text
+    assert "Вопросы, чаще всего получавшие 👎\n" in text
+
+
+async def test_stats_say_none_yet_before_any_vote(api: FakeBotAPI, app: AnyApplication) -> None:
+    text = (await ask(api, "/stats", user=ADMIN_ID))["text"]
+    assert "Helpfulness (👍, 👎, share of 👍)\nnone yet\n" in text
+    assert "Most down-voted questions\nnone yet\n" in text
