@@ -1,5 +1,5 @@
 """The state that must survive restarts and crashes, in one SQLite file: chats and
-subscriptions, announcements and deliveries, the question log, the digest.
+subscriptions, announcements and deliveries, the question log, the digest, votes on answers.
 
 Every method is a coroutine that runs its SQL in the database's own thread, so a handler or
 the broadcaster never blocks the event loop on a disk write.
@@ -23,13 +23,14 @@ from bot.store.problems import StoreError, StoreLostError, StoreOpenError, Store
 from bot.store.questions import Questions
 from bot.store.records import Stats
 from bot.store.taught import Taught
+from bot.store.votes import Votes
 
 __all__ = ["Store", "StoreError", "StoreLostError", "StoreOpenError", "StoreWriteError"]
 
 
 class Store:
     """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`,
-    `leases`, `claims`, `taught`.
+    `leases`, `claims`, `taught`, `votes`.
 
     `read_only` is for commands that only look (`python -m bot unanswered`): the file is opened
     as it is, never migrated or created, so it works in a read-only folder too."""
@@ -45,6 +46,7 @@ class Store:
         self.leases = Leases(self.database)
         self.claims = Claims(self.database)
         self.taught = Taught(self.database)
+        self.votes = Votes(self.database)
 
     async def stats(self, *, top: int = 5) -> Stats:
         """Usage figures for /stats; `top` bounds each ranked list."""

@@ -27,7 +27,7 @@ from bot.commands import FIXED_COMMANDS
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store, StoreError
-from bot.telegram import flood, groups, handlers, languages, operator, teach
+from bot.telegram import feedback, flood, groups, handlers, languages, operator, teach
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.apiguard import GuardedRequest
 from bot.telegram.broadcast import Broadcaster
@@ -36,7 +36,7 @@ from bot.telegram.digest import digest_duty
 from bot.telegram.fatal import FatalStop
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_commands, set_descriptions
-from bot.telegram.render import ASK_PREFIX, CARD_PREFIX
+from bot.telegram.render import ASK_PREFIX, CARD_PREFIX, FEEDBACK_PREFIX
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.startup import StartupError, check_bot_api, failure_line
 from bot.telegram.state import CONTEXT_TYPES, BotApplication, Context, Handler
@@ -46,6 +46,7 @@ from bot.telegram.webhook import run_webhook
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 2.0
+PURGE_SECONDS = 3600.0  # voter hashes past their day are cleared at least this often
 TELEGRAM_OVERALL_RATE = 30  # messages per second, Telegram's broadcast limit
 TELEGRAM_GROUP_RATE = 20  # messages per minute and group
 # Updates handled at once: enough to hide network latency; more only makes the HTTP pool churn.
@@ -153,6 +154,7 @@ def register_handlers(application: BotApplication) -> None:
     )
     add(CallbackQueryHandler(handlers.button, pattern=f"^({CARD_PREFIX}|{ASK_PREFIX})"))
     add(CallbackQueryHandler(languages.choose, pattern=f"^{languages.LANGUAGE_PREFIX}"))
+    add(CallbackQueryHandler(feedback.feedback_button, pattern=f"^{FEEDBACK_PREFIX}"))
     add(CallbackQueryHandler(operator.announce_button, pattern=f"^{operator.ANNOUNCE_PREFIX}"))
     add(CallbackQueryHandler(teach.teach_button, pattern=f"^{teach.TEACH_PREFIX}"))
     add(CallbackQueryHandler(teach.taught_button, pattern=f"^{teach.TAUGHT_PREFIX}"))
@@ -165,7 +167,7 @@ def register_handlers(application: BotApplication) -> None:
 async def _post_init(application: BotApplication) -> None:
     """Start-up: the taught phrasings, the command menu (scoped), the broadcaster (which sends,
     resumes interrupted broadcasts and posts the digest while it holds the sender lease), the
-    question-log flusher."""
+    question-log flusher, the hourly purge of expired voter hashes."""
     state = application.bot_data
     state.chat_languages = await state.store.chats.languages()
     if await state.store.taught.all():  # the phrasings operators taught, over the YAML
@@ -178,10 +180,18 @@ async def _post_init(application: BotApplication) -> None:
         application.job_queue.run_repeating(
             _flush_job, interval=FLUSH_SECONDS, first=FLUSH_SECONDS, name="flush-question-log"
         )
+        application.job_queue.run_repeating(
+            _purge_job, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge-voter-hashes"
+        )
 
 
 async def _flush_job(context: Context) -> None:
     await context.bot_data.flush_question_log()
+
+
+async def _purge_job(context: Context) -> None:
+    """Votes keep no voter's hash past its day, even when nobody votes to clear it."""
+    await context.bot_data.store.votes.purge()
 
 
 async def _post_stop(application: BotApplication) -> None:

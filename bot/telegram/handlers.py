@@ -18,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.answers import Answer, Outcome
 from bot.commands import GREETING_NAMELESS, START
 from bot.conversations import ConversationKey, conversation_key
+from bot.feedback import shown_facts, vote_fact
 from bot.i18n import ENGLISH, gettext
 from bot.limits import shorten
 from bot.store import StoreError
@@ -82,9 +83,12 @@ async def send_answer(
     started: float,
     match_seconds: float = 0.0,
     log_question: bool = True,
+    asked: bool = False,
 ) -> None:
     """Reply with a card (replying to the question in groups), then log one line. The card
-    is what the sender's conversation is about now, so a follow-up resolves against it."""
+    is what the sender's conversation is about now, so a follow-up resolves against it.
+    `asked`: the card answers a question the sender wrote, so it takes votes (👍/👎) when it
+    states a document fact."""
     chat = update.effective_chat
     message = update.effective_message
     if chat is None:
@@ -93,14 +97,23 @@ async def send_answer(
     reply_to = None
     if message is not None and _is_group(update):
         reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True)
-    text, keyboard = card_message(answer)
-    await context.bot.send_message(
+    votes = vote_fact(answer) if asked else None
+    text, keyboard = card_message(answer, votes=votes)
+    sent = await context.bot.send_message(
         chat.id,
         text,
         reply_markup=keyboard,
         reply_parameters=reply_to,
         link_preview_options=None,
     )
+    if votes is not None:  # what a 👎 needs to ask what was wanted instead
+        context.bot_data.asked_cards.remember(
+            (chat.id, sent.message_id),
+            question=answer.question,
+            fact_id=votes,
+            language=answer.language,
+            shown=shown_facts(answer),
+        )
     if log_question:
         context.bot_data.pending_logs.append(
             AskedQuestion(
@@ -128,7 +141,12 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     conversation = state.conversations.get(conversation_of(update))
     answer = state.engine.ask(question, conversation, default=chat_language(update, context))
     await send_answer(
-        update, context, answer, started=started, match_seconds=time.perf_counter() - started
+        update,
+        context,
+        answer,
+        started=started,
+        match_seconds=time.perf_counter() - started,
+        asked=True,
     )
 
 
@@ -221,6 +239,7 @@ async def command_router(update: Update, context: Context) -> None:
             started=started,
             match_seconds=time.perf_counter() - started,
             log_question=bool(argument),
+            asked=bool(argument),  # "/partners Japan" asks; a bare "/partners" opens a card
         )
         return
     if _is_group(update) and target is None:

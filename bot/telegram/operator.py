@@ -54,6 +54,8 @@ from bot.telegram.texts import (
     SENDING_ALERT,
     STATS,
     STATS_CHATS,
+    STATS_DOWN_VOTED,
+    STATS_HELPFULNESS,
     STATS_LAST_ANNOUNCEMENTS,
     STATS_QUESTIONS,
     STATS_TOP_TOPICS,
@@ -71,6 +73,8 @@ ANNOUNCE_DATA = re.compile(r"ann:(send|cancel):([1-9][0-9]{0,17})", re.ASCII)
 MAX_PROBLEMS_SHOWN = 15
 MAX_UNANSWERED_SHOWN = 300  # UTF-16 units of one unanswered question in /unanswered
 MAX_STATS_QUESTION = 80  # and in /stats
+MAX_STATS_VOTED = 10  # topics listed under Helpfulness in /stats
+MAX_STATS_DOWN_VOTED = 5  # and questions under Most down-voted
 
 OperatorCommand = Callable[[Update, Context, Message, BotState, str], Coroutine[Any, Any, None]]
 
@@ -259,10 +263,13 @@ async def digest(
 async def stats(
     update: Update, context: Context, message: Message, state: BotState, language: str
 ) -> None:
-    """Questions answered, fallbacks, top facts and unanswered, subscribers, announcements."""
+    """Questions answered, fallbacks, top facts and unanswered, how helpful each topic was
+    voted and the questions most voted down, subscribers, announcements."""
     _ = Translator(language)
     await state.flush_question_log()
     figures = await state.store.stats()
+    helpfulness = await state.store.votes.helpfulness(MAX_STATS_VOTED)
+    down_voted = await state.store.questions.down_voted(MAX_STATS_DOWN_VOTED)
     questions = _(
         STATS_QUESTIONS,
         questions=figures.questions,
@@ -281,6 +288,15 @@ async def stats(
     lines += ["", f"<b>{_(STATS_TOP_UNANSWERED)}</b>"]
     lines += [
         f"{html.escape(shorten(q, MAX_STATS_QUESTION))}: {n}" for q, n in figures.top_unanswered
+    ] or none_yet
+    lines += ["", f"<b>{_(STATS_HELPFULNESS)}</b>"]
+    lines += [
+        f"{html.escape(f)}: 👍 {up}, 👎 {down}, {round(100 * up / (up + down))}%"
+        for f, up, down in helpfulness
+    ] or none_yet
+    lines += ["", f"<b>{_(STATS_DOWN_VOTED)}</b>"]
+    lines += [
+        f"{html.escape(shorten(q, MAX_STATS_QUESTION))}: 👎 {n}" for q, n in down_voted
     ] or none_yet
     lines += ["", f"<b>{_(STATS_LAST_ANNOUNCEMENTS)}</b>"]
     lines += [

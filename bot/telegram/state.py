@@ -14,6 +14,7 @@ from bot.audience import audience
 from bot.conversations import Conversations
 from bot.engine import QAEngine
 from bot.fairness import FairShare
+from bot.feedback import AskedCards
 from bot.i18n import ENGLISH, N_, gettext
 from bot.kb.model import KnowledgeBase
 from bot.settings import Settings
@@ -43,6 +44,8 @@ class BotState:
         self.pending_logs: list[AskedQuestion] = []
         self.fair_share = FairShare()
         self.conversations = Conversations()
+        # The cards that take votes, for a day: what 👎 needs to ask what was wanted instead.
+        self.asked_cards = AskedCards()
         # The chats' /language choices, read from the store once at start-up (few chats
         # choose): the reply's language then costs no store read per update.
         self.chat_languages: dict[int, str] = {}

@@ -86,6 +86,8 @@ STATS_QUESTIONS = N_("Questions: {questions} (answered {answered}, fallbacks {fa
 STATS_CHATS = N_("Subscribed chats: {subscribed}; known chats: {known}; fixed targets: {fixed}")
 STATS_TOP_TOPICS = N_("Top topics")
 STATS_TOP_UNANSWERED = N_("Top unanswered")
+STATS_HELPFULNESS = N_("Helpfulness (👍, 👎, share of 👍)")
+STATS_DOWN_VOTED = N_("Most down-voted questions")
 STATS_LAST_ANNOUNCEMENTS = N_("Last announcements")
 NONE_YET = N_("none yet")
 # An announcement's origin and status as /stats lists them (the store keeps them in English).
