@@ -97,12 +97,9 @@ class Analyser:
         for key in (*self._phrases, *self._singular_phrases):
             self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
         self.weak_terms = frozenset(self._term(word) for word in lexicon.weak_words)
-        phrasing_words = {
-            word
-            for fact in kb.facts
-            for question in fact.phrasings
-            for word in normalise(question).split()
-        }
+        # A taught message's words are none to know ("heyyy" still reads as "hey").
+        written = (q for fact in kb.facts for q in fact.phrasings if q not in fact.taught)
+        phrasing_words = {word for question in written for word in normalise(question).split()}
         lexicon_words = {word for key in self._phrases for word in key}
         self.known_words = frozenset(phrasing_words | lexicon_words)
         self.recogniser = EntityRecogniser(kb, known_words=self.known_words)

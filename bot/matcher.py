@@ -11,7 +11,6 @@ not name, and a per-country or per-training fact needs one named.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,13 +25,13 @@ from bot.relations import Relations
 from bot.text import plain_text
 from bot.ties import Candidate, TieRules
 from bot.vetoes import Vetoes
+from bot.weights import UNKNOWN_WEIGHT_FACTOR, term_weights, weigher
 
-WEAK_WEIGHT = 0.25
-UNKNOWN_WEIGHT_FACTOR = 1.5
 # A name the knowledge base has never seen ("NATO", "Pentagon") is what the question is about,
 # more surely than an unknown lower-case word ("tie in", "busy"): it weighs more.
 UNKNOWN_NAME_FACTOR = 2.5
 ANSWER_FACTOR = 0.85
+TAUGHT_FACTOR = 0.8  # a taught phrasing answers its own message; near ones, less surely
 # The kinds of question a per-name fact is asked, read from its phrasings and its gaps'
 # triggers: a question of a kind it is never asked ("How many soldiers does Turkey have?" of
 # "Is Turkey a partner?") is not about it. Only per-name facts: their phrasings are templates
@@ -78,9 +77,11 @@ class Matcher:
         self.margin = margin
         self.analyser = Analyser(kb)
         self._facts: list[Fact] = list(kb.facts)
-        # The English texts are read as English, as they were before there were other languages.
+        # The English texts are read as English, as they were before there were other languages;
+        # a taught phrasing as the message it was (its typos corrected, as they will be).
+        read = self.analyser.analyse
         analysed = [
-            [self.analyser.analyse(q, correct=False, language=ENGLISH) for q in fact.questions]
+            [read(q, correct=q in fact.taught, language=ENGLISH) for q in fact.questions]
             for fact in self._facts
         ]
         self._questions = analysed
@@ -89,7 +90,7 @@ class Matcher:
         # whatever its words show ("IPAP", "{country}" are Azerbaijani phrasings too).
         translated = [
             [
-                self.analyser.analyse(question, correct=False, language=language)
+                read(question, correct=question in fact.taught, language=language)
                 for language, text in fact.translations.items()
                 for question in text.questions
             ]
@@ -103,16 +104,15 @@ class Matcher:
             for fact in self._facts
         ]
         self._translated = translated
-        # A word English shares with a translation ("bot", "IPAP", "general") keeps its English
-        # weight: the translations add words, they do not change how English is read.
         readings = [[*a, *t] for a, t in zip(analysed, translated, strict=True)]
-        every = self._idf(readings)
-        self._weights = every | self._idf(analysed)
-        self._unknown_weight = UNKNOWN_WEIGHT_FACTOR * max(self._weights.values(), default=1.0)
+        facts, weak = self._facts, self.analyser.weak_terms
+        self._weights = term_weights(facts, analysed, readings, weak)
+        self.weight = weigher(self._weights, weak)
         self._index = PhrasingIndex(self.weight, known=self._weights)
-        for index, per_fact in enumerate(analysed):
-            for item in (*per_fact, *translated[index]):
-                self._add_phrasing(index, frozenset(item.terms), 1.0)
+        for index, (fact, per_fact) in enumerate(zip(facts, readings, strict=True)):
+            for text, item in zip(fact.phrasings, per_fact, strict=True):
+                factor = TAUGHT_FACTOR if text in fact.taught else 1.0
+                self._add_phrasing(index, frozenset(item.terms), factor)
             answer = answer_texts[index]
             if answer is not None:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
@@ -203,23 +203,6 @@ class Matcher:
                 if other[0].id != fact.id:
                     found.append(Collision(other[0], other[1], fact, question))
         return found
-
-    def _idf(self, analysed: list[list[Analysis]]) -> dict[str, float]:
-        document_frequency: dict[str, int] = defaultdict(int)
-        for per_fact in analysed:
-            for term in {t for item in per_fact for t in item.terms}:
-                document_frequency[term] += 1
-        total = len(analysed)
-        weights = {}
-        for term, frequency in document_frequency.items():
-            weight = math.log(1 + total / frequency)
-            weights[term] = weight * WEAK_WEIGHT if term in self.analyser.weak_terms else weight
-        return weights
-
-    def weight(self, term: str) -> float:
-        if term in self._weights:
-            return self._weights[term]
-        return self._unknown_weight * (WEAK_WEIGHT if term in self.analyser.weak_terms else 1.0)
 
     def _scope_of(self, fact: Fact) -> frozenset[tuple[Category, str]]:
         """Entities a fact's own text names: the only ones it may be asked about."""

@@ -94,7 +94,10 @@ def with_taught(kb: KnowledgeBase, taught: Iterable[TaughtPhrasing]) -> Knowledg
                 translations[language] = replace(
                     translation, questions=(*translation.questions, *texts)
                 )
-        facts.append(replace(fact, questions=tuple(questions), translations=translations))
+        new = fact.taught | {q for texts in per_language.values() for q in texts}
+        facts.append(
+            replace(fact, questions=tuple(questions), translations=translations, taught=new)
+        )
     return replace(kb, facts=tuple(facts))
 
 
@@ -119,8 +122,9 @@ def teach(
 ) -> Lesson | Refusal:
     """Check one more phrasing of `fact_id` against the YAML (`base`) and what is taught
     already: the engine with it, or why not. `current`: the engine of `base` and `taught`, when
-    one is running (built here otherwise). A question the bot answers with another fact is
-    taught only when its asker said that answer was wrong (`answered_wrongly`)."""
+    one is running (built here otherwise), and only from the thread that answers with it: its
+    reading caches are not for two threads at once. A question the bot answers with another
+    fact is taught only when its asker said that answer was wrong (`answered_wrongly`)."""
     taught = list(taught)
     text = " ".join(question.split())
     if base.get(fact_id) is None:

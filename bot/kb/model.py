@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from bot.i18n import LANGUAGES
 
@@ -61,6 +62,7 @@ class Gap:
     line: int = 0
 
 
+T = TypeVar("T")
 TRANSLATED = LANGUAGES[1:]  # the languages the knowledge base is translated into
 
 
@@ -103,12 +105,21 @@ class Fact:
     # What the fact leaves out; `questions` above includes every gap's questions.
     gaps: tuple[Gap, ...] = ()
     translations: Mapping[str, Translation] = field(default_factory=dict)
+    # Phrasings taught from Telegram (bot/teaching.py), among those above in any language: they
+    # add ways of asking, not weight to the words the YAML's phrasings use.
+    taught: frozenset[str] = frozenset()
 
     @property
     def phrasings(self) -> tuple[str, ...]:
         """Every way of asking for the fact, in every language."""
         translated = [q for text in self.translations.values() for q in text.questions]
         return (*self.questions, *translated) if translated else self.questions
+
+    def untaught(self, readings: Sequence[T], *, english: bool = False) -> list[T]:
+        """The `readings` of this fact's phrasings (of its English ones: `english`), in their
+        order, but those of the phrasings taught."""
+        texts = self.questions if english else self.phrasings
+        return [read for text, read in zip(texts, readings, strict=True) if text not in self.taught]
 
     @property
     def states_document_fact(self) -> bool:

@@ -125,3 +125,38 @@ def test_export_groups_by_file_and_fact_and_clears_what_the_yaml_holds(kb: Knowl
     }
     assert exported(kb, taught) == [taught[3]]
     assert yaml.safe_load(export_yaml(kb, [])) == {}
+
+
+def test_a_taught_message_adds_a_way_of_asking_and_no_weight_to_other_words(
+    kb: KnowledgeBase, engine: QAEngine
+) -> None:
+    """Taught, a chatty message must not change how other questions are read: its words do
+    not count as known (its "heyyy" still reads as "hey"), and it moves no YAML word's weight."""
+    greeting = "heyyy 👋👋 anyone home in this chat?"
+    lesson = teach(kb, [], "greeting", greeting, current=engine)
+    assert isinstance(lesson, Lesson)
+    assert lesson.engine.ask(greeting).fact_id == "greeting"
+    assert lesson.engine.ask("heyyy 👋").fact_id == engine.ask("heyyy 👋").fact_id == "greeting"
+    before, after = engine.matcher, lesson.engine.matcher
+    shared = [term for term in before.phrasing_terms()["greeting"][0] if term]
+    assert all(after.weight(term) == before.weight(term) for term in shared)
+    # A taught phrasing answers its own message less surely than a written one would.
+    assert lesson.engine.ask(greeting).confidence < 1.0
+
+
+def test_an_engine_is_freed_when_dropped(kb: KnowledgeBase) -> None:
+    """No reference cycle: a swapped-out engine goes at once, without the cyclic collector
+    (whose passes over a heap of two engines stall the event loop; bot/quiet.py freezes)."""
+    import gc
+
+    gc.collect()
+    engine = QAEngine(kb)
+    engine.ask("Which exercises were held in 2016?")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del engine
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()
