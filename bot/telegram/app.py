@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 
 from telegram import Update
@@ -172,6 +173,9 @@ async def _post_init(application: BotApplication) -> None:
     state.chat_languages = await state.store.chats.languages()
     if await state.store.taught.all():  # the phrasings operators taught, over the YAML
         await teach.rebuild(state)
+    # What start-up made lives as long as the process: the collector need not walk it again,
+    # which keeps its passes (and the event loop's pauses) short.
+    gc.freeze()
     await set_commands(application.bot, state)
     await set_descriptions(application.bot)
     state.broadcaster.duties.append(functools.partial(digest_duty, state))

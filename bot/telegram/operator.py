@@ -21,6 +21,7 @@ from bot.i18n import AND_MORE, ENGLISH, Translator, gettext
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeError
 from bot.limits import MAX_CALLBACK_ANSWER, MAX_TEXT, fit_html, fit_lines, shorten
+from bot.quiet import quietly
 from bot.store.questions import unanswered_yaml
 from bot.store.records import AnnouncementOrigin, AnnouncementStatus
 from bot.teaching import with_taught
@@ -336,7 +337,8 @@ async def reload(
     async with state.teaching:
         state.knowledge = kb
         taught = await state.store.taught.all()
-        state.engine = await asyncio.to_thread(QAEngine, with_taught(kb, taught))
+        overlaid = with_taught(kb, taught)
+        state.engine = await asyncio.to_thread(quietly, lambda: QAEngine(overlaid))
     try:
         await set_commands(context.bot, state)
     except TelegramError as error:

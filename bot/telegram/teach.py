@@ -9,6 +9,7 @@ command and every press checks that the caller is an operator."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import re
@@ -18,6 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.engine import QAEngine
 from bot.i18n import N_, Translator
 from bot.limits import MAX_CALLBACK_ANSWER, fit_html, shorten
+from bot.quiet import quietly
 from bot.store.records import Unanswered
 from bot.teaching import Refusal, teach, with_taught
 from bot.telegram.languages import chat_language
@@ -242,15 +244,17 @@ async def _teach(
     _ = Translator(language)
     async with state.teaching:  # one lesson at a time: each builds on the one before
         taught = await state.store.taught.all()
-        verdict = await asyncio.to_thread(
+        # Built off the event loop, and beside the engine that answers, never with it: its
+        # reading caches are for the loop's thread alone.
+        lesson = functools.partial(
             teach,
             state.knowledge,
             taught,
             fact_id,
             question.text,
-            current=state.engine,
             answered_wrongly=question.wrong > 0,
         )
+        verdict = await asyncio.to_thread(quietly, lesson)
         if isinstance(verdict, Refusal):
             reason = _(REFUSED, reason=verdict.text(_))
             await query.answer(shorten(reason, MAX_CALLBACK_ANSWER), show_alert=True)
@@ -269,7 +273,8 @@ async def _teach(
 async def rebuild(state: BotState) -> None:
     """The engine of the YAML and what is taught now, built off the event loop."""
     taught = await state.store.taught.all()
-    state.engine = await asyncio.to_thread(QAEngine, with_taught(state.knowledge, taught))
+    kb = with_taught(state.knowledge, taught)
+    state.engine = await asyncio.to_thread(quietly, lambda: QAEngine(kb))
 
 
 # -- /taught ----------------------------------------------------------------------------------

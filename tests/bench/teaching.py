@@ -13,14 +13,17 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import re
 import statistics
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable
 
 from bot.engine import QAEngine
 from bot.evaluation import Example, Item, answered, evaluate_items
 from bot.kb import KnowledgeBase, load_knowledge
+from bot.quiet import quietly
 from bot.store.records import TaughtPhrasing
 from bot.teaching import Lesson, teach, with_taught
 from tests.bench.core import KNOWLEDGE, mark
@@ -33,6 +36,7 @@ TAUGHT_ACCURACY = 0.98
 CHATTY_SETS = tuple(name for name in NEW_SETS if name.startswith("chatty"))
 ALL_SETS = (*FIRST_SETS, *NEW_SETS, *LANGUAGE_SETS)
 PROBE = "Which exercises were held in 2016?"  # what the answering loop keeps asking
+ASKED_EVERY = 0.002  # seconds between two questions of the answering loop
 
 
 def _plain(item: Item) -> Example | None:
@@ -74,7 +78,7 @@ def simulate(kb: KnowledgeBase, engine: QAEngine) -> tuple[QAEngine, list[Exampl
             kb, taught, item.fact_id, item.question, current=current, answered_wrongly=wrong
         )
         if not isinstance(verdict, Lesson):
-            refusals[verdict.message] += 1
+            refusals[re.sub(r"“?\{\w+\}”?", "…", verdict.message)] += 1
             continue
         taught.append(TaughtPhrasing(number, verdict.fact_id, verdict.language, verdict.question))
         learnt.append(item)
@@ -101,27 +105,27 @@ def _scores(engine: QAEngine, left_out: set[str]) -> dict[str, tuple[int, int, i
     return found
 
 
-def _pauses(engine: QAEngine, build: Iterable[object]) -> tuple[float, float]:
-    """The longest gap between two answers of a loop that keeps answering, alone and while
-    `build` (a callable) runs in a thread, as the bot rebuilds off its event loop."""
-    (work,) = build
+def _pauses(engine: QAEngine, build: Callable[[], object]) -> tuple[float, float]:
+    """The longest wait for an answer asked every few milliseconds, as a bot's updates come:
+    from when it was due to when it was given, alone and while `build` runs as the bot runs a
+    rebuild (in a worker thread, bot/quiet.py)."""
 
     async def answering(stop: asyncio.Event) -> float:
-        longest, last = 0.0, time.perf_counter()
+        longest = 0.0
         while not stop.is_set():
+            due = time.perf_counter() + ASKED_EVERY
+            await asyncio.sleep(ASKED_EVERY)
             engine.ask(PROBE)
-            now = time.perf_counter()
-            longest, last = max(longest, now - last), now
-            await asyncio.sleep(0)
+            longest = max(longest, time.perf_counter() - due)
         return longest
 
     async def measure(with_build: bool) -> float:
         stop = asyncio.Event()
         loop = asyncio.create_task(answering(stop))
         if with_build:
-            await asyncio.to_thread(work)  # type: ignore[arg-type]
+            await asyncio.to_thread(quietly, build)
         else:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1.0)
         stop.set()
         return await loop
 
@@ -176,9 +180,10 @@ def run() -> None:
     one_lesson = lessons / max(1, len(learnt) + sum(refusals.values()))
     print(f"  one lesson checked and built: {one_lesson:.2f} s on average (off the event loop)")
     grandpa = "my grandpa keeps quoting that line about soldiers holding up the whole nation"
-    alone, during = _pauses(engine, [lambda: teach(kb, [], "quote", grandpa, current=engine)])
+    gc.freeze()  # as the bot does after start-up
+    alone, during = _pauses(engine, lambda: teach(kb, [], "quote", grandpa))
     print(
-        f"  longest pause in answering: {during * 1000:.1f} ms while a lesson is built "
-        f"({alone * 1000:.1f} ms without)  target < {PAUSE_SECONDS * 1000:.0f} ms: "
+        f"  longest wait for an answer: {during * 1000:.1f} ms while a lesson is checked and "
+        f"built ({alone * 1000:.1f} ms without)  target < {PAUSE_SECONDS * 1000:.0f} ms: "
         f"{mark(during < PAUSE_SECONDS)}"
     )
