@@ -13,12 +13,11 @@ once must not answer each other's follow-ups.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from bot.answers import Answer
 from bot.dialogue import Context
+from bot.expiring import ExpiringMap
 
 TTL_SECONDS = 5 * 60.0  # a follow-up comes within minutes; later, a question stands alone
 MAX_CONVERSATIONS = 10_000  # a few MB at most: a Context is a fact id and a few names
@@ -41,12 +40,6 @@ def conversation_key(
     return None
 
 
-@dataclass(frozen=True)
-class _Entry:
-    context: Context
-    expires: float
-
-
 class Conversations:
     """Key → Context with a time limit and a size bound.
 
@@ -60,35 +53,25 @@ class Conversations:
         max_entries: int = MAX_CONVERSATIONS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl = ttl
-        self.max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[ConversationKey, _Entry] = OrderedDict()
+        self._entries: ExpiringMap[ConversationKey, Context] = ExpiringMap(
+            ttl=ttl, max_entries=max_entries, clock=clock
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, key: ConversationKey | None) -> Context | None:
         """What the conversation was last about, unless it has gone quiet for too long."""
-        if key is None:
-            return None
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry.expires <= self._clock():
-            del self._entries[key]
-            return None
-        return entry.context
+        return None if key is None else self._entries.get(key)
 
     def put(self, key: ConversationKey | None, context: Context | None) -> None:
         """Set (or, with None, forget) a conversation's context, restarting its time limit."""
         if key is None:
             return
-        now = self._clock()
-        self._entries.pop(key, None)
-        if context is not None:
-            self._entries[key] = _Entry(context, now + self.ttl)
-        self._prune(now)
+        if context is None:
+            self._entries.forget(key)
+        else:
+            self._entries.put(key, context)
 
     def remember(self, key: ConversationKey | None, answer: Answer) -> Context | None:
         """Move the conversation on to `answer` (a reply or a card shown); a reply that
@@ -96,11 +79,3 @@ class Conversations:
         context = Context.after(answer, self.get(key))
         self.put(key, context)
         return context
-
-    def _prune(self, now: float) -> None:
-        """Drop expired entries, then the least recently answered beyond the bound."""
-        while self._entries:
-            oldest = next(iter(self._entries.values()))
-            if oldest.expires > now and len(self._entries) <= self.max_entries:
-                break
-            self._entries.popitem(last=False)

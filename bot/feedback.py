@@ -13,13 +13,13 @@ and the follow-up then offers the card's related topics instead.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.answers import Answer, Outcome, Topic
 from bot.cards import NEAR
 from bot.engine import QAEngine
+from bot.expiring import ExpiringMap
 from bot.message import clean
 
 TTL_SECONDS = 24 * 3600.0  # as long as a card takes votes (bot.store.votes), and a little more
@@ -74,9 +74,9 @@ class AskedCards:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl
-        self.max_entries = max_entries
-        self._clock = clock
-        self._entries: OrderedDict[MessageKey, AskedCard] = OrderedDict()
+        self._entries: ExpiringMap[MessageKey, AskedCard] = ExpiringMap(
+            ttl=ttl, max_entries=max_entries, clock=clock
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -91,33 +91,18 @@ class AskedCards:
         shown: Iterable[str] = (),
     ) -> AskedCard:
         """A card just sent (or, with no question, one the bot no longer remembers)."""
-        now = self._clock()
+        expires = self._entries.clock() + self.ttl
         text = question[:MAX_QUESTION_CHARS] if question is not None else None
-        card = AskedCard(text, fact_id, language, tuple(shown) or (fact_id,), now + self.ttl)
-        self._put(key, card, now)
+        card = AskedCard(text, fact_id, language, tuple(shown) or (fact_id,), expires)
+        self._entries.put(key, card, expires=expires)
         return card
 
     def link(self, key: MessageKey, card: AskedCard) -> None:
         """The follow-up `key` belongs to `card`: a press on it finds the card's question."""
-        self._put(key, card, self._clock())
+        self._entries.put(key, card, expires=card.expires)
 
     def get(self, key: MessageKey) -> AskedCard | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry.expires <= self._clock():
-            del self._entries[key]
-            return None
-        return entry
-
-    def _put(self, key: MessageKey, card: AskedCard, now: float) -> None:
-        self._entries.pop(key, None)
-        self._entries[key] = card
-        while self._entries:  # the oldest first: expired, or beyond the bound
-            oldest = next(iter(self._entries.values()))
-            if oldest.expires > now and len(self._entries) <= self.max_entries:
-                break
-            self._entries.popitem(last=False)
+        return self._entries.get(key)
 
 
 def offered_instead(

@@ -118,7 +118,7 @@ def test_it_holds_no_message_text(engine: QAEngine) -> None:
     store = Conversations(clock=Clock())
     store.remember((7, None), engine.ask(question))
     for entry in store._entries.values():
-        kept = dataclasses.astuple(entry)
+        kept = dataclasses.astuple(entry)  # a Context, and nothing beside it
         assert question not in repr(kept) and "secret" not in repr(kept)
     assert {f.name for f in dataclasses.fields(Context)} == {"fact_id", "entities"}
 
