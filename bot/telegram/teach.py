@@ -13,8 +13,10 @@ import functools
 import html
 import logging
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.engine import QAEngine
 from bot.i18n import N_, Translator
@@ -166,40 +168,36 @@ async def unanswered(
     await show_review(message, state, language)
 
 
-async def _operator_press(update: Update, context: Context) -> tuple[str, str] | None:
-    """(data, language) of a press by an operator; anyone else is refused with an alert."""
+P = TypeVar("P")
+
+
+async def _operator_press(
+    update: Update, context: Context, parse: Callable[[str], P | None]
+) -> tuple[CallbackQuery, Message, P, str] | None:
+    """(query, its message, its data parsed, language) of a press by an operator on data the
+    bot wrote; anyone else, or anything else, is refused with an alert."""
     query = update.callback_query
     if query is None or query.data is None:
         return None
-    language = chat_language(update, context)
+    _ = Translator(chat_language(update, context))
     if not context.bot_data.settings.is_admin(query.from_user.id):
         log.warning("refused teaching button from %s", pseudonym(query.from_user.id))
-        await query.answer(Translator(language)(OPERATORS_ONLY), show_alert=True)
+        await query.answer(_(OPERATORS_ONLY), show_alert=True)
         return None
-    return query.data, language
-
-
-async def _refuse_malformed(update: Update, language: str) -> None:
-    query = update.callback_query
-    assert query is not None
-    log.warning("refused malformed teaching button (%d bytes)", len(query.data or ""))
-    await query.answer(Translator(language)(INVALID_BUTTON), show_alert=True)
+    parsed = parse(query.data)
+    if parsed is None or not isinstance(query.message, Message):
+        log.warning("refused malformed teaching button (%d bytes)", len(query.data))
+        await query.answer(_(INVALID_BUTTON), show_alert=True)
+        return None
+    return query, query.message, parsed, _.language
 
 
 async def teach_button(update: Update, context: Context) -> None:
     """A press under a question to review."""
-    pressed = await _operator_press(update, context)
+    pressed = await _operator_press(update, context, parse_teach_data)
     if pressed is None:
         return
-    data, language = pressed
-    parsed = parse_teach_data(data)
-    query = update.callback_query
-    assert query is not None
-    message = query.message
-    if parsed is None or not isinstance(message, Message):
-        await _refuse_malformed(update, language)
-        return
-    action, question_id, argument = parsed
+    query, message, (action, question_id, argument), language = pressed
     state = context.bot_data
     _ = Translator(language)
     if action == "s":
@@ -226,8 +224,9 @@ async def teach_button(update: Update, context: Context) -> None:
         await show_review(message, state, language)
     elif argument is not None and state.engine.kb.get(argument) is not None:
         await _teach(update, state, message, question, argument, language)
-    else:
-        await _refuse_malformed(update, language)
+    else:  # a fact no longer in the knowledge base, or no fact
+        log.warning("refused teaching to an unknown fact")
+        await query.answer(_(INVALID_BUTTON), show_alert=True)
 
 
 async def _teach(
@@ -310,16 +309,10 @@ async def taught(
 
 async def taught_button(update: Update, context: Context) -> None:
     """Remove: the phrasing leaves the store and the engine, its question goes back to review."""
-    pressed = await _operator_press(update, context)
+    pressed = await _operator_press(update, context, parse_taught_data)
     if pressed is None:
         return
-    data, language = pressed
-    phrasing_id = parse_taught_data(data)
-    query = update.callback_query
-    assert query is not None
-    if phrasing_id is None or not isinstance(query.message, Message):
-        await _refuse_malformed(update, language)
-        return
+    query, message, phrasing_id, language = pressed
     state = context.bot_data
     _ = Translator(language)
     async with state.teaching:
@@ -329,4 +322,4 @@ async def taught_button(update: Update, context: Context) -> None:
         await rebuild(state)
     await query.answer(_(REMOVED))
     text, keyboard = await taught_message(state, language)
-    await query.message.edit_text(text, reply_markup=keyboard)
+    await message.edit_text(text, reply_markup=keyboard)
