@@ -2,12 +2,15 @@
 phrasing of a fact, checked as strictly as a phrasing written in the YAML.
 
 A taught phrasing only adds a way of asking: it never changes an answer or a source, which stay
-in the reviewed YAML. It is refused when the fact does not exist, when the matcher would read it
-the same as another fact's phrasing (`check`'s collision rule), when it names a country, training
-or year the fact does not cover, or a name the document never mentions ("NATO": taught, it would
-become a word the bot knows and pull every question naming it to that fact), and when even
-taught the bot would not answer it with that fact. Each check runs on the knowledge base the
-phrasing would make, so what is accepted is exactly what the bot will then do.
+in the reviewed YAML. It is refused when the fact does not exist; when the bot answers the
+question already, or answers it with another fact and nobody said that answer was wrong; when
+it names a name the document never mentions ("NATO": taught, it would become a word the bot
+knows and pull every question naming it to that fact); when the matcher would read it the same
+as another fact's phrasing (`check`'s collision rule) or could no longer tell another fact's
+phrasing from it; and when even taught the bot would not answer it with that fact (a country,
+training or year the fact does not cover: "is Iraq a partner" is never the partner list). Each
+check runs on the knowledge base the phrasing would make, so what is accepted is exactly what
+the bot will then do.
 """
 
 from __future__ import annotations
