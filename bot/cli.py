@@ -30,9 +30,13 @@ def _settings(stderr: TextIO) -> Settings | None:
         return None
 
 
-def _engine(settings: Settings, stderr: TextIO) -> QAEngine | None:
+def _engine(settings: Settings, stderr: TextIO, *, taught: bool = False) -> QAEngine | None:
+    """The engine of the knowledge folder; with `taught`, also of the phrasings operators
+    taught (in DATABASE_PATH), as the bot answers (not for `run`, which lays them over itself,
+    nor `evaluate`, which scores the YAML)."""
     try:
-        return QAEngine.load(settings.knowledge_folder)
+        engine = QAEngine.load(settings.knowledge_folder)
+        return teach_commands.with_taught_from(settings, engine, stderr) if taught else engine
     except KnowledgeError as error:
         for problem in error.problems:
             print(problem, file=stderr)
@@ -73,7 +77,7 @@ def command_ask(
     messages of one chat, each read in the context the answers before left; without it each
     stands alone. A blank line is still answered (the fallback), so that output line n always
     answers input line n."""
-    engine = _engine(settings, stderr)
+    engine = _engine(settings, stderr, taught=True)
     if engine is None:
         return 1
     first = True
@@ -98,7 +102,7 @@ def command_chat(
 ) -> int:
     from bot.console import chat
 
-    engine = _engine(settings, stderr)
+    engine = _engine(settings, stderr, taught=True)
     # No --lang when the console opens without the `chat` command.
     language = getattr(args, "lang", None) or ENGLISH
     return 1 if engine is None else chat(engine, stdout, language=language)

@@ -7,11 +7,12 @@ import argparse
 import asyncio
 from typing import TextIO
 
+from bot.engine import QAEngine
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeError
 from bot.settings import Settings
 from bot.store import Store, StoreError
-from bot.teaching import Refusal, export_yaml, exported, teach
+from bot.teaching import Refusal, export_yaml, exported, teach, with_taught
 
 
 def command_teach(
@@ -72,6 +73,20 @@ def command_taught(
     if not taught:
         print("no taught phrasings", file=stdout)
     return 0
+
+
+def with_taught_from(settings: Settings, engine: QAEngine, stderr: TextIO) -> QAEngine:
+    """`engine` with the taught phrasings of DATABASE_PATH, read-only; a database that cannot
+    be read is said in one line, and the YAML answers alone."""
+    if not settings.database_path.exists():
+        return engine
+    try:
+        with Store(settings.database_path, read_only=True) as store:
+            taught = asyncio.run(store.taught.all())
+    except StoreError as error:
+        print(f"taught phrasings not used: {error}", file=stderr)
+        return engine
+    return QAEngine(with_taught(engine.kb, taught)) if taught else engine
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

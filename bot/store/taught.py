@@ -49,11 +49,15 @@ class Taught:
         return await self._db.write(work)
 
     async def all(self) -> list[TaughtPhrasing]:
-        """Every taught phrasing, oldest first."""
-        rows = await self._db.read(
-            lambda conn: conn.execute("SELECT * FROM taught ORDER BY id").fetchall()
-        )
-        return [_phrasing(row) for row in rows]
+        """Every taught phrasing, oldest first; none in a database opened read-only before a
+        bot that teaches ever migrated it."""
+
+        def work(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'taught'").fetchone():
+                return []
+            return conn.execute("SELECT * FROM taught ORDER BY id").fetchall()
+
+        return [_phrasing(row) for row in await self._db.read(work)]
 
     async def get(self, phrasing_id: int) -> TaughtPhrasing | None:
         row = await self._db.read(

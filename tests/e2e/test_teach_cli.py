@@ -33,6 +33,12 @@ def test_teach_taught_export_and_clear_exported(tmp_path: Path) -> None:
     assert taught.returncode == 0, taught.stderr
     assert taught.stdout == f"taught #1 (en): {GRANDPA} → quote\n"
     assert run_bot("teach", "--intent", "trilateral_2017", RUSSIAN, env=env).returncode == 0
+    # `ask` and `chat` answer as the bot does, taught phrasings included; `evaluate` scores
+    # the YAML alone.
+    asked = run_bot("ask", "--json", GRANDPA, env=env)
+    assert '"intent": "quote"' in asked.stdout and '"matched": true' in asked.stdout
+    plain = run_bot("ask", "--json", GRANDPA, env={**env, "DATABASE_PATH": str(tmp_path / "x")})
+    assert '"matched": false' in plain.stdout
     again = run_bot("teach", "--intent", "quote", GRANDPA, env=env)
     assert again.returncode == 1
     assert again.stderr == "refused: the bot already answers it with “quote”: nothing to teach\n"

@@ -101,3 +101,20 @@ async def test_version_4_unanswered_questions_are_migrated(tmp_path: Path) -> No
             lambda c: c.execute("PRAGMA user_version").fetchone()[0]
         )
         assert version == SCHEMA_VERSION == 5
+
+
+async def test_a_database_read_only_before_its_migration_has_nothing_taught(
+    tmp_path: Path,
+) -> None:
+    """`python -m bot ask` reads the taught phrasings of DATABASE_PATH read-only, which does
+    not migrate: a database of the previous release simply has none."""
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for migration in MIGRATIONS[:4]:
+        for statement in migration:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    with Store(path, read_only=True) as store:
+        assert await store.taught.all() == []
