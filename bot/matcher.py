@@ -178,11 +178,13 @@ class Matcher:
         """Terms of the document's own sentences (not of small talk)."""
         return self._topic_terms
 
-    def phrasing_terms(self) -> dict[str, list[frozenset[str]]]:
-        """Each fact's phrasings as read at start-up, so nobody reads them again."""
+    def phrasing_terms(self, *, every_language: bool = False) -> dict[str, list[frozenset[str]]]:
+        """Each fact's phrasings as read at start-up, so nobody reads them again: the English
+        ones, or (`every_language`) all of `Fact.phrasings`, in its order."""
+        translated = self._translated if every_language else [[] for _ in self._facts]
         return {
-            fact.id: [frozenset(item.terms) for item in per_fact]
-            for fact, per_fact in zip(self._facts, self._questions, strict=True)
+            fact.id: [frozenset(item.terms) for item in (*per_fact, *others)]
+            for fact, per_fact, others in zip(self._facts, self._questions, translated, strict=True)
         }
 
     def _add_phrasing(self, fact: int, terms: frozenset[str], factor: float) -> None:

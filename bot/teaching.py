@@ -215,12 +215,12 @@ def _taken_away(
     """The first phrasing of another fact (any language) that the bot matched to its own fact
     and would no longer, once taught: (fact id, phrasing). Only phrasings sharing a word with
     the new one can change."""
-    analyser = before.matcher.analyser
+    read = before.matcher.phrasing_terms(every_language=True)
     for fact in before.kb.facts:
         if fact.id == fact_id:
             continue
-        for phrasing in fact.phrasings:
-            if terms.isdisjoint(analyser.analyse(phrasing, correct=False).terms):
+        for phrasing, phrasing_terms in zip(fact.phrasings, read[fact.id], strict=True):
+            if terms.isdisjoint(phrasing_terms):
                 continue
             if before.matcher.match(phrasing).fact_id != fact.id:
                 continue  # not told apart before either: no loss of this lesson's

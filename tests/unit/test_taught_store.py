@@ -21,6 +21,18 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
+def version_4_database(folder: Path, *statements: str) -> Path:
+    """A database as the previous release left it (schema version 4), with `statements` run."""
+    path = folder / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for statement in (*(s for migration in MIGRATIONS[:4] for s in migration), *statements):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    return path
+
+
 async def unanswered(store: Store, *texts: str) -> None:
     await store.questions.log([AskedQuestion(t, None, False, 0.1, "private") for t in texts])
 
@@ -85,15 +97,9 @@ async def test_a_question_is_reviewed_as_last_asked_names_keeping_their_capitals
 
 
 async def test_version_4_unanswered_questions_are_migrated(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path)
-    for migration in MIGRATIONS[:4]:
-        for statement in migration:
-            conn.execute(statement)
-    conn.execute("INSERT INTO unanswered VALUES ('who is the minister', 3, 1.0, 5.0)")
-    conn.execute("PRAGMA user_version = 4")
-    conn.commit()
-    conn.close()
+    path = version_4_database(
+        tmp_path, "INSERT INTO unanswered VALUES ('who is the minister', 3, 1.0, 5.0)"
+    )
     with Store(path) as store:
         [question] = await store.questions.to_review()
         assert (question.text, question.count, question.wrong) == ("who is the minister", 3, 0)
@@ -108,13 +114,6 @@ async def test_a_database_read_only_before_its_migration_has_nothing_taught(
 ) -> None:
     """`python -m bot ask` reads the taught phrasings of DATABASE_PATH read-only, which does
     not migrate: a database of the previous release simply has none."""
-    path = tmp_path / "old.sqlite3"
-    conn = sqlite3.connect(path)
-    for migration in MIGRATIONS[:4]:
-        for statement in migration:
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 4")
-    conn.commit()
-    conn.close()
+    path = version_4_database(tmp_path)
     with Store(path, read_only=True) as store:
         assert await store.taught.all() == []
