@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
 
@@ -154,7 +155,7 @@ class AzerbaijaniReader:
         phrases: Mapping[tuple[str, ...], str | None],
         longest_from: Mapping[str, int],
         known_words: frozenset[str],
-        vocabulary: frozenset[str],
+        vocabulary: AbstractSet[str],
         recogniser: EntityRecogniser,
         correct: Callable[[str], str | None],
         real_words: frozenset[str],

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
+from itertools import islice
 from typing import Final, Literal
 
 import pycountry
@@ -37,6 +39,7 @@ _CYRILLIC = re.compile(r"[а-яё]")
 _WORD = re.compile(r"[^\W\d_]+")  # letters only: figures tell no language
 # A /command is the same in every language, and so is a {placeholder} of a phrasing.
 _MARKUP = re.compile(r"/\w+|\{\w+\}")
+_BATCH = 64  # texts read at once by _words
 # A word this short is the start of too many unrelated words to tell a language.
 _SHORTEST_TELLING_BASE = 4
 
@@ -50,15 +53,20 @@ class Detector:
         english: Iterable[str],
         names: Iterable[str] = (),
     ) -> None:
-        azerbaijani_words = set(azerbaijani)
-        english_words = set(english)
+        # Built word by word, not by set operations: each of those over the tens of thousands
+        # of English words would hold the interpreter's lock for milliseconds while an engine
+        # is built beside the event loop (bot/quiet.py). Never changed after.
         # Every word of the Azerbaijani texts, those shared with English too ("bot", "plan").
-        self.azerbaijani_vocabulary = frozenset(azerbaijani_words)
-        self._names = frozenset(names)
-        ignored = (azerbaijani_words & english_words) | self._names
-        self._azerbaijani = frozenset(azerbaijani_words - ignored)
-        self._english = frozenset(english_words - ignored)
-        self._neutral = frozenset(ignored)
+        self.azerbaijani_vocabulary: AbstractSet[str] = {word for word in azerbaijani}
+        self._names: set[str] = {word for word in names}
+        english_words = {word for word in english}
+        ignored = {word for word in self.azerbaijani_vocabulary if word in english_words}
+        ignored.update(word for word in self._names)
+        self._azerbaijani: set[str] = {
+            word for word in self.azerbaijani_vocabulary if word not in ignored
+        }
+        self._english: set[str] = {word for word in english_words if word not in ignored}
+        self._neutral: set[str] = ignored
 
     @classmethod
     def of(cls, kb: KnowledgeBase) -> Detector:
@@ -166,13 +174,19 @@ def _winner(english: int, azerbaijani: int, russian: int) -> Language | None:
 
 def _words(texts: Iterable[str]) -> set[str]:
     """The words knowledge-base texts are written in: no tags, /commands, {placeholders} or
-    figures. Read as one text, and not kept by `normalise`'s cache of short ones."""
-    text = "\n".join(texts)
-    return {
-        word
-        for word in normalise.__wrapped__(_MARKUP.sub(" ", plain_text(text))).split()
-        if word.isalpha()
-    }
+    figures. Read a few dozen texts at a time, and not kept by `normalise`'s cache of short
+    ones: each step of reading one long text holds the interpreter's lock for milliseconds,
+    which an engine built beside the event loop must not (bot/quiet.py)."""
+    found: set[str] = set()
+    texts = iter(texts)
+    while batch := list(islice(texts, _BATCH)):
+        text = "\n".join(batch)
+        found.update(
+            word
+            for word in normalise.__wrapped__(_MARKUP.sub(" ", plain_text(text))).split()
+            if word.isalpha()
+        )
+    return found
 
 
 def _name_words(kb: KnowledgeBase, english: set[str]) -> set[str]:

@@ -24,6 +24,7 @@ import yaml
 from bot.engine import QAEngine
 from bot.i18n import ENGLISH, LANGUAGES, N_
 from bot.kb.model import KnowledgeBase
+from bot.quiet import release
 from bot.store.records import TaughtPhrasing
 
 EXPORT_HEADING = (
@@ -129,6 +130,22 @@ def teach(
     reading caches are not for two threads at once. A question the bot answers with another
     fact is taught only when its asker said that answer was wrong (`answered_wrongly`)."""
     taught = list(taught)
+    made: list[object] = []  # the engines built here, let go of piece by piece (bot/quiet.py)
+    try:
+        return _lesson(base, taught, fact_id, question, current, answered_wrongly, made)
+    finally:
+        release(made)
+
+
+def _lesson(
+    base: KnowledgeBase,
+    taught: list[TaughtPhrasing],
+    fact_id: str,
+    question: str,
+    current: QAEngine | None,
+    answered_wrongly: bool,
+    made: list[object],
+) -> Lesson | Refusal:
     text = " ".join(question.split())
     if base.get(fact_id) is None:
         return _refusal(UNKNOWN_FACT, fact_id=fact_id)
@@ -137,6 +154,7 @@ def teach(
     if len(text) > MAX_TAUGHT_CHARS:
         return _refusal(TOO_LONG, limit=str(MAX_TAUGHT_CHARS))
     engine = current or QAEngine(with_taught(base, taught))
+    made.append(engine)
     analysis = engine.matcher.analyser.analyse(text)
     if not analysis.terms:
         return _refusal(NO_WORDS)
@@ -154,6 +172,7 @@ def teach(
         language = ENGLISH
     lesson = TaughtPhrasing(0, fact_id, language, text)
     after = QAEngine(with_taught(base, [*taught, lesson]))
+    made.append(after)
     for c in after.matcher.collisions():
         if (c.second.id, c.second_question) == (fact_id, text):
             return _refusal(COLLISION, other=c.first_question, other_fact=c.first.id)

@@ -338,7 +338,7 @@ async def reload(
         state.knowledge = kb
         taught = await state.store.taught.all()
         overlaid = with_taught(kb, taught)
-        state.engine = await asyncio.to_thread(quietly, lambda: QAEngine(overlaid))
+        await state.swap_engine(await asyncio.to_thread(quietly, lambda: QAEngine(overlaid)))
     try:
         await set_commands(context.bot, state)
     except TelegramError as error:

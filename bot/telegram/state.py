@@ -17,6 +17,7 @@ from bot.fairness import FairShare
 from bot.feedback import AskedCards
 from bot.i18n import ENGLISH, N_, gettext
 from bot.kb.model import KnowledgeBase
+from bot.quiet import let_go
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.records import Announcement, AnnouncementOrigin, AskedQuestion, ChatId
@@ -50,6 +51,13 @@ class BotState:
         # choose): the reply's language then costs no store read per update.
         self.chat_languages: dict[int, str] = {}
         self.teaching = asyncio.Lock()  # one lesson (or undo) at a time: each builds on the last
+
+    async def swap_engine(self, engine: QAEngine) -> None:
+        """Answer with `engine` from now on; the one it replaces is freed in the background
+        (all at once it would hold up the event loop for about 10 ms)."""
+        retired: list[object] = [self.engine]
+        self.engine = engine
+        await let_go(retired)
 
     def rendered(self, announcement: Announcement, chat_id: ChatId) -> str:
         """An announcement as one chat gets it: a card (or the digest's) in the language the

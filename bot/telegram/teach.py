@@ -260,7 +260,7 @@ async def _teach(
             return
         added = await state.store.taught.add(verdict.fact_id, verdict.language, verdict.question)
         if added is not None:
-            state.engine = verdict.engine
+            await state.swap_engine(verdict.engine)
     await query.answer()
     title = _titles(state.engine, language)[fact_id]
     shown = html.escape(shorten(question.text, MAX_QUESTION_SHOWN))
@@ -273,7 +273,7 @@ async def rebuild(state: BotState) -> None:
     """The engine of the YAML and what is taught now, built off the event loop."""
     taught = await state.store.taught.all()
     kb = with_taught(state.knowledge, taught)
-    state.engine = await asyncio.to_thread(quietly, lambda: QAEngine(kb))
+    await state.swap_engine(await asyncio.to_thread(quietly, lambda: QAEngine(kb)))
 
 
 # -- /taught ----------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Figures of issue 12 (teaching from Telegram), each beside its target with ok or FAIL:
 
 - the swap: the engine of the real knowledge base rebuilt with what is taught (target < 1 s),
-  and the longest pause in answering while a lesson is checked and built beside a loop that
-  keeps answering (target < 5 ms);
+  and the event loop's longest pause while a lesson is checked, built and swapped in, the
+  engine it replaces freed (target < 5 ms; the median of a few lessons, since the machine's
+  own timer jitter alone reaches 2 to 4 ms);
 - the simulation: 50 labelled questions the bot does not answer rightly (the chatty sets'
   fallbacks and wrong answers, the latter taught as voted down; then the language sets'
   fallbacks, to make 50) are taught to their labelled facts one after another, with every check
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from bot.engine import QAEngine
 from bot.evaluation import Example, Item, answered, evaluate_items
 from bot.kb import KnowledgeBase, load_knowledge
-from bot.quiet import quietly
+from bot.quiet import let_go, quietly
 from bot.store.records import TaughtPhrasing
 from bot.teaching import Lesson, teach, with_taught
 from tests.bench.core import KNOWLEDGE, mark
@@ -35,8 +36,8 @@ TAUGHT = 50
 TAUGHT_ACCURACY = 0.98
 CHATTY_SETS = tuple(name for name in NEW_SETS if name.startswith("chatty"))
 ALL_SETS = (*FIRST_SETS, *NEW_SETS, *LANGUAGE_SETS)
-PROBE = "Which exercises were held in 2016?"  # what the answering loop keeps asking
-ASKED_EVERY = 0.002  # seconds between two questions of the answering loop
+TICK = 0.001  # seconds between two wake-ups of the event loop's watch
+PAUSE_RUNS = 5  # lessons whose pauses are measured: the median is printed
 
 
 def _plain(item: Item) -> Example | None:
@@ -105,29 +106,36 @@ def _scores(engine: QAEngine, left_out: set[str]) -> dict[str, tuple[int, int, i
     return found
 
 
-def _pauses(engine: QAEngine, build: Callable[[], object]) -> tuple[float, float]:
-    """The longest wait for an answer asked every few milliseconds, as a bot's updates come:
-    from when it was due to when it was given, alone and while `build` runs as the bot runs a
-    rebuild (in a worker thread, bot/quiet.py)."""
+def _pauses(kb: KnowledgeBase, lesson: Callable[[], Lesson | object]) -> tuple[float, float]:
+    """The event loop's longest pause: how late it woke for a timer due every millisecond,
+    which is how long an update arriving then would have waited before the loop could take
+    it up. Measured alone, and while a lesson goes as the bot runs it (bot/telegram/teach.py):
+    checked and built in a worker thread, swapped in, and the engine it replaces let go of in
+    the background."""
+    serving = [QAEngine(kb)]  # the engine answering: nothing else refers to it, as in the bot
 
-    async def answering(stop: asyncio.Event) -> float:
+    async def watching(stop: asyncio.Event) -> float:
         longest = 0.0
         while not stop.is_set():
-            due = time.perf_counter() + ASKED_EVERY
-            await asyncio.sleep(ASKED_EVERY)
-            engine.ask(PROBE)
+            due = time.perf_counter() + TICK
+            await asyncio.sleep(TICK)
             longest = max(longest, time.perf_counter() - due)
         return longest
 
-    async def measure(with_build: bool) -> float:
+    async def measure(with_lesson: bool) -> float:
         stop = asyncio.Event()
-        loop = asyncio.create_task(answering(stop))
-        if with_build:
-            await asyncio.to_thread(quietly, build)
+        watch = asyncio.create_task(watching(stop))
+        if with_lesson:
+            verdict = await asyncio.to_thread(quietly, lesson)
+            assert isinstance(verdict, Lesson), verdict
+            retired: list[object] = [serving[0]]
+            serving[0] = verdict.engine
+            del verdict
+            await let_go(retired)
         else:
             await asyncio.sleep(1.0)
         stop.set()
-        return await loop
+        return await watch
 
     return asyncio.run(measure(False)), asyncio.run(measure(True))
 
@@ -181,9 +189,11 @@ def run() -> None:
     print(f"  one lesson checked and built: {one_lesson:.2f} s on average (off the event loop)")
     grandpa = "my grandpa keeps quoting that line about soldiers holding up the whole nation"
     gc.freeze()  # as the bot does after start-up
-    alone, during = _pauses(engine, lambda: teach(kb, [], "quote", grandpa))
+    runs = [_pauses(kb, lambda: teach(kb, [], "quote", grandpa)) for _ in range(PAUSE_RUNS)]
+    alone = statistics.median(run[0] for run in runs)
+    during = statistics.median(run[1] for run in runs)
     print(
-        f"  longest wait for an answer: {during * 1000:.1f} ms while a lesson is checked and "
-        f"built ({alone * 1000:.1f} ms without)  target < {PAUSE_SECONDS * 1000:.0f} ms: "
-        f"{mark(during < PAUSE_SECONDS)}"
+        f"  longest pause of the event loop: {during * 1000:.1f} ms while a lesson is checked, "
+        f"built and swapped in ({alone * 1000:.1f} ms without; medians of {PAUSE_RUNS})  "
+        f"target < {PAUSE_SECONDS * 1000:.0f} ms: {mark(during < PAUSE_SECONDS)}"
     )
