@@ -20,6 +20,9 @@ from bot.store.records import (
 )
 
 MAX_QUESTION_CHARS = 1000  # what is kept of one question: enough for any real one
+# A question the bot answered since, asked again and not answered (or voted down), is
+# listed again.
+_REOPEN = "status = CASE status WHEN 'answered' THEN 'open' ELSE status END"
 # The list's YAML comments (the code writes their "# "): in the operator's language in
 # Telegram, in English on the command line.
 NONE_UNANSWERED = N_("no unanswered questions")
@@ -71,11 +74,11 @@ class Questions:
                 key = normalise_question(question.text)
                 if not question.matched and key:
                     conn.execute(
-                        """
+                        f"""
                         INSERT INTO unanswered (normalised, text, count, first_seen, last_seen)
                         VALUES (?, ?, 1, ?, ?)
                         ON CONFLICT (normalised) DO UPDATE SET text = excluded.text,
-                            count = count + 1, last_seen = excluded.last_seen
+                            count = count + 1, last_seen = excluded.last_seen, {_REOPEN}
                         """,
                         (key, as_asked(question.text), now, now),
                     )
@@ -127,6 +130,11 @@ class Questions:
         )
         return _unanswered(row) if row is not None else None
 
+    async def answered_since(self, question_id: int) -> bool:
+        """Mark a question the bot now answers: no longer listed, unless asked again and not
+        answered (or voted down)."""
+        return await self._set_status(question_id, UnansweredStatus.ANSWERED)
+
     async def refuse(self, question_id: int) -> bool:
         """Mark a question rightly refused (the document does not say it): no longer listed."""
         return await self._set_status(question_id, UnansweredStatus.REFUSED)
@@ -151,13 +159,13 @@ class Questions:
 
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(
-                """
+                f"""
                 INSERT INTO unanswered
                     (normalised, text, count, wrong, suggested, first_seen, last_seen)
                 VALUES (?, ?, 0, 1, ?, ?, ?)
                 ON CONFLICT (normalised) DO UPDATE SET text = excluded.text, wrong = wrong + 1,
                     suggested = COALESCE(excluded.suggested, suggested),
-                    last_seen = excluded.last_seen
+                    last_seen = excluded.last_seen, {_REOPEN}
                 """,
                 (key, as_asked(text), suggested, now, now),
             )

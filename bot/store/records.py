@@ -142,11 +142,14 @@ class Stats:
 
 class UnansweredStatus(StrEnum):
     """What became of an unanswered question: still to look at, rightly refused (the
-    document does not say it), or taught as a phrasing of a fact."""
+    document does not say it), taught as a phrasing of a fact, or answered since (by what
+    another question taught, or a knowledge base reloaded): open again when asked again and
+    not answered."""
 
     OPEN = "open"
     REFUSED = "refused"
     TAUGHT = "taught"
+    ANSWERED = "answered"
 
 
 @dataclass(frozen=True)

@@ -203,5 +203,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """,
         "CREATE INDEX votes_by_fact ON votes (fact_id, vote)",
     ),
+    # 6: an unanswered question may be answered since (taught another way, or by a reloaded
+    # knowledge base): put aside until it is missed again. (SQLite changes a CHECK only by
+    # copying the table; its ids are kept.)
+    (
+        """
+        CREATE TABLE unanswered_v6 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            normalised TEXT NOT NULL UNIQUE,
+            text TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            wrong INTEGER NOT NULL DEFAULT 0,
+            suggested TEXT,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'refused', 'taught', 'answered'))
+        )
+        """,
+        """
+        INSERT INTO unanswered_v6
+            (id, normalised, text, count, wrong, suggested, first_seen, last_seen, status)
+        SELECT id, normalised, text, count, wrong, suggested, first_seen, last_seen, status
+        FROM unanswered
+        """,
+        "DROP TABLE unanswered",
+        "ALTER TABLE unanswered_v6 RENAME TO unanswered",
+        "CREATE INDEX unanswered_by_status ON unanswered (status, count)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -43,6 +43,7 @@ NEAREST = 3  # "Add to" buttons for the nearest facts
 MAX_QUESTION_SHOWN = 300  # UTF-16 units of the question in its message
 MAX_TAUGHT_SHOWN = 30  # phrasings listed by /taught
 MAX_TITLE = 40  # a topic's title on a button
+MAX_PUT_ASIDE = 20  # questions the bot answers now, put aside by one view of the list
 
 REVIEW = N_("❓ <b>Question {position} of {total}</b> · asked {count}× · voted down {wrong}×")
 SUGGESTED = N_("The asker then chose: {title}")
@@ -139,12 +140,17 @@ def all_topics_keyboard(engine: QAEngine, question_id: int, language: str) -> In
 async def show_review(
     message: Message, state: BotState, language: str, position: int = 0, *, edit: bool = False
 ) -> None:
-    """The question at `position` of the list to review (the first when past its end)."""
+    """The question at `position` of the list to review (the first when past its end). One
+    the bot answers now, taught another way or reloaded since, is put aside on the way."""
     questions = state.store.questions
-    total = await questions.review_count()
-    if total and position >= total:
-        position = 0
-    found = await questions.to_review(1, position) if total else []
+    for _attempt in range(MAX_PUT_ASIDE + 1):
+        total = await questions.review_count()
+        if total and position >= total:
+            position = 0
+        found = await questions.to_review(1, position) if total else []
+        if not found or not _answered_now(state.engine, found[0]):
+            break
+        await questions.answered_since(found[0].id)
     if not found:
         text, keyboard = Translator(language)(NOTHING_TO_REVIEW), None
     else:
@@ -153,6 +159,12 @@ async def show_review(
         await message.edit_text(text, reply_markup=keyboard)
     else:
         await message.reply_text(text, reply_markup=keyboard)
+
+
+def _answered_now(engine: QAEngine, question: Unanswered) -> bool:
+    """The bot answers a question it fell back on: nothing is left to teach. (One voted down
+    is answered, but wrongly: it stays.)"""
+    return question.wrong == 0 and engine.ask(question.text).matched
 
 
 @operator_command

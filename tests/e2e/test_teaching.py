@@ -18,6 +18,7 @@ from tests.support.harness import ADMIN_ID, bot_settings, running_bot, say
 ASKER = 7001001
 STRANGER = 7001002
 GRANDPA = "my grandpa keeps quoting that line about soldiers holding up the whole nation"
+VARIANT = "grandpa quotes that line about soldiers holding up the nation"
 PILLAR = "The army is a pillar of our country"  # the quote's card
 NATO = "Which of the partners are in NATO?"
 
@@ -56,11 +57,12 @@ async def test_an_operator_teaches_a_question_which_is_answered_at_once_and_afte
     api: FakeBotAPI, engine: QAEngine, settings: Settings
 ) -> None:
     async with running_bot(api, engine, settings):
+        assert PILLAR not in await asked(api, VARIANT)
         fallback = await asked(api, GRANDPA)
-        assert PILLAR not in fallback
+        assert PILLAR not in fallback and fallback == await asked(api, GRANDPA)
         [review] = await say(api, "/unanswered")
         text = str(review.params["text"])
-        assert "Question 1 of 1" in text and "asked 1×" in text and f"«{GRANDPA}»" in text
+        assert "Question 1 of 2" in text and "asked 2×" in text and f"«{GRANDPA}»" in text
         offered = buttons(review.params)
         assert {"Other topic…", "🚫 Not in the document", "Skip ▶"} <= offered.keys()
         assert 1 <= sum(label.startswith("➕ ") for label in offered) <= teach.NEAREST
@@ -73,6 +75,7 @@ async def test_an_operator_teaches_a_question_which_is_answered_at_once_and_afte
         pressed = await press(api, review, quote)
         [done] = await api.wait_for("editMessageText", after=pressed, timeout=20)
         assert str(done.params["text"]).startswith("✅ Taught: «my grandpa")
+        # The other way of putting it is answered now too: put aside, not shown.
         [empty] = await api.wait_for("sendMessage", after=pressed)
         assert empty.params["text"] == teach.NOTHING_TO_REVIEW
         await_text = await asked(api, GRANDPA)

@@ -21,16 +21,20 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def version_4_database(folder: Path, *statements: str) -> Path:
-    """A database as the previous release left it (schema version 4), with `statements` run."""
+def version_database(folder: Path, version: int, *statements: str) -> Path:
+    """A database as an earlier release left it (schema `version`), with `statements` run."""
     path = folder / "old.sqlite3"
     conn = sqlite3.connect(path)
-    for statement in (*(s for migration in MIGRATIONS[:4] for s in migration), *statements):
+    for statement in (*(s for m in MIGRATIONS[:version] for s in m), *statements):
         conn.execute(statement)
-    conn.execute("PRAGMA user_version = 4")
+    conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
     return path
+
+
+def version_4_database(folder: Path, *statements: str) -> Path:
+    return version_database(folder, 4, *statements)
 
 
 async def unanswered(store: Store, *texts: str) -> None:
@@ -75,6 +79,28 @@ async def test_refused_questions_are_listed_no_more(store: Store) -> None:
     assert await store.questions.to_review() == []
 
 
+async def test_a_question_answered_since_is_put_aside_until_it_is_missed_again(
+    store: Store,
+) -> None:
+    await unanswered(store, "drills in 2016 pls", "what about ducks")
+    [drills, ducks] = await store.questions.to_review()
+    assert await store.questions.answered_since(drills.id)
+    assert not await store.questions.answered_since(drills.id)  # once
+    assert [q.text for q in await store.questions.to_review()] == ["what about ducks"]
+    assert await store.questions.review_count() == 1
+    await unanswered(store, "drills in 2016 pls")  # missed again: listed again, counted on
+    assert [(q.text, q.count) for q in await store.questions.to_review()] == [
+        ("drills in 2016 pls", 2),
+        ("what about ducks", 1),
+    ]
+    assert await store.questions.answered_since(drills.id)
+    await store.questions.answered_wrongly("drills in 2016 pls")  # voted down: listed again
+    assert (await store.questions.to_review())[0].text == "drills in 2016 pls"
+    assert await store.questions.refuse(ducks.id)
+    await unanswered(store, "what about ducks")  # refused stays refused
+    assert [q.text for q in await store.questions.to_review()] == ["drills in 2016 pls"]
+
+
 async def test_questions_voted_down_are_reviewed_with_the_topic_chosen(store: Store) -> None:
     await unanswered(store, "when was the army founded")
     await store.questions.answered_wrongly("Any African partners?", suggested="partner_group")
@@ -106,7 +132,32 @@ async def test_version_4_unanswered_questions_are_migrated(tmp_path: Path) -> No
         version = await store.database.read(
             lambda c: c.execute("PRAGMA user_version").fetchone()[0]
         )
-        assert version == SCHEMA_VERSION == 5
+        assert version == SCHEMA_VERSION == 6
+
+
+async def test_version_5_questions_keep_their_ids_and_may_be_answered_since(
+    tmp_path: Path,
+) -> None:
+    path = version_database(
+        tmp_path,
+        5,
+        "INSERT INTO unanswered (id, normalised, text, count, wrong, first_seen, last_seen,"
+        " status) VALUES (41, 'who is the minister', 'Who is the minister', 3, 1, 1.0, 5.0,"
+        " 'open'), (42, 'hi', 'hi', 1, 0, 1.0, 2.0, 'refused')",
+    )
+    with Store(path) as store:
+        [question] = await store.questions.to_review()
+        assert (question.id, question.text, question.count, question.wrong) == (
+            41,
+            "Who is the minister",
+            3,
+            1,
+        )
+        assert await store.questions.answered_since(41)
+        assert await store.questions.to_review() == []
+        await unanswered(store, "what else")
+        [added] = await store.questions.to_review()
+        assert added.id == 43
 
 
 async def test_a_database_read_only_before_its_migration_has_nothing_taught(
