@@ -37,6 +37,7 @@ from bot.telegram.digest import digest_duty
 from bot.telegram.fatal import FatalStop
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_commands, set_descriptions
+from bot.telegram.poller import keep_turn, poller_keeper, wait_for_turn_unless_stopped
 from bot.telegram.render import ASK_PREFIX, CARD_PREFIX, FEEDBACK_PREFIX
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.startup import StartupError, check_bot_api, failure_line
@@ -171,6 +172,8 @@ async def _post_init(application: BotApplication) -> None:
     question-log flusher, the hourly purge of expired voter hashes."""
     state = application.bot_data
     state.chat_languages = await state.store.chats.languages()
+    if state.poller is not None:  # polling under the lease: renewed, and stopped once lost
+        state.poller_task = asyncio.create_task(keep_turn(state.poller, state.fatal.trigger))
     if await state.store.taught.all():  # the phrasings operators taught, over the YAML
         await teach.rebuild(state)
     # What start-up made lives as long as the process: the collector need not walk it again,
@@ -203,6 +206,10 @@ async def _post_stop(application: BotApplication) -> None:
     unconfirmed) and hands the sender lease over; logs are flushed."""
     state = application.bot_data
     await state.broadcaster.stop()
+    if state.poller_task is not None:
+        state.poller_task.cancel()
+    if state.poller is not None:  # the next instance polls at once, not after the expiry
+        await state.poller.release()
     await state.flush_question_log()
 
 
@@ -236,6 +243,12 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
             if status:
                 return status
         else:
+            state = application.bot_data
+            state.poller = poller_keeper(state.store.leases, state.broadcaster.keeper.owner)
+            if not wait_for_turn_unless_stopped(state.poller):
+                log.info("stopped while waiting for the turn to poll")
+                state.store.close()
+                return 0
             log.info("starting long polling")
             application.run_polling(allowed_updates=Update.ALL_TYPES)
     except StoreError as error:  # raised by a start-up hook

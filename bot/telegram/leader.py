@@ -1,7 +1,8 @@
-"""The heartbeat that keeps (or waits for) the sender lease, so that of several processes on
-one database exactly one sends broadcasts and posts the digest (bot/store/lease.py has the
-contract). Every process runs one; the others keep trying, and take over when the holder
-releases the lease at shutdown or stops renewing it."""
+"""The heartbeat that keeps (or waits for) a lease, so that of several processes on one database
+exactly one does a duty: sends broadcasts and posts the digest (the sender lease), or polls
+Telegram for updates (bot/telegram/poller.py). bot/store/lease.py has the contract. Every
+process runs one; the others keep trying, and take over when the holder releases the lease at
+shutdown or stops renewing it."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class LeaseKeeper:
         heartbeat: float | None = None,
         ttl: float | None = None,
         on_gained: Callable[[], None] | None = None,
+        duty: str = "sends broadcasts and the digest",
+        stops: str = "sending stops",
     ) -> None:
         self.heartbeat = HEARTBEAT_SECONDS if heartbeat is None else heartbeat
         self.ttl = LEASE_TTL_SECONDS if ttl is None else ttl
@@ -45,6 +48,8 @@ class LeaseKeeper:
         self.name = name
         self.owner = owner
         self.on_gained = on_gained
+        self.duty = duty  # what the holder does, for the log: "polls Telegram for updates"
+        self.stops = stops  # what a lost lease ends, for the log
         self._valid_until = 0.0  # monotonic
         self._ours = False  # whether the last heartbeat found the lease ours
         self._holder: str | None = None  # who held it at the last heartbeat
@@ -73,8 +78,9 @@ class LeaseKeeper:
             if not self._ours:
                 self._ours = True
                 log.info(
-                    "this process (%s) now sends broadcasts and the digest%s",
+                    "this process (%s) now %s%s",
                     self.owner.id,
+                    self.duty,
                     self._predecessor(acquired),
                 )
                 if self.on_gained is not None:
@@ -83,12 +89,12 @@ class LeaseKeeper:
             self._valid_until = 0.0
             if self._ours:
                 self._ours = False
-                log.warning("lost the %s lease (now %s): sending stops", self.name, holder)
+                log.warning("lost the %s lease (now %s): %s", self.name, holder, self.stops)
             elif holder is not None and holder != self._holder:
                 log.info(
-                    "another instance (%s) sends broadcasts and the digest; this one takes "
-                    "over if it stops",
+                    "another instance (%s) %s; this one takes over if it stops",
                     holder,
+                    self.duty,
                 )
         self._holder = holder or self._holder
         return self.held
@@ -103,7 +109,7 @@ class LeaseKeeper:
     def lost(self) -> None:
         """The store refused work under the lease: stop at once, the next heartbeat retries."""
         if self._ours:
-            log.warning("the %s lease is no longer ours: sending stops", self.name)
+            log.warning("the %s lease is no longer ours: %s", self.name, self.stops)
         self._ours = False
         self._valid_until = 0.0
 

@@ -24,6 +24,7 @@ from bot.store.records import Announcement, AnnouncementOrigin, AskedQuestion, C
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.fatal import FatalStop
+from bot.telegram.leader import LeaseKeeper
 
 
 class BotState:
@@ -51,6 +52,9 @@ class BotState:
         # choose): the reply's language then costs no store read per update.
         self.chat_languages: dict[int, str] = {}
         self.teaching = asyncio.Lock()  # one lesson (or undo) at a time: each builds on the last
+        # In polling mode, the lease this process polls under (bot/telegram/poller.py).
+        self.poller: LeaseKeeper | None = None
+        self.poller_task: asyncio.Task[None] | None = None  # its renewals
 
     async def swap_engine(self, engine: QAEngine) -> None:
         """Answer with `engine` from now on; the one it replaces is freed in the background

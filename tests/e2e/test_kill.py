@@ -2,7 +2,7 @@
 restarted: after the claim, after Telegram accepted the message, after the outcome was
 recorded. No chat may receive the announcement twice, and every chat whose send was cut short
 must be named in the operator's report as unconfirmed. The last run has a second process
-beside it, polling with the same token."""
+beside it, on the same token and database, waiting for its turn to poll."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.telegram import conflict
+from bot.telegram import conflict, poller
 from tests.chaos.process import (
     BotProcess,
     KillingBotAPI,
@@ -120,7 +120,7 @@ async def test_a_kill_at_each_step_of_a_send_never_sends_twice(
             lambda c: c.params.get("chat_id") == ADMIN_ID and "finished" in c.params["text"],
             timeout=EXIT_WAIT,
         )
-        await wait_for_line(bots, conflict.MESSAGE)
+        await wait_for_line(bots, f"{poller.DUTY}; this one takes over if it stops")
         before_stop = [bot.log() for bot in bots]  # then the survivor takes the lease over
     finally:
         codes = list(await asyncio.gather(*(bot.stop() for bot in bots)))
