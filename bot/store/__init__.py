@@ -18,6 +18,7 @@ from bot.store.chats import Chats
 from bot.store.claims import Claims
 from bot.store.database import Database
 from bot.store.digest import Digest
+from bot.store.generations import Generations
 from bot.store.lease import Leases
 from bot.store.problems import StoreError, StoreLostError, StoreOpenError, StoreWriteError
 from bot.store.questions import Questions
@@ -30,7 +31,7 @@ __all__ = ["Store", "StoreError", "StoreLostError", "StoreOpenError", "StoreWrit
 
 class Store:
     """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`,
-    `leases`, `claims`, `taught`, `votes`.
+    `leases`, `claims`, `taught`, `votes`, `generations`.
 
     `read_only` is for commands that only look (`python -m bot unanswered`): the file is opened
     as it is, never migrated or created, so it works in a read-only folder too."""
@@ -47,6 +48,7 @@ class Store:
         self.claims = Claims(self.database)
         self.taught = Taught(self.database)
         self.votes = Votes(self.database)
+        self.generations = Generations(self.database)
 
     async def stats(self, *, top: int = 5) -> Stats:
         """Usage figures for /stats; `top` bounds each ranked list."""

@@ -28,7 +28,16 @@ from bot.commands import FIXED_COMMANDS
 from bot.engine import QAEngine
 from bot.settings import Settings
 from bot.store import Store, StoreError
-from bot.telegram import feedback, flood, groups, handlers, languages, operator, teach
+from bot.telegram import (
+    feedback,
+    flood,
+    groups,
+    handlers,
+    knowledge_sync,
+    languages,
+    operator,
+    teach,
+)
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.apiguard import GuardedRequest
 from bot.telegram.broadcast import Broadcaster
@@ -174,8 +183,7 @@ async def _post_init(application: BotApplication) -> None:
     state.chat_languages = await state.store.chats.languages()
     if state.poller is not None:  # polling under the lease: renewed, and stopped once lost
         state.poller_task = asyncio.create_task(keep_turn(state.poller, state.fatal.trigger))
-    if await state.store.taught.all():  # the phrasings operators taught, over the YAML
-        await teach.rebuild(state)
+    await knowledge_sync.start(state)  # the phrasings operators taught, over the YAML
     # What start-up made lives as long as the process: the collector need not walk it again,
     # which keeps its passes (and the event loop's pauses) short.
     gc.freeze()
@@ -190,10 +198,21 @@ async def _post_init(application: BotApplication) -> None:
         application.job_queue.run_repeating(
             _purge_job, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge-voter-hashes"
         )
+        application.job_queue.run_repeating(
+            _follow_job,
+            interval=knowledge_sync.CHECK_SECONDS,
+            first=knowledge_sync.CHECK_SECONDS,
+            name="follow-knowledge",
+        )
 
 
 async def _flush_job(context: Context) -> None:
     await context.bot_data.flush_question_log()
+
+
+async def _follow_job(context: Context) -> None:
+    """A /reload or a lesson on another process sharing the store reaches this one."""
+    await knowledge_sync.follow(context.bot_data)
 
 
 async def _purge_job(context: Context) -> None:

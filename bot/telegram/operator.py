@@ -16,15 +16,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot.engine import QAEngine
 from bot.i18n import AND_MORE, ENGLISH, Translator, gettext
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeError
 from bot.limits import MAX_CALLBACK_ANSWER, MAX_TEXT, fit_html, fit_lines, shorten
-from bot.quiet import quietly
 from bot.store.questions import unanswered_yaml
 from bot.store.records import AnnouncementOrigin, AnnouncementStatus
-from bot.teaching import with_taught
+from bot.telegram import knowledge_sync
 from bot.telegram.languages import chat_language
 from bot.telegram.menu import set_commands
 from bot.telegram.privacy import pseudonym
@@ -334,11 +332,9 @@ async def reload(
         problems = "\n".join(shown)
         await message.reply_text(fit_html(f"{_(RELOAD_REFUSED)}\n<pre>{problems}{tail}</pre>"))
         return
-    async with state.teaching:
-        state.knowledge = kb
-        taught = await state.store.taught.all()
-        overlaid = with_taught(kb, taught)
-        await state.swap_engine(await asyncio.to_thread(quietly, lambda: QAEngine(overlaid)))
+    async with state.teaching:  # the other processes on the store follow (knowledge_sync)
+        reloads = await state.store.generations.reloaded()
+        await knowledge_sync.rebuild(state, knowledge=kb, reloads=reloads)
     try:
         await set_commands(context.bot, state)
     except TelegramError as error:

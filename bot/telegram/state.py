@@ -20,6 +20,7 @@ from bot.kb.model import KnowledgeBase
 from bot.quiet import let_go
 from bot.settings import Settings
 from bot.store import Store
+from bot.store.generations import Generation
 from bot.store.records import Announcement, AnnouncementOrigin, AskedQuestion, ChatId
 from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.broadcast import Broadcaster
@@ -54,6 +55,8 @@ class BotState:
         self.teaching = asyncio.Lock()  # one lesson (or undo) at a time: each builds on the last
         # In polling mode, the lease this process polls under (bot/telegram/poller.py).
         self.poller: LeaseKeeper | None = None
+        # What the engine was built from, as the store counts it (bot/telegram/knowledge_sync.py).
+        self.generation: Generation | None = None
         self.poller_task: asyncio.Task[None] | None = None  # its renewals
 
     async def swap_engine(self, engine: QAEngine) -> None:

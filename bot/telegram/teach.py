@@ -22,8 +22,10 @@ from bot.engine import QAEngine
 from bot.i18n import N_, Translator
 from bot.limits import MAX_CALLBACK_ANSWER, fit_html, shorten
 from bot.quiet import quietly
+from bot.store.generations import Generation
 from bot.store.records import Unanswered
-from bot.teaching import Refusal, teach, with_taught
+from bot.teaching import Refusal, teach
+from bot.telegram import knowledge_sync
 from bot.telegram.languages import chat_language
 from bot.telegram.operator import operator_command, unanswered_message
 from bot.telegram.privacy import pseudonym
@@ -273,19 +275,14 @@ async def _teach(
         added = await state.store.taught.add(verdict.fact_id, verdict.language, verdict.question)
         if added is not None:
             await state.swap_engine(verdict.engine)
+            reloads = state.generation.reloads if state.generation else 0
+            state.generation = Generation.of(reloads, [*taught, added])
     await query.answer()
     title = _titles(state.engine, language)[fact_id]
     shown = html.escape(shorten(question.text, MAX_QUESTION_SHOWN))
     await message.edit_text(_(TAUGHT_DONE, question=shown, title=html.escape(title)))
     log.info("taught a phrasing of %s (%s)", fact_id, verdict.language)
     await show_review(message, state, language)
-
-
-async def rebuild(state: BotState) -> None:
-    """The engine of the YAML and what is taught now, built off the event loop."""
-    taught = await state.store.taught.all()
-    kb = with_taught(state.knowledge, taught)
-    await state.swap_engine(await asyncio.to_thread(quietly, lambda: QAEngine(kb)))
 
 
 # -- /taught ----------------------------------------------------------------------------------
@@ -331,7 +328,7 @@ async def taught_button(update: Update, context: Context) -> None:
         if not await state.store.taught.remove([phrasing_id]):
             await query.answer(_(GONE), show_alert=True)
             return
-        await rebuild(state)
+        await knowledge_sync.rebuild(state)
     await query.answer(_(REMOVED))
     text, keyboard = await taught_message(state, language)
     await message.edit_text(text, reply_markup=keyboard)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
+from bot.store.generations import Generation
 from bot.store.records import AskedQuestion, TaughtPhrasing, Unanswered
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -168,3 +169,25 @@ async def test_a_database_read_only_before_its_migration_has_nothing_taught(
     path = version_4_database(tmp_path)
     with Store(path, read_only=True) as store:
         assert await store.taught.all() == []
+
+
+async def test_the_generation_changes_with_every_lesson_undo_and_reload(store: Store) -> None:
+    """What processes sharing the store compare (bot/telegram/knowledge_sync.py): any change to
+    the taught phrasings or a /reload gives a generation never seen before."""
+    seen = [await store.generations.current()]
+    assert seen[0] == Generation(0, 0, 0)
+    first = await store.taught.add("quote", "en", "grandpa's line about soldiers")
+    second = await store.taught.add("partners", "en", "gimme the list")
+    assert first is not None and second is not None
+    seen.append(await store.generations.current())
+    assert seen[-1] == Generation.of(0, [first, second]) == Generation(0, 2, second.id)
+    await store.taught.remove([first.id])
+    seen.append(await store.generations.current())
+    third = await store.taught.add("quote", "en", "that line veterans quote")
+    assert third is not None
+    seen.append(await store.generations.current())  # as many as before, a newer one
+    assert await store.generations.reloaded() == 1
+    assert await store.generations.reloaded() == 2
+    seen.append(await store.generations.current())
+    assert seen[-1] == Generation(2, 2, third.id)
+    assert len(set(seen)) == len(seen)
