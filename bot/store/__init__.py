@@ -24,6 +24,7 @@ from bot.store.problems import StoreError, StoreLostError, StoreOpenError, Store
 from bot.store.questions import Questions
 from bot.store.records import Stats
 from bot.store.taught import Taught
+from bot.store.updates import SeenUpdates
 from bot.store.votes import Votes
 
 __all__ = ["Store", "StoreError", "StoreLostError", "StoreOpenError", "StoreWriteError"]
@@ -31,7 +32,7 @@ __all__ = ["Store", "StoreError", "StoreLostError", "StoreOpenError", "StoreWrit
 
 class Store:
     """One database, one object per concern: `chats`, `broadcasts`, `questions`, `digest`,
-    `leases`, `claims`, `taught`, `votes`, `generations`.
+    `leases`, `claims`, `taught`, `votes`, `generations`, `seen_updates`.
 
     `read_only` is for commands that only look (`python -m bot unanswered`): the file is opened
     as it is, never migrated or created, so it works in a read-only folder too."""
@@ -49,6 +50,7 @@ class Store:
         self.taught = Taught(self.database)
         self.votes = Votes(self.database)
         self.generations = Generations(self.database)
+        self.seen_updates = SeenUpdates(self.database)
 
     async def stats(self, *, top: int = 5) -> Stats:
         """Usage figures for /stats; `top` bounds each ranked list."""

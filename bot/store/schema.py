@@ -231,5 +231,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE unanswered_v6 RENAME TO unanswered",
         "CREATE INDEX unanswered_by_status ON unanswered (status, count)",
     ),
+    # 7: the update ids already taken by a process, so that of replicas sharing the store
+    # (Telegram redelivering an update another replica took) only one handles each; kept a day.
+    (
+        """
+        CREATE TABLE seen_updates (
+            update_id INTEGER PRIMARY KEY,
+            seen_at REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX seen_updates_by_time ON seen_updates (seen_at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -57,7 +57,7 @@ from bot.telegram.webhook import run_webhook
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 2.0
-PURGE_SECONDS = 3600.0  # voter hashes past their day are cleared at least this often
+PURGE_SECONDS = 3600.0  # voter hashes and update ids past their day go at least this often
 TELEGRAM_OVERALL_RATE = 30  # messages per second, Telegram's broadcast limit
 TELEGRAM_GROUP_RATE = 20  # messages per minute and group
 # Updates handled at once: enough to hide network latency; more only makes the HTTP pool churn.
@@ -196,7 +196,7 @@ async def _post_init(application: BotApplication) -> None:
             _flush_job, interval=FLUSH_SECONDS, first=FLUSH_SECONDS, name="flush-question-log"
         )
         application.job_queue.run_repeating(
-            _purge_job, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge-voter-hashes"
+            _purge_job, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge-expired"
         )
         application.job_queue.run_repeating(
             _follow_job,
@@ -216,8 +216,10 @@ async def _follow_job(context: Context) -> None:
 
 
 async def _purge_job(context: Context) -> None:
-    """Votes keep no voter's hash past its day, even when nobody votes to clear it."""
+    """Votes keep no voter's hash past its day, even when nobody votes to clear it; the update
+    ids replicas claimed are kept a day too."""
     await context.bot_data.store.votes.purge()
+    await context.bot_data.store.seen_updates.purge()
 
 
 async def _post_stop(application: BotApplication) -> None:

@@ -1,14 +1,22 @@
 """Which update ids were already accepted, so an update Telegram delivers twice is handled once.
 
-Telegram redelivers an update when the answer to its webhook POST was slow or lost. The record
-is an interface so that several replicas can later share one in the database (an insert on
-update_id that does nothing on conflict, with expiry); one process keeps it in memory.
+Telegram redelivers an update when the answer to its webhook POST was slow or lost, and behind a
+load balancer the redelivery may reach another replica. One process keeps the record in memory
+(`RecentUpdates`); replicas share one in the store (`SharedUpdates`: an insert on update_id that
+does nothing on conflict, kept a day), with the memory in front of it for their own repeats.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections import OrderedDict
 from typing import Protocol
+
+from bot.store import StoreError
+from bot.store.updates import SeenUpdates
+
+log = logging.getLogger(__name__)
 
 # Telegram redelivers within minutes; a busy bot sees far fewer than this many updates meanwhile.
 RECENT_UPDATES = 10_000
@@ -44,3 +52,24 @@ class RecentUpdates:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+class SharedUpdates:
+    """Claims in the store, shared by every replica. An id this process saw already is refused
+    without asking the store. When the store cannot be reached the update is handled anyway:
+    answering a question twice is better than not answering it."""
+
+    def __init__(self, seen: SeenUpdates, capacity: int = RECENT_UPDATES) -> None:
+        self._seen = seen
+        self._mine = RecentUpdates(capacity)
+
+    async def claim(self, update_id: int) -> bool:
+        if not await self._mine.claim(update_id):
+            return False
+        try:
+            return await self._seen.claim(update_id)
+        except (StoreError, sqlite3.Error) as error:
+            log.warning(
+                "update %d handled unchecked: the store did not answer: %s", update_id, error
+            )
+            return True

@@ -133,7 +133,7 @@ async def test_version_4_unanswered_questions_are_migrated(tmp_path: Path) -> No
         version = await store.database.read(
             lambda c: c.execute("PRAGMA user_version").fetchone()[0]
         )
-        assert version == SCHEMA_VERSION == 6
+        assert version == SCHEMA_VERSION == 7
 
 
 async def test_version_5_questions_keep_their_ids_and_may_be_answered_since(

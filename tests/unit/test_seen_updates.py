@@ -1,0 +1,51 @@
+"""Each update handled once across processes sharing a store: the store's claims, kept a day,
+and the ledger replicas use (bot/telegram/redelivery.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.store import Store
+from bot.store.updates import KEEP_SECONDS
+from bot.telegram.redelivery import SharedUpdates
+
+
+async def test_of_two_processes_claiming_an_update_exactly_one_wins(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    with Store(database) as one, Store(database) as other:
+        for update_id in range(100, 120):
+            won = await asyncio.gather(
+                one.seen_updates.claim(update_id), other.seen_updates.claim(update_id)
+            )
+            assert sorted(won) == [False, True]
+        assert not await one.seen_updates.claim(105)  # and never again
+
+
+async def test_claims_are_forgotten_after_a_day(tmp_path: Path) -> None:
+    now = [1_700_000_000.0]
+    with Store(tmp_path / "bot.sqlite3", clock=lambda: now[0]) as store:
+        assert await store.seen_updates.claim(1)
+        now[0] += KEEP_SECONDS / 2
+        assert await store.seen_updates.claim(2)
+        assert await store.seen_updates.purge() == 0
+        now[0] += KEEP_SECONDS / 2 + 1
+        assert await store.seen_updates.purge() == 1  # the first, a day old
+        assert await store.seen_updates.claim(1)  # ids restart after a quiet week: welcome
+        assert not await store.seen_updates.claim(2)
+
+
+async def test_the_shared_ledger_refuses_repeats_and_answers_when_the_store_cannot(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    with Store(database) as one, Store(database) as other:
+        mine, theirs = SharedUpdates(one.seen_updates), SharedUpdates(other.seen_updates)
+        assert await mine.claim(7) and not await mine.claim(7)
+        assert not await theirs.claim(7)  # another replica had it
+        assert await theirs.claim(8)
+    broken = Store(tmp_path / "other.sqlite3")
+    ledger = SharedUpdates(broken.seen_updates)
+    broken.close()
+    assert await ledger.claim(9)  # handled rather than lost
+    assert not await ledger.claim(9)  # still once by this process
