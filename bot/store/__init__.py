@@ -43,6 +43,7 @@ __all__ = [
     "StoreWriteError",
     "is_postgres_url",
     "open_store",
+    "store_exists",
 ]
 _URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -50,6 +51,11 @@ _URL_SCHEMES = ("postgresql://", "postgres://")
 def is_postgres_url(target: str | Path) -> bool:
     """Whether `target` names a PostgreSQL database rather than a SQLite file."""
     return isinstance(target, str) and target.startswith(_URL_SCHEMES)
+
+
+def store_exists(target: str | Path) -> bool:
+    """Whether there may be data to read: a SQLite file that exists, or any PostgreSQL URL."""
+    return is_postgres_url(target) or Path(target).exists()
 
 
 def open_store(
