@@ -167,6 +167,7 @@ class PostgresDatabase:
         self._name = describe_url(url)
         self._timeout = timeout
         self._closed = False
+        self.conflicts = 0  # writes run again after losing a conflict: a measure of contention
         seconds = max(2, round(timeout))  # libpq's connect_timeout: whole seconds, at least 2
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
@@ -254,6 +255,7 @@ class PostgresDatabase:
                 with self._pool.connection() as conn:
                     return _serializable(conn, work)
             except _RETRYABLE as error:
+                self.conflicts += 1
                 if attempt + 1 == WRITE_ATTEMPTS:
                     raise self._write_error(error) from None
                 time.sleep(random.uniform(0.5, 1.5) * min(0.2, 0.002 * 2**attempt))
