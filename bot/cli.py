@@ -14,7 +14,7 @@ from typing import TextIO
 
 import yaml
 
-from bot import teach_commands
+from bot import store_commands, teach_commands
 from bot.dialogue import Context
 from bot.engine import QAEngine
 from bot.i18n import ENGLISH, LANGUAGES
@@ -271,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     unanswered.set_defaults(handler=command_unanswered)
     sub.add_parser("run", help="the Telegram bot").set_defaults(handler=command_run)
     teach_commands.add_parsers(sub)
+    store_commands.add_parsers(sub)
     return parser
 
 
