@@ -14,7 +14,7 @@ from typing import TextIO
 
 import yaml
 
-from bot import teach_commands
+from bot import store_commands, teach_commands
 from bot.dialogue import Context
 from bot.engine import QAEngine
 from bot.i18n import ENGLISH, LANGUAGES
@@ -190,14 +190,14 @@ def command_unanswered(
 ) -> int:
     import asyncio
 
-    from bot.store import Store, StoreError
+    from bot.store import StoreError, open_store, store_exists
     from bot.store.questions import unanswered_yaml
 
-    if not settings.database_path.exists():
+    if not store_exists(settings.database):
         stdout.write("# no questions recorded yet\n[]\n")
         return 0
     try:  # read-only: no journal switch, no migration, works in a read-only folder
-        with Store(settings.database_path, read_only=True) as store:
+        with open_store(settings.database, read_only=True) as store:
             rows = asyncio.run(store.questions.unanswered(args.limit))
     except StoreError as error:
         print(error, file=stderr)
@@ -271,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     unanswered.set_defaults(handler=command_unanswered)
     sub.add_parser("run", help="the Telegram bot").set_defaults(handler=command_run)
     teach_commands.add_parsers(sub)
+    store_commands.add_parsers(sub)
     return parser
 
 

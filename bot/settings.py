@@ -50,6 +50,7 @@ class Settings:
     admin_user_ids: frozenset[int] = frozenset()
     announce_chat_ids: tuple[int | str, ...] = ()
     database_path: Path = DEFAULT_DATABASE_PATH
+    database_url: str | None = None  # postgresql://...: wins over database_path
     knowledge_dir: Path | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
@@ -61,6 +62,11 @@ class Settings:
     def knowledge_folder(self) -> Path:
         """KNOWLEDGE_DIR when set, else the folder found beside the code or its install."""
         return self.knowledge_dir if self.knowledge_dir is not None else find_knowledge_dir()
+
+    @property
+    def database(self) -> str | Path:
+        """Where the store is: DATABASE_URL when set (PostgreSQL), else the SQLite file."""
+        return self.database_url if self.database_url is not None else self.database_path
 
     def is_admin(self, user_id: int | None) -> bool:
         """Anonymous senders (no user id) are never admins."""
@@ -75,6 +81,7 @@ class Settings:
             f"admin_user_ids={sorted(self.admin_user_ids)!r}, "
             f"announce_chat_ids={self.announce_chat_ids!r}, "
             f"database_path={str(self.database_path)!r}, "
+            f"database_url={None if self.database_url is None else mask_url(self.database_url)!r}, "
             f"knowledge_dir={None if self.knowledge_dir is None else str(self.knowledge_dir)!r}, "
             f"webhook_url={self.webhook_url!r}, webhook_secret={secret!r}, "
             f"port={self.port!r}, listen_address={self.listen_address!r}, "
@@ -131,6 +138,7 @@ def _settings(get: Callable[[str], str | None]) -> Settings:
         admin_user_ids=_admin_user_ids(get("ADMIN_USER_IDS")),
         announce_chat_ids=_announce_chat_ids(get("ANNOUNCE_CHAT_IDS")),
         database_path=Path(get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
+        database_url=_database_url(get("DATABASE_URL")),
         knowledge_dir=_optional_path(get("KNOWLEDGE_DIR")),
         webhook_url=webhook_url,
         webhook_secret=secret,
@@ -285,6 +293,37 @@ def _announce_chat_ids(value: str | None) -> tuple[int | str, ...]:
             seen.add(key)
             result.append(chat)
     return tuple(result)
+
+
+def mask_url(url: str) -> str:
+    """A database URL with its password replaced by ***, fit for logs and messages."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return _MASK
+    if password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:{_MASK}@{host}").geturl()
+
+
+def _database_url(value: str | None) -> str | None:
+    """A PostgreSQL URL; the error never repeats the value, which may hold a password."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise SettingsError(f"DATABASE_URL: {mask_url(value)!r} is not a valid URL") from None
+    if parts.scheme not in {"postgresql", "postgres"}:
+        raise SettingsError(
+            "DATABASE_URL: expected a PostgreSQL URL, postgresql://user:password@host/database "
+            "(unset it to use the SQLite file of DATABASE_PATH)"
+        )
+    return value
 
 
 def _optional_path(value: str | None) -> Path | None:

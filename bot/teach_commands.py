@@ -1,5 +1,6 @@
 """`python -m bot teach` and `python -m bot taught`: the operators' teaching for scripts and
-tests, on the same store (DATABASE_PATH) and with the same checks as teaching from Telegram."""
+tests, on the same store (DATABASE_URL, else DATABASE_PATH) and with the same checks as
+teaching from Telegram."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from bot.engine import QAEngine
 from bot.kb.loader import load_knowledge
 from bot.kb.model import KnowledgeError
 from bot.settings import Settings
-from bot.store import Store, StoreError
+from bot.store import StoreError, open_store, store_exists
 from bot.teaching import Refusal, export_yaml, exported, teach, with_taught
 
 
@@ -21,7 +22,7 @@ def command_teach(
     """Teach QUESTION as a phrasing of --intent; exit 1 with the reason when refused."""
     try:
         base = load_knowledge(settings.knowledge_folder)
-        with Store(settings.database_path) as store:
+        with open_store(settings.database) as store:
             taught = asyncio.run(store.taught.all())
             verdict = teach(
                 base, taught, args.intent, args.question, answered_wrongly=args.answered_wrongly
@@ -49,10 +50,10 @@ def command_taught(
     removes from the store those the YAML now holds."""
     try:
         base = load_knowledge(settings.knowledge_folder)
-        if not settings.database_path.exists():
+        if not store_exists(settings.database):
             taught = []
         else:
-            with Store(settings.database_path, read_only=not args.clear_exported) as store:
+            with open_store(settings.database, read_only=not args.clear_exported) as store:
                 taught = asyncio.run(store.taught.all())
                 if args.clear_exported:
                     done = exported(base, taught)
@@ -76,12 +77,12 @@ def command_taught(
 
 
 def with_taught_from(settings: Settings, engine: QAEngine, stderr: TextIO) -> QAEngine:
-    """`engine` with the taught phrasings of DATABASE_PATH, read-only; a database that cannot
+    """`engine` with the taught phrasings of the store, read-only; a database that cannot
     be read is said in one line, and the YAML answers alone."""
-    if not settings.database_path.exists():
+    if not store_exists(settings.database):
         return engine
     try:
-        with Store(settings.database_path, read_only=True) as store:
+        with open_store(settings.database, read_only=True) as store:
             taught = asyncio.run(store.taught.all())
     except StoreError as error:
         print(f"taught phrasings not used: {error}", file=stderr)

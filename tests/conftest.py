@@ -1,4 +1,5 @@
-"""Shared fixtures: the real knowledge base and engine, built once per test session."""
+"""Shared fixtures: the real knowledge base and engine, built once per test session; the
+store's backends (a SQLite file, or a PostgreSQL schema on the session's server)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import pytest
 
 from bot.engine import QAEngine
 from bot.kb import KnowledgeBase, load_knowledge
+from tests.support.postgres import backend, postgres_server, postgres_url
+
+__all__ = ["backend", "postgres_server", "postgres_url"]  # fixtures for every test module
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

@@ -3,10 +3,9 @@ and the report, so a broadcast resumes after a crash without a repeat (claims.py
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from bot.store.database import Database
+from bot.store.interface import Connection, Row, StoreDatabase
 from bot.store.records import (
     NOT_SENT_ERROR,
     UNCONFIRMED_ERROR,
@@ -18,13 +17,14 @@ from bot.store.records import (
     DeliveryReport,
     DeliveryStatus,
     chat_key,
+    stored_chat_id,
 )
 
 
 class Broadcasts:
     """What the bot announced, and to whom."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def create_announcement(
@@ -52,7 +52,7 @@ class Broadcasts:
         """Cancel a draft; returns False when it is unknown or already sending or done."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Connection) -> bool:
             cursor = conn.execute(
                 """
                 UPDATE announcements SET status = 'cancelled', finished_at = ?
@@ -73,7 +73,7 @@ class Broadcasts:
         """
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> int:
+        def work(conn: Connection) -> int:
             row = _announcement_row(conn, announcement_id)
             if row["status"] == AnnouncementStatus.DRAFT:
                 freeze_targets(conn, announcement_id, targets, now)
@@ -129,7 +129,7 @@ class Broadcasts:
         key, _ = chat_key(chat_id)
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Connection) -> None:
             cursor = conn.execute(
                 """
                 UPDATE deliveries SET status = ?, error = ?, message_id = ?,
@@ -166,7 +166,7 @@ class Broadcasts:
         """
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> DeliveryReport:
+        def work(conn: Connection) -> DeliveryReport:
             if settle_announcement(conn, announcement_id, now):
                 conn.execute(  # the caller has the report: nobody else is to send it
                     "UPDATE announcements SET reported_at = ? WHERE id = ?", (now, announcement_id)
@@ -191,7 +191,7 @@ class Broadcasts:
 
 
 def insert_announcement(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     html: str,
     origin: AnnouncementOrigin,
@@ -200,18 +200,18 @@ def insert_announcement(
     now: float,
 ) -> int:
     """A new draft inside the caller's transaction; returns its id."""
-    cursor = conn.execute(
+    row = conn.execute(
         """
         INSERT INTO announcements (html, origin, fact_id, created_by, created_at, status)
-        VALUES (?, ?, ?, ?, ?, 'draft')
+        VALUES (?, ?, ?, ?, ?, 'draft') RETURNING id
         """,
         (html, origin.value, fact_id, created_by, now),
-    )
-    return int(cursor.lastrowid or 0)
+    ).fetchone()
+    return int(row["id"])
 
 
 def freeze_targets(
-    conn: sqlite3.Connection, announcement_id: int, targets: Sequence[ChatId], now: float
+    conn: Connection, announcement_id: int, targets: Sequence[ChatId], now: float
 ) -> None:
     """A draft becomes 'sending' with one pending delivery per target (duplicates once)."""
     conn.execute(
@@ -230,7 +230,7 @@ def freeze_targets(
         )
 
 
-def settle_announcement(conn: sqlite3.Connection, announcement_id: int, now: float) -> bool:
+def settle_announcement(conn: Connection, announcement_id: int, now: float) -> bool:
     """Mark a sending announcement done: pending deliveries failed (never sent), those in
     flight unconfirmed. Returns whether it was sending; ValueError for a draft or cancelled one.
     """
@@ -260,7 +260,7 @@ def settle_announcement(conn: sqlite3.Connection, announcement_id: int, now: flo
     return True
 
 
-def build_report(conn: sqlite3.Connection, announcement_id: int) -> DeliveryReport:
+def build_report(conn: Connection, announcement_id: int) -> DeliveryReport:
     """The report of a finished announcement, from its delivery rows."""
     row = _announcement_row(conn, announcement_id)
     finished_at = row["finished_at"]
@@ -269,13 +269,13 @@ def build_report(conn: sqlite3.Connection, announcement_id: int) -> DeliveryRepo
     ).fetchall()
 
     def chats(status: DeliveryStatus) -> list[ChatId]:
-        return [r["chat_id"] for r in rows if r["status"] == status]
+        return [stored_chat_id(r["chat_id"]) for r in rows if r["status"] == status]
 
     return DeliveryReport(
         announcement_id=announcement_id,
         delivered=sum(1 for r in rows if r["status"] == DeliveryStatus.SENT),
         failed=[
-            (r["chat_id"], r["error"] or "unknown error")
+            (stored_chat_id(r["chat_id"]), r["error"] or "unknown error")
             for r in rows
             if r["status"] == DeliveryStatus.FAILED
         ],
@@ -286,9 +286,9 @@ def build_report(conn: sqlite3.Connection, announcement_id: int) -> DeliveryRepo
     )
 
 
-def _announcement_row(conn: sqlite3.Connection, announcement_id: int) -> sqlite3.Row:
+def _announcement_row(conn: Connection, announcement_id: int) -> Row:
     """The announcement's row; KeyError when there is none."""
-    row: sqlite3.Row | None = conn.execute(
+    row: Row | None = conn.execute(
         "SELECT * FROM announcements WHERE id = ?", (announcement_id,)
     ).fetchone()
     if row is None:
@@ -297,7 +297,7 @@ def _announcement_row(conn: sqlite3.Connection, announcement_id: int) -> sqlite3
 
 
 def move_delivery_rows(
-    conn: sqlite3.Connection,
+    conn: Connection,
     announcement_id: int,
     old_chat_id: ChatId,
     new_chat_id: int,
@@ -328,7 +328,7 @@ def move_delivery_rows(
     )
 
 
-def _announcement(row: sqlite3.Row) -> Announcement:
+def _announcement(row: Row) -> Announcement:
     return Announcement(
         id=row["id"],
         html=row["html"],
@@ -342,10 +342,10 @@ def _announcement(row: sqlite3.Row) -> Announcement:
     )
 
 
-def _delivery(row: sqlite3.Row) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     return Delivery(
         announcement_id=row["announcement_id"],
-        chat_id=row["chat_id"],
+        chat_id=stored_chat_id(row["chat_id"]),
         status=DeliveryStatus(row["status"]),
         attempts=row["attempts"],
         error=row["error"],

@@ -4,17 +4,15 @@ bot has left or misses one that moved."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.store.broadcasts import move_delivery_rows
-from bot.store.database import Database
+from bot.store.interface import Connection, StoreDatabase
 from bot.store.records import BOT_REMOVED_ERROR, ChatRecord, chat_key
 
 
 class Chats:
     """Where the bot is, and which of those chats receive announcements."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def upsert_chat(
@@ -28,15 +26,15 @@ class Chats:
         """Record that the bot is in a chat; keeps its subscription and any known title."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Connection) -> None:
             conn.execute(
                 """
                 INSERT INTO chats (chat_id, chat_type, title, username, added_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (chat_id) DO UPDATE SET
                     chat_type = excluded.chat_type,
-                    title = COALESCE(excluded.title, title),
-                    username = COALESCE(excluded.username, username),
+                    title = COALESCE(excluded.title, chats.title),
+                    username = COALESCE(excluded.username, chats.username),
                     updated_at = excluded.updated_at
                 """,
                 (chat_id, chat_type, title, username, now, now),
@@ -58,7 +56,7 @@ class Chats:
         """
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Connection) -> bool:
             row = conn.execute(
                 "SELECT subscribed FROM chats WHERE chat_id = ?", (chat_id,)
             ).fetchone()
@@ -88,14 +86,14 @@ class Chats:
         """The language a chat chose for the bot's replies; an unknown chat is recorded."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Connection) -> None:
             conn.execute(
                 """
                 INSERT INTO chats (chat_id, chat_type, title, language, added_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (chat_id) DO UPDATE SET
                     language = excluded.language,
-                    title = COALESCE(excluded.title, title),
+                    title = COALESCE(excluded.title, chats.title),
                     updated_at = excluded.updated_at
                 """,
                 (chat_id, chat_type, title, language, now, now),
@@ -117,7 +115,7 @@ class Chats:
         now = self._db.clock()
         key, _ = chat_key(chat_id)
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Connection) -> None:
             conn.execute("DELETE FROM chats WHERE chat_id = ?", (chat_id,))
             conn.execute(
                 """
@@ -136,7 +134,7 @@ class Chats:
         now = self._db.clock()
         old_key, _ = chat_key(old_id)
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Connection) -> None:
             old = conn.execute("SELECT * FROM chats WHERE chat_id = ?", (old_id,)).fetchone()
             new = conn.execute("SELECT * FROM chats WHERE chat_id = ?", (new_id,)).fetchone()
             if old is not None and new is None:
@@ -148,18 +146,17 @@ class Chats:
                     (new_id, now, old_id),
                 )
             elif old is not None and new is not None:
-                conn.execute(
+                conn.execute(  # both rows were read in this transaction: merged here
                     """
-                    UPDATE chats SET subscribed = MAX(subscribed, ?),
-                        title = COALESCE(title, ?), language = COALESCE(language, ?),
-                        added_at = MIN(added_at, ?), updated_at = ?
+                    UPDATE chats SET subscribed = ?, title = ?, language = ?, added_at = ?,
+                        updated_at = ?
                     WHERE chat_id = ?
                     """,
                     (
-                        old["subscribed"],
-                        old["title"],
-                        old["language"],
-                        old["added_at"],
+                        max(new["subscribed"], old["subscribed"]),
+                        _first(new["title"], old["title"]),
+                        _first(new["language"], old["language"]),
+                        min(new["added_at"], old["added_at"]),
                         now,
                         new_id,
                     ),
@@ -209,3 +206,8 @@ class Chats:
             )
             for row in rows
         ]
+
+
+def _first(value: str | None, fallback: str | None) -> str | None:
+    """SQL's COALESCE of two values."""
+    return value if value is not None else fallback

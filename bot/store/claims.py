@@ -12,10 +12,8 @@ same way, so one process sends it; a successor re-sends a report whose sender va
 
 from __future__ import annotations
 
-import sqlite3
-
 from bot.store.broadcasts import build_report, settle_announcement
-from bot.store.database import Database
+from bot.store.interface import Connection, StoreDatabase
 from bot.store.lease import LEASE_HELD
 from bot.store.records import (
     UNCONFIRMED_ERROR,
@@ -24,6 +22,7 @@ from bot.store.records import (
     DeliveryReport,
     DeliveryStatus,
     chat_key,
+    stored_chat_id,
 )
 
 SENDER_LEASE = "sender"
@@ -33,7 +32,7 @@ SHUTDOWN_ERROR = "unconfirmed: the bot shut down while the send was in flight"
 _OUTCOMES = frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.DROPPED})
 
 
-def lease_held(conn: sqlite3.Connection, owner: str, now: float) -> bool:
+def lease_held(conn: Connection, owner: str, now: float) -> bool:
     """Inside a transaction: whether `owner` holds the sender lease at `now`."""
     return bool(conn.execute(f"SELECT {LEASE_HELD}", (SENDER_LEASE, owner, now)).fetchone()[0])
 
@@ -41,7 +40,7 @@ def lease_held(conn: sqlite3.Connection, owner: str, now: float) -> bool:
 class Claims:
     """Claims and outcomes of deliveries, and of the operator's report, under the lease."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def claim(self, announcement_id: int, chat_id: ChatId, owner: str) -> Claim:
@@ -50,7 +49,7 @@ class Claims:
         key, _ = chat_key(chat_id)
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> Claim:
+        def work(conn: Connection) -> Claim:
             if not lease_held(conn, owner, now):
                 return Claim.NO_LEASE
             cursor = conn.execute(
@@ -83,7 +82,7 @@ class Claims:
         key, _ = chat_key(chat_id)
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Connection) -> bool:
             cursor = conn.execute(
                 """
                 UPDATE deliveries SET status = ?, error = ?, message_id = ?, updated_at = ?
@@ -102,7 +101,7 @@ class Claims:
         key, _ = chat_key(chat_id)
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Connection) -> bool:
             cursor = conn.execute(
                 """
                 UPDATE deliveries SET status = 'pending', updated_at = ?
@@ -120,7 +119,7 @@ class Claims:
         arrived: never resend them); only the lease holder does this. Returns those chats."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> list[ChatId]:
+        def work(conn: Connection) -> list[ChatId]:
             if not lease_held(conn, owner, now):
                 return []
             rows = conn.execute(
@@ -140,7 +139,7 @@ class Claims:
                     """,
                     (UNCONFIRMED_ERROR, now, announcement_id, row["chat_key"]),
                 )
-            return [row["chat_id"] for row in rows]
+            return [stored_chat_id(row["chat_id"]) for row in rows]
 
         return await self._db.write(work)
 
@@ -151,7 +150,7 @@ class Claims:
         now = self._db.clock()
         status, error = ("unconfirmed", SHUTDOWN_ERROR) if may_have_arrived else ("pending", None)
 
-        def work(conn: sqlite3.Connection) -> list[ChatId]:
+        def work(conn: Connection) -> list[ChatId]:
             rows = conn.execute(
                 "SELECT chat_id FROM deliveries WHERE claimed_by = ? AND status = 'in_flight'",
                 (owner,),
@@ -163,7 +162,7 @@ class Claims:
                 """,
                 (status, error, now, owner),
             )
-            return [row["chat_id"] for row in rows]
+            return [stored_chat_id(row["chat_id"]) for row in rows]
 
         return await self._db.write(work)
 
@@ -173,7 +172,7 @@ class Claims:
         gone). An announcement nobody is to be told about (no creator) counts as reported."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> DeliveryReport | None:
+        def work(conn: Connection) -> DeliveryReport | None:
             if not lease_held(conn, owner, now):
                 return None
             if not settle_announcement(conn, announcement_id, now):
@@ -209,7 +208,7 @@ class Claims:
         """Take over an orphaned report (see `orphaned_reports`); None if someone else did."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> DeliveryReport | None:
+        def work(conn: Connection) -> DeliveryReport | None:
             cursor = conn.execute(
                 f"""
                 UPDATE announcements SET report_owner = ?

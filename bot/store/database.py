@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from bot.store.interface import Connection
 from bot.store.problems import (
     BUSY_SECONDS,
     StoreError,
@@ -35,13 +36,13 @@ from bot.store.problems import (
 )
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["Database", "StoreError"]
+__all__ = ["Database", "SqliteDatabase", "StoreError"]
 
 T = TypeVar("T")
-Work = Callable[[sqlite3.Connection], T]
+Work = Callable[[Connection], T]
 
 
-class Database:
+class SqliteDatabase:
     """The connection, its worker thread, and the schema brought up to date on opening.
 
     `read_only` opens the file as it is (SQLite's mode=ro: no journal switch, no migration,
@@ -120,6 +121,17 @@ class Database:
             return conn
         raise AssertionError("unreachable")
 
+    @property
+    def name(self) -> str:
+        """The file, for messages."""
+        return str(self.path)
+
+    def has_table(self, conn: Connection, table: str) -> bool:
+        """Whether the schema has `table`: a file of an older release opened read-only is not
+        migrated, so it may lack the newest tables."""
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        return found is not None
+
     def _newer(self, version: int) -> str:
         return (
             f"{self.path}: database schema version {version} is newer than this bot "
@@ -142,7 +154,7 @@ class Database:
             raise StoreError(f"{self.path}: the store is closed")
         return self._conn
 
-    def _transaction(self, work: Work[T]) -> T:
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Runs in the worker thread: committed before returning, rolled back on any error."""
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
@@ -211,3 +223,7 @@ class Database:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+Database = SqliteDatabase
+"""The SQLite database's name before there was a second one."""

@@ -4,12 +4,11 @@ fact of the day never repeats until every fact has had its turn), and which days
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.store.broadcasts import freeze_targets, insert_announcement
 from bot.store.claims import lease_held
-from bot.store.database import Database
+from bot.store.interface import Connection, StoreDatabase
 from bot.store.records import AnnouncementOrigin, ChatId
 from bot.timeofday import parse_hhmm
 
@@ -19,7 +18,7 @@ _TIME_KEY = "digest.time"
 class Digest:
     """The schedule and the rotation, both surviving restarts."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def set_time(self, time_hhmm: str | None) -> None:
@@ -27,7 +26,7 @@ class Digest:
         value = None if time_hhmm is None else parse_hhmm(time_hhmm)
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Connection) -> None:
             if value is None:
                 conn.execute("DELETE FROM kv WHERE key = ?", (_TIME_KEY,))
                 return
@@ -80,7 +79,7 @@ class Digest:
         candidates = _candidates(cards)
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> int | None:
+        def work(conn: Connection) -> int | None:
             if not lease_held(conn, owner, now):
                 return None
             cursor = conn.execute(
@@ -118,8 +117,8 @@ def _candidates(fact_ids: Iterable[str]) -> list[str]:
     return candidates
 
 
-def _next_fact(conn: sqlite3.Connection, candidates: list[str], now: float) -> str:
-    shown = {row[0] for row in conn.execute("SELECT fact_id FROM digest_shown")}
+def _next_fact(conn: Connection, candidates: list[str], now: float) -> str:
+    shown = {row[0] for row in conn.execute("SELECT fact_id FROM digest_shown").fetchall()}
     choice = next((fact for fact in candidates if fact not in shown), None)
     if choice is None:
         conn.execute("DELETE FROM digest_shown")

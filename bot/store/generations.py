@@ -5,11 +5,10 @@ them all (bot/telegram/knowledge_sync.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.store.database import Database
+from bot.store.interface import Connection, StoreDatabase
 from bot.store.records import TaughtPhrasing
 
 _RELOADS_KEY = "knowledge.reloads"
@@ -30,13 +29,13 @@ class Generation:
 
 
 class Generations:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def current(self) -> Generation:
         """The generation in the store now: one cheap read, made every few seconds."""
 
-        def work(conn: sqlite3.Connection) -> Generation:
+        def work(conn: Connection) -> Generation:
             row = conn.execute(
                 """
                 SELECT (SELECT value FROM kv WHERE key = ?) AS reloads,
@@ -53,7 +52,7 @@ class Generations:
         """Count one more reload of the knowledge base: the number the others will see."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> int:
+        def work(conn: Connection) -> int:
             row = conn.execute(
                 """
                 INSERT INTO kv (key, value, updated_at) VALUES (?, '1', ?)

@@ -23,11 +23,10 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.database import Database
+from bot.store.interface import Connection, StoreDatabase
 
 # Holds while the lease `name` is owned by `owner` and not expired at `now`: the guard every
 # statement done under a lease adds to its WHERE clause. Parameters: name, owner, now.
@@ -129,7 +128,7 @@ def holder_is_gone(lease: Lease, me: Owner) -> bool:
 class Leases:
     """Acquire, renew, take over and release named leases."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def acquire(self, name: str, me: Owner, ttl: float) -> Acquired:
@@ -140,7 +139,7 @@ class Leases:
         now = self._db.clock()
         values = (me.id, me.host, me.pid, now, now, now + ttl)
 
-        def work(conn: sqlite3.Connection) -> Acquired:
+        def work(conn: Connection) -> Acquired:
             before = _lease(conn, name)
             conn.execute(_ACQUIRE, (name, *values))
             lease = _lease(conn, name)
@@ -157,7 +156,7 @@ class Leases:
     async def release(self, name: str, me: Owner) -> bool:
         """Give the lease up now if `me` holds it; returns whether it did."""
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Connection) -> bool:
             cursor = conn.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, me.id))
             return cursor.rowcount > 0
 
@@ -168,7 +167,7 @@ class Leases:
         return await self._db.read(lambda conn: _lease(conn, name))
 
 
-def _lease(conn: sqlite3.Connection, name: str) -> Lease | None:
+def _lease(conn: Connection, name: str) -> Lease | None:
     row = conn.execute("SELECT * FROM leases WHERE name = ?", (name,)).fetchone()
     if row is None:
         return None

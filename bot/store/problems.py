@@ -27,6 +27,10 @@ class StoreWriteError(StoreError):
     """A write did not happen (disk full, read-only, locked too long); a later one may work."""
 
 
+class StoreReadError(StoreError):
+    """A read did not happen (the database server did not answer); a later one may work."""
+
+
 class StoreLostError(StoreError):
     """The database file was deleted or replaced under the running bot: whatever it writes
     from now on goes to a file nobody will open again, so the process must stop."""

@@ -4,13 +4,12 @@ unanswered list operators turn into new phrasings. It never records who asked.""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from bot.i18n import ENGLISH, N_, gettext
-from bot.store.database import Database
+from bot.store.interface import Connection, Row, StoreDatabase
 from bot.store.records import (
     UNANSWERED_MAX_CHARS,
     AskedQuestion,
@@ -22,7 +21,7 @@ from bot.store.records import (
 MAX_QUESTION_CHARS = 1000  # what is kept of one question: enough for any real one
 # A question the bot answered since, asked again and not answered (or voted down), is
 # listed again.
-_REOPEN = "status = CASE status WHEN 'answered' THEN 'open' ELSE status END"
+_REOPEN = "status = CASE unanswered.status WHEN 'answered' THEN 'open' ELSE unanswered.status END"
 # The list's YAML comments (the code writes their "# "): in the operator's language in
 # Telegram, in English on the command line.
 NONE_UNANSWERED = N_("no unanswered questions")
@@ -34,8 +33,9 @@ ASKED = N_("asked {count}x")
 
 def stored_text(text: str) -> str:
     """A question as the log keeps it: at most MAX_QUESTION_CHARS characters, and valid UTF-8
-    (a lone surrogate, which Python strings allow and SQLite refuses, becomes U+FFFD)."""
-    text = text[:MAX_QUESTION_CHARS]
+    that every store accepts (a lone surrogate, which Python strings allow and SQLite refuses,
+    and a NUL character, which PostgreSQL's text refuses, become U+FFFD)."""
+    text = text[:MAX_QUESTION_CHARS].replace("\x00", "\ufffd")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -46,7 +46,7 @@ def stored_text(text: str) -> str:
 class Questions:
     """Counts questions; unmatched ones also feed the unanswered list."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def log(self, questions: Iterable[AskedQuestion]) -> None:
@@ -55,7 +55,7 @@ class Questions:
         batch = [replace(q, text=stored_text(q.text)) for q in questions]
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Connection) -> None:
             for question in batch:
                 conn.execute(
                     """
@@ -78,7 +78,8 @@ class Questions:
                         INSERT INTO unanswered (normalised, text, count, first_seen, last_seen)
                         VALUES (?, ?, 1, ?, ?)
                         ON CONFLICT (normalised) DO UPDATE SET text = excluded.text,
-                            count = count + 1, last_seen = excluded.last_seen, {_REOPEN}
+                            count = unanswered.count + 1, last_seen = excluded.last_seen,
+                            {_REOPEN}
                         """,
                         (key, as_asked(question.text), now, now),
                     )
@@ -140,7 +141,7 @@ class Questions:
         return await self._set_status(question_id, UnansweredStatus.REFUSED)
 
     async def _set_status(self, question_id: int, status: UnansweredStatus) -> bool:
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Connection) -> bool:
             cursor = conn.execute(
                 "UPDATE unanswered SET status = ? WHERE id = ? AND status = 'open'",
                 (status.value, question_id),
@@ -157,14 +158,15 @@ class Questions:
             return
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> None:
+        def work(conn: Connection) -> None:
             conn.execute(
                 f"""
                 INSERT INTO unanswered
                     (normalised, text, count, wrong, suggested, first_seen, last_seen)
                 VALUES (?, ?, 0, 1, ?, ?, ?)
-                ON CONFLICT (normalised) DO UPDATE SET text = excluded.text, wrong = wrong + 1,
-                    suggested = COALESCE(excluded.suggested, suggested),
+                ON CONFLICT (normalised) DO UPDATE SET text = excluded.text,
+                    wrong = unanswered.wrong + 1,
+                    suggested = COALESCE(excluded.suggested, unanswered.suggested),
                     last_seen = excluded.last_seen, {_REOPEN}
                 """,
                 (key, as_asked(text), suggested, now, now),
@@ -188,7 +190,7 @@ class Questions:
     async def totals(self, *, top: int) -> tuple[int, int, list[tuple[str, int]]]:
         """(questions, answered, the `top` most asked facts with their counts)."""
 
-        def work(conn: sqlite3.Connection) -> tuple[Any, list[sqlite3.Row]]:
+        def work(conn: Connection) -> tuple[Any, list[Row]]:
             totals = conn.execute(
                 "SELECT COUNT(*) AS total, COALESCE(SUM(matched), 0) AS answered FROM questions"
             ).fetchone()
@@ -216,7 +218,7 @@ def as_asked(text: str) -> str:
     return " ".join(stored_text(text).split())[:UNANSWERED_MAX_CHARS].rstrip()
 
 
-def _unanswered(row: sqlite3.Row) -> Unanswered:
+def _unanswered(row: Row) -> Unanswered:
     return Unanswered(row["id"], row["text"], row["count"], row["wrong"], row["suggested"])
 
 

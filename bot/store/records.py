@@ -191,6 +191,14 @@ def chat_key(chat_id: ChatId) -> tuple[str, ChatId]:
     return text.lower(), text
 
 
+def stored_chat_id(value: int | str) -> ChatId:
+    """A delivery's chat id as read back. SQLite keeps an int as an int and an @username as
+    text in one untyped column; PostgreSQL keeps both as text, so a number comes back as one."""
+    if isinstance(value, str) and _NUMERIC.fullmatch(value):
+        return int(value)
+    return value
+
+
 def normalise_question(text: str) -> str:
     """The key unanswered questions are counted under, so trivial variants count together."""
     return _WHITESPACE.sub(" ", text).strip().lower()[:UNANSWERED_MAX_CHARS].rstrip()

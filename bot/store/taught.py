@@ -4,14 +4,13 @@ the YAML, which stays the source of truth."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
-from bot.store.database import Database
+from bot.store.interface import Connection, Row, StoreDatabase
 from bot.store.records import TaughtPhrasing, UnansweredStatus, normalise_question
 
 
-def _phrasing(row: sqlite3.Row) -> TaughtPhrasing:
+def _phrasing(row: Row) -> TaughtPhrasing:
     return TaughtPhrasing(
         row["id"], row["fact_id"], row["language"], row["question"], row["taught_at"]
     )
@@ -20,7 +19,7 @@ def _phrasing(row: sqlite3.Row) -> TaughtPhrasing:
 class Taught:
     """One row per taught question; a question is taught to one fact at most."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def add(self, fact_id: str, language: str, question: str) -> TaughtPhrasing | None:
@@ -30,21 +29,21 @@ class Taught:
         key = normalise_question(text)
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> TaughtPhrasing | None:
-            cursor = conn.execute(
+        def work(conn: Connection) -> TaughtPhrasing | None:
+            row = conn.execute(
                 """
                 INSERT INTO taught (fact_id, language, question, normalised, taught_at)
-                VALUES (?, ?, ?, ?, ?) ON CONFLICT (normalised) DO NOTHING
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT (normalised) DO NOTHING RETURNING id
                 """,
                 (fact_id, language, text, key, now),
-            )
-            if not cursor.rowcount:
+            ).fetchone()
+            if row is None:
                 return None
             conn.execute(
                 "UPDATE unanswered SET status = ? WHERE normalised = ?",
                 (UnansweredStatus.TAUGHT.value, key),
             )
-            return TaughtPhrasing(int(cursor.lastrowid or 0), fact_id, language, text, now)
+            return TaughtPhrasing(int(row["id"]), fact_id, language, text, now)
 
         return await self._db.write(work)
 
@@ -52,8 +51,8 @@ class Taught:
         """Every taught phrasing, oldest first; none in a database opened read-only before a
         bot that teaches ever migrated it."""
 
-        def work(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'taught'").fetchone():
+        def work(conn: Connection) -> list[Row]:
+            if not self._db.has_table(conn, "taught"):
                 return []
             return conn.execute("SELECT * FROM taught ORDER BY id").fetchall()
 
@@ -72,7 +71,7 @@ class Taught:
         unanswered list), or exported into the YAML (they stay answered). How many were."""
         wanted = sorted(set(ids))
 
-        def work(conn: sqlite3.Connection) -> int:
+        def work(conn: Connection) -> int:
             removed = 0
             for phrasing_id in wanted:
                 row = conn.execute(

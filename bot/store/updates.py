@@ -3,16 +3,14 @@ however many replicas Telegram's redeliveries reach (bot/telegram/redelivery.py)
 
 from __future__ import annotations
 
-import sqlite3
-
-from bot.store.database import Database
+from bot.store.interface import Connection, StoreDatabase
 
 # Telegram redelivers an unconfirmed update for at most a day; ids restart only after a week.
 KEEP_SECONDS = 24 * 3600.0
 
 
 class SeenUpdates:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
 
     async def claim(self, update_id: int) -> bool:
@@ -20,7 +18,7 @@ class SeenUpdates:
         conflict, so of several at once exactly one wins."""
         now = self._db.clock()
 
-        def work(conn: sqlite3.Connection) -> bool:
+        def work(conn: Connection) -> bool:
             cursor = conn.execute(
                 """
                 INSERT INTO seen_updates (update_id, seen_at) VALUES (?, ?)
@@ -36,7 +34,7 @@ class SeenUpdates:
         """Forget the ids older than KEEP_SECONDS; how many."""
         cutoff = self._db.clock() - KEEP_SECONDS
 
-        def work(conn: sqlite3.Connection) -> int:
+        def work(conn: Connection) -> int:
             return conn.execute("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,)).rowcount
 
         return await self._db.write(work)

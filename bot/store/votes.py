@@ -15,12 +15,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import time
 from collections.abc import Callable
 from enum import StrEnum
 
-from bot.store.database import Database
+from bot.store.interface import Connection, StoreDatabase
 
 VOTER_TTL = 24 * 3600.0  # a voter's hash lives a day after the first press, then is cleared
 VOTE_WINDOW = VOTER_TTL - 3600.0  # a card older than this takes no more votes
@@ -51,7 +50,7 @@ def voter_hash(salt: bytes, user_id: int, chat_id: int, message_id: int) -> str:
 class Votes:
     """One row per user per message; counts per fact for /stats."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: StoreDatabase) -> None:
         self._db = database
         # The store's clock, replaceable on its own: a test moves votes a day on without
         # moving the leases and broadcasts that share the database.
@@ -78,7 +77,7 @@ class Votes:
         if now - sent_at > VOTE_WINDOW:
             return VoteOutcome.EXPIRED
 
-        def work(conn: sqlite3.Connection) -> tuple[VoteOutcome, bytes]:
+        def work(conn: Connection) -> tuple[VoteOutcome, bytes]:
             _purge(conn, now)
             salt = self._salt or _salt(conn, now)
             voter = voter_hash(salt, user_id, chat_id, message_id)
@@ -92,7 +91,8 @@ class Votes:
         rows = await self._db.read(
             lambda conn: conn.execute(
                 """
-                SELECT fact_id, SUM(vote = 1) AS up, SUM(vote = -1) AS down FROM votes
+                SELECT fact_id, SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END) AS up,
+                    SUM(CASE WHEN vote = -1 THEN 1 ELSE 0 END) AS down FROM votes
                 GROUP BY fact_id ORDER BY COUNT(*) DESC, fact_id LIMIT ?
                 """,
                 (limit,),
@@ -115,7 +115,7 @@ class Votes:
         return await self._db.write(lambda conn: _purge(conn, now))
 
 
-def _salt(conn: sqlite3.Connection, now: float) -> bytes:
+def _salt(conn: Connection, now: float) -> bytes:
     """The salt, drawn and stored by the first vote ever (of any process sharing the file:
     the first insert wins, everyone reads it back)."""
     conn.execute(
@@ -127,7 +127,7 @@ def _salt(conn: sqlite3.Connection, now: float) -> bytes:
 
 
 def _count(
-    conn: sqlite3.Connection, voter: str, fact_id: str, vote: int, language: str, now: float
+    conn: Connection, voter: str, fact_id: str, vote: int, language: str, now: float
 ) -> VoteOutcome:
     """A first press inserts the vote, the other button turns it, the same one does nothing."""
     row = conn.execute("SELECT id, vote FROM votes WHERE voter = ?", (voter,)).fetchone()
@@ -150,7 +150,7 @@ def _count(
     return VoteOutcome.CHANGED
 
 
-def _purge(conn: sqlite3.Connection, now: float) -> int:
+def _purge(conn: Connection, now: float) -> int:
     cursor = conn.execute(
         """
         UPDATE votes SET voter = NULL, voter_expires = NULL

@@ -27,7 +27,7 @@ from telegram.request import BaseRequest
 from bot.commands import FIXED_COMMANDS
 from bot.engine import QAEngine
 from bot.settings import Settings
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, open_store
 from bot.telegram import (
     feedback,
     flood,
@@ -131,7 +131,7 @@ def build_application(
     state.engine = engine
     state.knowledge = engine.kb
     state.settings = settings
-    state.store = store or Store(settings.database_path)
+    state.store = store or open_store(settings.database)
     state.broadcaster = Broadcaster(application.bot, state.store)
     state.broadcaster.render = state.rendered  # cards in each chat's language
     state.broadcaster.language_of = state.chosen_language  # reports in the operator's

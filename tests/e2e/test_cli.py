@@ -30,7 +30,12 @@ JSON_KEYS = {
     "suggestions",
     "language",
 }
-SETTINGS_VARIABLES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "KNOWLEDGE_DIR")
+SETTINGS_VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "KNOWLEDGE_DIR",
+    "DATABASE_URL",
+)
 # Assembled at run time: no token-like literal in the tree.
 WELL_FORMED_TOKEN = "123456789:" + "cli_test_" + "y" * 26
 

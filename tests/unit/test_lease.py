@@ -1,5 +1,6 @@
-"""The sender lease, delivery claims, reports and digest runs on a real SQLite file, with two
-stores on it (two processes' worth) and a clock the test moves."""
+"""The sender lease, delivery claims, reports and digest runs on a real SQLite file and on a
+real PostgreSQL database, with two stores on it (two processes' worth) and a clock the test
+moves."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.store.records import (
 )
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
 from bot.telegram.broadcast import format_report
+from tests.support.postgres import Backend
 from tests.unit.test_store import Clock
 
 TTL = 10.0
@@ -38,10 +40,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def stores(tmp_path: Path, clock: Clock) -> AsyncIterator[tuple[Store, Store]]:
-    """Two stores on one file, as two processes would open it."""
-    first = Store(tmp_path / "bot.sqlite3", clock=clock)
-    second = Store(tmp_path / "bot.sqlite3", clock=clock)
+async def stores(backend: Backend, clock: Clock) -> AsyncIterator[tuple[Store, Store]]:
+    """Two stores on one database, as two processes would open it."""
+    first = backend.open(clock=clock)
+    second = backend.open(clock=clock)
     try:
         yield first, second
     finally:

@@ -4,18 +4,18 @@ valid UTF-8, and never at the cost of the other questions in the same batch."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.store import Store
 from bot.store.questions import MAX_QUESTION_CHARS
 from bot.store.records import AskedQuestion
+from tests.support.postgres import Backend
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "bot.sqlite3") as opened:
+def store(backend: Backend) -> Iterator[Store]:
+    with backend.open() as opened:
         yield opened
 
 
@@ -44,3 +44,14 @@ async def test_a_lone_surrogate_costs_no_other_question_in_its_batch(store: Stor
     ]
     await store.questions.log(batch)
     assert await stored(store) == ["first", "half an emoji \ufffd here", "a pair as two 😀", "last"]
+
+
+async def test_a_nul_character_costs_no_other_question_in_its_batch(store: Store) -> None:
+    """PostgreSQL's text cannot hold NUL: the log keeps U+FFFD in its place, in both stores."""
+    await store.questions.log(
+        [
+            AskedQuestion("before", None, False, 0.0, "private"),
+            AskedQuestion("a nul \x00 here", None, False, 0.0, "private"),
+        ]
+    )
+    assert await stored(store) == ["before", "a nul \ufffd here"]

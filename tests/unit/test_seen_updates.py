@@ -9,11 +9,11 @@ from pathlib import Path
 from bot.store import Store
 from bot.store.updates import KEEP_SECONDS
 from bot.telegram.redelivery import SharedUpdates
+from tests.support.postgres import Backend
 
 
-async def test_of_two_processes_claiming_an_update_exactly_one_wins(tmp_path: Path) -> None:
-    database = tmp_path / "bot.sqlite3"
-    with Store(database) as one, Store(database) as other:
+async def test_of_two_processes_claiming_an_update_exactly_one_wins(backend: Backend) -> None:
+    with backend.open() as one, backend.open() as other:
         for update_id in range(100, 120):
             won = await asyncio.gather(
                 one.seen_updates.claim(update_id), other.seen_updates.claim(update_id)
@@ -22,9 +22,9 @@ async def test_of_two_processes_claiming_an_update_exactly_one_wins(tmp_path: Pa
         assert not await one.seen_updates.claim(105)  # and never again
 
 
-async def test_claims_are_forgotten_after_a_day(tmp_path: Path) -> None:
+async def test_claims_are_forgotten_after_a_day(backend: Backend) -> None:
     now = [1_700_000_000.0]
-    with Store(tmp_path / "bot.sqlite3", clock=lambda: now[0]) as store:
+    with backend.open(clock=lambda: now[0]) as store:
         assert await store.seen_updates.claim(1)
         now[0] += KEEP_SECONDS / 2
         assert await store.seen_updates.claim(2)
@@ -36,10 +36,9 @@ async def test_claims_are_forgotten_after_a_day(tmp_path: Path) -> None:
 
 
 async def test_the_shared_ledger_refuses_repeats_and_answers_when_the_store_cannot(
-    tmp_path: Path,
+    backend: Backend, tmp_path: Path
 ) -> None:
-    database = tmp_path / "bot.sqlite3"
-    with Store(database) as one, Store(database) as other:
+    with backend.open() as one, backend.open() as other:
         mine, theirs = SharedUpdates(one.seen_updates), SharedUpdates(other.seen_updates)
         assert await mine.claim(7) and not await mine.claim(7)
         assert not await theirs.claim(7)  # another replica had it

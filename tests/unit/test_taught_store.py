@@ -13,12 +13,13 @@ from bot.store import Store
 from bot.store.generations import Generation
 from bot.store.records import AskedQuestion, TaughtPhrasing, Unanswered
 from bot.store.schema import MIGRATIONS, SCHEMA_VERSION
+from tests.support.postgres import Backend
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
+def store(backend: Backend) -> Iterator[Store]:
     now = iter(range(1_700_000_000, 1_800_000_000))
-    with Store(tmp_path / "bot.sqlite3", clock=lambda: float(next(now))) as opened:
+    with backend.open(clock=lambda: float(next(now))) as opened:
         yield opened
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from bot.store import Store
+from bot.store.interface import Connection
 from bot.store.votes import (
     DOWN,
     UP,
@@ -21,6 +22,7 @@ from bot.store.votes import (
     vote_day,
     voter_hash,
 )
+from tests.support.postgres import Backend
 
 START = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 USER, CHAT, MESSAGE = 987_654_321, 987_654_321, 4242
@@ -43,8 +45,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    with Store(tmp_path / "bot.sqlite3", clock=clock) as opened:
+def store(backend: Backend, clock: Clock) -> Iterator[Store]:
+    with backend.open(clock=clock) as opened:
         yield opened
 
 
@@ -127,12 +129,11 @@ async def test_the_voter_hash_is_salted_with_a_stored_secret(store: Store) -> No
 
 
 async def test_the_salt_survives_a_restart_so_a_second_press_is_still_known(
-    tmp_path: Path, clock: Clock
+    backend: Backend, clock: Clock
 ) -> None:
-    path = tmp_path / "bot.sqlite3"
-    with Store(path, clock=clock) as store:
+    with backend.open(clock=clock) as store:
         assert await press(store, UP) is VoteOutcome.NEW
-    with Store(path, clock=clock) as store:
+    with backend.open(clock=clock) as store:
         assert await press(store, UP) is VoteOutcome.UNCHANGED
         assert await press(store, DOWN) is VoteOutcome.CHANGED
         assert await store.votes.helpfulness() == [("exercises_2016", 0, 1)]
@@ -184,12 +185,12 @@ async def test_only_up_or_down_is_a_vote(store: Store) -> None:
 
 
 async def test_the_table_refuses_a_vote_that_is_neither(store: Store) -> None:
-    def insert(conn: sqlite3.Connection) -> None:
+    def insert(conn: Connection) -> None:
         conn.execute(
             "INSERT INTO votes (fact_id, vote, language, day) VALUES ('x', 0, 'en', '2024-01-01')"
         )
 
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.CheckViolation)):
         await store.database.write(insert)
 
 
