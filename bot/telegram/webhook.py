@@ -35,7 +35,8 @@ from telegram import Bot, Update
 from telegram.ext import Application
 
 from bot.settings import Settings, derived_webhook_secret
-from bot.telegram.redelivery import RecentUpdates, UpdateLedger
+from bot.store import is_postgres_url
+from bot.telegram.redelivery import RecentUpdates, SharedUpdates, UpdateLedger
 
 log = logging.getLogger(__name__)
 
@@ -256,12 +257,23 @@ def _refusal(request: web.Request, refused: _RefusedError) -> web.Response:
     return response
 
 
+def ledger_for(application: AnyApplication, settings: Settings) -> UpdateLedger:
+    """Replicas on PostgreSQL claim each update id in the store, so a redelivery that reaches
+    another replica is dropped there too; one process on SQLite remembers its own (a claim
+    there would cost a synced write, 2 to 3 ms, per update)."""
+    if is_postgres_url(settings.database):
+        return SharedUpdates(application.bot_data.store.seen_updates)
+    return RecentUpdates()
+
+
 def run_webhook(application: AnyApplication, settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM, with the application's hooks in the order PTB's
     run_webhook runs them; like it, `application.stop_running()` stops serving. Exit status:
     0, or 1 when the server cannot listen (one line says why)."""
     config = WebhookConfig.from_settings(settings)
-    server = WebhookServer(config, application.bot, application.update_queue)
+    server = WebhookServer(
+        config, application.bot, application.update_queue, ledger=ledger_for(application, settings)
+    )
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     stopper = _Stopper(loop)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bot.store import Store
+from bot.store import open_store
 from bot.store.records import AnnouncementOrigin, ChatId
 from tests.conftest import ROOT
 from tests.support.fakeapi import FakeBotAPI
@@ -44,12 +44,14 @@ SendHook = Callable[[JSON], Awaitable[bool]]
 
 
 class BotProcess:
-    """One `python -m bot run`, polling the fake; its log goes to a file beside the database."""
+    """One `python -m bot run`, polling the fake unless `variables` set a webhook; its log goes
+    to a file beside the database (or DATABASE_URL's)."""
 
-    def __init__(self, api: FakeBotAPI, folder: Path, name: str = "bot") -> None:
+    def __init__(self, api: FakeBotAPI, folder: Path, name: str = "bot", **variables: str) -> None:
         self.api = api
         self.folder = folder
         self.log_path = folder / f"{name}.log"
+        self.variables = variables  # more of the bot's settings: DATABASE_URL, WEBHOOK_URL…
         self.process: asyncio.subprocess.Process | None = None
 
     @property
@@ -66,6 +68,7 @@ class BotProcess:
             LOG_LEVEL="INFO",
             PYTHONPATH=str(ROOT),
         )
+        environment.update(self.variables)
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -137,10 +140,11 @@ class KillingBotAPI(FakeBotAPI):
 
 
 async def sending_announcement(
-    database: Path, targets: list[ChatId], html: str = "<b>Kill test</b>"
+    database: Path | str, targets: list[ChatId], html: str = "<b>Kill test</b>"
 ) -> int:
-    """An announcement the operator created and pressed Send on: 'sending', targets frozen."""
-    with Store(database) as store:
+    """An announcement the operator created and pressed Send on: 'sending', targets frozen
+    (in a SQLite file, or the PostgreSQL database of a URL)."""
+    with open_store(database) as store:
         number = await store.broadcasts.create_announcement(
             html=html, origin=AnnouncementOrigin.TEXT, fact_id=None, created_by=ADMIN_ID
         )

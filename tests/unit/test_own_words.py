@@ -80,6 +80,9 @@ SENDERS = {
 NOT_SHOWN = {
     ("conflict.py", "MESSAGE"),
     ("conflict.py", "WEBHOOK_MESSAGE"),
+    ("poller.py", "DUTY"),
+    ("poller.py", "LOST"),
+    ("poller.py", "OVERDUE"),
     ("request.py", "NOT_SENT"),
 }
 
