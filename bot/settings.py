@@ -148,6 +148,19 @@ def _settings(get: Callable[[str], str | None]) -> Settings:
     )
 
 
+def variables() -> frozenset[str]:
+    """Every environment variable the settings read: what a deployment file may set (a test
+    checks deploy/compose.yaml against it, so a misspelt name cannot pass unnoticed)."""
+    asked: set[str] = set()
+
+    def get(name: str) -> str | None:
+        asked.add(name)
+        return None
+
+    _settings(get)
+    return frozenset(asked)
+
+
 def parse_env_file(path: Path) -> dict[str, str]:
     """Parse `KEY=VALUE` lines; errors name the line, never its content (it may hold the token)."""
     try:
