@@ -91,7 +91,7 @@ def build_application(
     engine: QAEngine,
     *,
     store: Store | None = None,
-    overall_rate: float = TELEGRAM_OVERALL_RATE,
+    overall_rate: float | None = None,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
 ) -> BotApplication:
@@ -114,7 +114,7 @@ def build_application(
         .get_updates_request(GuardedRequest(get_updates_request, fatal, settings.api_base_url))
         .rate_limiter(
             AIORateLimiter(
-                overall_max_rate=overall_rate,
+                overall_max_rate=overall_rate or TELEGRAM_OVERALL_RATE,
                 overall_time_period=1,
                 group_max_rate=TELEGRAM_GROUP_RATE,
                 group_time_period=60,

@@ -38,6 +38,12 @@ BOT_VARIABLES = (
     "HEALTH_PORT",
     "LOG_LEVEL",
 )
+# `python -m bot run` with the overall limit on messages to Telegram raised: what one process
+# can handle, not what Telegram lets one bot send (about 30 a second).
+_AT_RATE = (
+    "import runpy, sys, bot.telegram.app as app; app.TELEGRAM_OVERALL_RATE = {rate}; "
+    "sys.argv[0] = 'bot'; runpy.run_module('bot', run_name='__main__', alter_sys=True)"
+)
 NOT_DELIVERED = ApiError(502, "Bad Gateway: the client went away before Telegram took it")
 
 SendHook = Callable[[JSON], Awaitable[bool]]
@@ -47,8 +53,17 @@ class BotProcess:
     """One `python -m bot run`, polling the fake unless `variables` set a webhook; its log goes
     to a file beside the database (or DATABASE_URL's)."""
 
-    def __init__(self, api: FakeBotAPI, folder: Path, name: str = "bot", **variables: str) -> None:
+    def __init__(
+        self,
+        api: FakeBotAPI,
+        folder: Path,
+        name: str = "bot",
+        *,
+        rate: float | None = None,
+        **variables: str,
+    ) -> None:
         self.api = api
+        self.rate = rate  # messages a second to Telegram, when not Telegram's 30 (a capacity test)
         self.folder = folder
         self.log_path = folder / f"{name}.log"
         self.variables = variables  # more of the bot's settings: DATABASE_URL, WEBHOOK_URL…
@@ -72,8 +87,7 @@ class BotProcess:
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-m",
-                "bot",
+                *(("-c", _AT_RATE.format(rate=self.rate)) if self.rate else ("-m", "bot")),
                 "run",
                 cwd=self.folder,  # no .env of the developer's
                 env=environment,

@@ -44,6 +44,7 @@ DIGEST_CHATS = [-1008100000000 - n for n in range(5)]
 TARGETS = [-1008200000000 - n for n in range(30)]
 KILL_AT = TARGETS[12]
 HTML = "<b>Replica broadcast</b>"
+RATE = 1000.0  # answers a second each replica may send: the test is not Telegram's 30 a second
 
 
 @pytest.fixture
@@ -74,7 +75,14 @@ async def test_three_replicas_on_postgresql(
     api: KillingBotAPI, tmp_path: Path, postgres_url: str, knowledge_copy: Path
 ) -> None:
     replicas = [
-        Replica(api, tmp_path, f"replica{n}", postgres_url, KNOWLEDGE_DIR=str(knowledge_copy))
+        Replica(
+            api,
+            tmp_path,
+            f"replica{n}",
+            postgres_url,
+            rate=RATE,
+            KNOWLEDGE_DIR=str(knowledge_copy),
+        )
         for n in range(3)
     ]
     with open_store(postgres_url) as store:  # the digest's chats, subscribed before the start

@@ -44,6 +44,34 @@ def with_search_path(url: str, schema: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+class PostgresServer:
+    """A throwaway PostgreSQL 16 from pgserver, in a new folder of the system's temporary one:
+    for the tests' session and for `make bench`. `url` is its superuser's, on a unix socket."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="milcoop-postgres-"))
+        self.data = self.folder / "data"
+        with warnings.catch_warnings():  # platformdirs on XDG_RUNTIME_DIR being unset
+            warnings.simplefilter("ignore")
+            import pgserver
+
+        self._server = pgserver.get_server(self.data, cleanup_mode="stop")
+        self.url: str = self._server.get_uri()
+        if not durable:  # tests need no durability: a server that never waits for its disk
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                    conn.execute(f"ALTER SYSTEM SET {setting} = off")
+                conn.execute("SELECT pg_reload_conf()")
+
+    def log_tail(self) -> str:
+        log = self.data / "log"
+        return log.read_text(errors="replace")[-2000:] if log.is_file() else ""
+
+    def stop(self) -> None:
+        self._server.cleanup()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """The URL of the session's PostgreSQL server (superuser, unix socket)."""
@@ -51,32 +79,17 @@ def postgres_server() -> Iterator[str]:
     if given:
         yield given
         return
-    folder = Path(tempfile.mkdtemp(prefix="milcoop-postgres-"))
-    data = folder / "data"
     try:
-        with warnings.catch_warnings():  # platformdirs on XDG_RUNTIME_DIR being unset
-            warnings.simplefilter("ignore")
-            import pgserver
-
-        server = pgserver.get_server(data, cleanup_mode="stop")
-        url = server.get_uri()
-        with psycopg.connect(url, autocommit=True) as conn:
-            # Tests need no durability: a server that never waits for its disk is faster.
-            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
-                conn.execute(f"ALTER SYSTEM SET {setting} = off")
-            conn.execute("SELECT pg_reload_conf()")
+        server = PostgresServer()
     except Exception as error:  # anything at all: say it, and fail every PostgreSQL test
-        log = data / "log"
-        tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
         pytest.fail(
             "the PostgreSQL store tests need a PostgreSQL server, and pgserver could not start "
-            f"one in {data}: {type(error).__name__}: {error}\n{tail}\n(set TEST_POSTGRES_URL "
-            "to use a running server instead)",
+            f"one: {type(error).__name__}: {error}\n(set TEST_POSTGRES_URL to use a running "
+            "server instead)",
             pytrace=False,
         )
-    yield url
-    server.cleanup()
-    shutil.rmtree(folder, ignore_errors=True)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture

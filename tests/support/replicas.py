@@ -31,17 +31,27 @@ def free_port() -> int:
 
 
 class Replica(BotProcess):
-    """One replica: a webhook on its own loopback port, the shared database."""
+    """One replica: a webhook on its own loopback port, the shared database (DATABASE_URL;
+    without one, the SQLite file beside its log: one process, for comparison)."""
 
     def __init__(
-        self, api: FakeBotAPI, folder: Path, name: str, database_url: str, **variables: str
+        self,
+        api: FakeBotAPI,
+        folder: Path,
+        name: str,
+        database_url: str | None,
+        *,
+        rate: float | None = None,
+        **variables: str,
     ) -> None:
         self.port = free_port()
+        if database_url is not None:
+            variables["DATABASE_URL"] = database_url
         super().__init__(
             api,
             folder,
             name,
-            DATABASE_URL=database_url,
+            rate=rate,
             WEBHOOK_URL=PUBLIC_URL,
             WEBHOOK_SECRET=SECRET,
             PORT=str(self.port),
@@ -84,6 +94,7 @@ class Balancer:
         self.replicas = replicas
         self._next: Iterator[int] = itertools.cycle(range(len(replicas)))
         self._session: aiohttp.ClientSession | None = None
+        self.busy = 0  # answers 503 (too busy): delivered again later
 
     async def __aenter__(self) -> Balancer:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
@@ -94,7 +105,9 @@ class Balancer:
             await self._session.close()
 
     async def deliver(self, update: dict[str, object], *, to: int | None = None) -> int:
-        """POST one update (to replica `to`, else the next in turn): the status answered."""
+        """POST one update (to replica `to`, else the next in turn): the status answered. A
+        replica too busy to take it (503) gets it again after its Retry-After, as Telegram
+        does; `busy` counts those."""
         assert self._session is not None
         tried = 0
         while True:
@@ -104,7 +117,10 @@ class Balancer:
                 async with self._session.post(
                     f"http://127.0.0.1:{port}{PATH}", json=update, headers={HEADER: SECRET}
                 ) as answer:
-                    return answer.status
+                    if answer.status != 503:
+                        return answer.status
+                    self.busy += 1
+                    await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
             except aiohttp.ClientConnectionError:
                 tried += 1
                 if to is not None or tried >= len(self.replicas):
