@@ -81,6 +81,9 @@ NOT_SHOWN = {
     ("conflict.py", "MESSAGE"),
     ("conflict.py", "WEBHOOK_MESSAGE"),
     ("request.py", "NOT_SENT"),
+    # /readyz's reasons, read by probes and operators' tools, never by a chat
+    ("health.py", "NO_KNOWLEDGE"),
+    ("health.py", "STORE_DOWN"),
 }
 
 
