@@ -210,6 +210,7 @@ async def _post_init(application: BotApplication) -> None:
             _purge_job, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge-voter-hashes"
         )
 
+
 async def _flush_job(context: Context) -> None:
     await context.bot_data.flush_question_log()
 

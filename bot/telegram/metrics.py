@@ -13,11 +13,8 @@ the README). The lease gauge and the knowledge base's version are read when scra
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import weakref
-from collections.abc import Callable, Mapping
-from dataclasses import fields, is_dataclass
-from enum import Enum
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import (
@@ -35,6 +32,8 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.answers import Answer, Outcome
 from bot.kb.model import KnowledgeBase
+from bot.kb.version import knowledge_version
+from bot.quiet import quietly
 from bot.store.records import DeliveryStatus
 from bot.summary import SUMMARY_ID
 
@@ -92,7 +91,7 @@ class Metrics:
     def __init__(self) -> None:
         # No `_created` series beside each counter: they double a scrape and no query of ours
         # reads them (a process-wide switch of prometheus_client, the same for every registry).
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # the library has no hint here
         self.registry = registry = CollectorRegistry()
         updates = Counter(
             "milcoop_updates", "Telegram updates received, by type.", ["type"], registry=registry
@@ -183,37 +182,9 @@ class Metrics:
         """Label the knowledge base answering now, hashed off the event loop once per load."""
         if self._versioned is not None and self._versioned() is kb:
             return
-        version = await asyncio.to_thread(knowledge_version, kb)
+        version = await asyncio.to_thread(quietly, lambda: knowledge_version(kb))
         self._knowledge.info({"version": version, "facts": str(len(kb.facts))})
         self._versioned = weakref.ref(kb)
-
-
-def knowledge_version(kb: KnowledgeBase) -> str:
-    """12 hex digits of a SHA-256 of the knowledge base's content, the same in every process
-    that loaded the same files and taught phrasings (no set order, no object address)."""
-    return hashlib.sha256(repr(_canonical(kb)).encode()).hexdigest()[:12]
-
-
-def _canonical(value: object) -> object:
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, str):
-        return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return tuple(
-            (f.name, _canonical(getattr(value, f.name)))
-            for f in fields(value)
-            if not f.name.startswith("_")
-        )
-    if isinstance(value, Mapping):
-        return tuple(sorted((repr(_canonical(k)), _canonical(v)) for k, v in value.items()))
-    if isinstance(value, (set, frozenset)):
-        return tuple(sorted(repr(_canonical(item)) for item in value))
-    if isinstance(value, (tuple, list)):
-        return tuple(_canonical(item) for item in value)
-    return type(value).__name__  # nothing else carries knowledge; an address would differ
 
 
 class MeteredRequest(BaseRequest):

@@ -21,6 +21,7 @@ SECTIONS = (
     "broadcast",
     "fairness",
     "webhook",
+    "metrics",
     "fuzz",
 )
 
