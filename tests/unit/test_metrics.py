@@ -3,9 +3,12 @@ of each Bot API answer, bounded labels, and a knowledge-base version every proce
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from prometheus_client import generate_latest
@@ -16,7 +19,12 @@ from telegram.request import BaseRequest
 from bot.answers import Answer, Outcome
 from bot.engine import QAEngine
 from bot.kb.version import knowledge_version
+from bot.store import Store
+from bot.store.claims import SENDER_LEASE
+from bot.store.lease import Owner
+from bot.store.records import AnnouncementOrigin, Claim
 from bot.telegram import metrics as metrics_module
+from bot.telegram.broadcast import Broadcaster
 from bot.telegram.metrics import MeteredRequest, Metrics, outcome_of
 from tests.conftest import ROOT
 
@@ -126,3 +134,38 @@ def test_the_knowledge_version_is_the_same_in_every_process(engine: QAEngine) ->
     assert len(versions) == 1
     assert versions == {knowledge_version({"words": frozenset(f"w{i}" for i in range(300))})}
     assert len(knowledge_version(engine.kb)) == 12
+
+
+class PostingBot:
+    """Telegram as the broadcaster sees it: every send arrives."""
+
+    async def send_message(self, chat_id: object, text: str) -> SimpleNamespace:
+        return SimpleNamespace(message_id=1)
+
+
+async def test_deliveries_left_in_flight_by_a_stopped_sender_are_counted_unconfirmed(
+    tmp_path: Path,
+) -> None:
+    """The lease's next holder records a delivery the last one claimed and never settled."""
+    with Store(tmp_path / "bot.sqlite3") as store:
+        number = await store.broadcasts.create_announcement(
+            html="hello", origin=AnnouncementOrigin.TEXT, fact_id=None, created_by=42
+        )
+        await store.broadcasts.start_announcement(number, [101, 102, 103])
+        gone = Owner("gone-1", "", 0)
+        await store.leases.acquire(SENDER_LEASE, gone, 0.05)
+        assert await store.claims.claim(number, 101, gone.id) is Claim.CLAIMED
+        await asyncio.sleep(0.1)  # its lease lapses, the claim still in flight
+        metrics = Metrics()
+        broadcaster = Broadcaster(PostingBot(), store)  # type: ignore[arg-type]
+        broadcaster.sender.count = metrics.delivered
+        await broadcaster.begin()
+        try:
+            for _ in range(250):  # the two chats left are sent to, after the settling
+                if sample(metrics, "milcoop_deliveries_total", outcome="sent") == 2:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            await broadcaster.stop()
+    assert sample(metrics, "milcoop_deliveries_total", outcome="unconfirmed") == 1
+    assert sample(metrics, "milcoop_deliveries_total", outcome="sent") == 2
