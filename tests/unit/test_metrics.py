@@ -108,10 +108,12 @@ def test_update_types_and_intents_are_bounded(monkeypatch: pytest.MonkeyPatch) -
     metrics.update(Update(update_id=1))  # no field it knows
     metrics.update(object())
     assert sample(metrics, "milcoop_updates_total", type="other") == 2
-    monkeypatch.setattr(metrics_module, "MAX_INTENTS", 2)
+    # the four (none, outcome) series exist from the start: room for two intents more
+    monkeypatch.setattr(metrics_module, "MAX_INTENTS", len(metrics_module.OUTCOMES) + 2)
     for fact in ("a", "b", "c", "d"):
         metrics.answered(Answer("q", Outcome.FACT, fact, 1.0, "t", "b"), 0.001)
     assert sample(metrics, "milcoop_answers_total", intent="a", outcome="matched") == 1
+    assert sample(metrics, "milcoop_answers_total", intent="b", outcome="matched") == 1
     assert sample(metrics, "milcoop_answers_total", intent="other", outcome="matched") == 2
     assert sample(metrics, "milcoop_matcher_seconds_count") == 4
 
