@@ -65,6 +65,9 @@ class Answer:
     # What the question asked that the fact leaves out: plain statements (HTML), one per gap.
     gaps: tuple[str, ...] = ()
     language: str = ENGLISH  # of the reply: its texts, and the bot's own words around them
+    # A fallback that names what it recognised ("I see you asked about Japan, but the document
+    # does not say that"): an honest refusal, which the metrics tell from "nothing found".
+    refused: bool = False
 
     def _(self, message: str) -> str:
         """One of the bot's own texts in the reply's language."""

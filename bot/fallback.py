@@ -100,6 +100,7 @@ class Fallbacks:
             body="\n".join(lines),
             suggestions=base.suggestions,
             language=language,
+            refused=True,
         )
 
     def _topic_words(self, text: str) -> list[str]:

@@ -57,6 +57,7 @@ class Settings:
     port: int = DEFAULT_PORT
     listen_address: str = DEFAULT_LISTEN_ADDRESS
     log_level: str = DEFAULT_LOG_LEVEL
+    health_port: int | None = None  # polling mode's /healthz, /readyz, /metrics
 
     @property
     def knowledge_folder(self) -> Path:
@@ -85,7 +86,7 @@ class Settings:
             f"knowledge_dir={None if self.knowledge_dir is None else str(self.knowledge_dir)!r}, "
             f"webhook_url={self.webhook_url!r}, webhook_secret={secret!r}, "
             f"port={self.port!r}, listen_address={self.listen_address!r}, "
-            f"log_level={self.log_level!r})"
+            f"log_level={self.log_level!r}, health_port={self.health_port!r})"
         )
 
     __str__ = __repr__
@@ -145,6 +146,7 @@ def _settings(get: Callable[[str], str | None]) -> Settings:
         port=_port(get("PORT")),
         listen_address=_listen_address(get("LISTEN_ADDRESS")),
         log_level=_log_level(get("LOG_LEVEL")),
+        health_port=_health_port(get("HEALTH_PORT")),
     )
 
 
@@ -386,3 +388,12 @@ def _log_level(value: str | None) -> str:
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL: {value!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _health_port(value: str | None) -> int | None:
+    """Unset: polling mode serves no health endpoints (webhook mode has them on PORT)."""
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"HEALTH_PORT: {value!r} is not a port number (expected 1-65535)")
+    return int(value)

@@ -44,15 +44,17 @@ from bot.telegram.broadcast import Broadcaster
 from bot.telegram.conflict import ConflictReporter
 from bot.telegram.digest import digest_duty
 from bot.telegram.fatal import FatalStop
+from bot.telegram.health import Health, HealthServer
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_commands, set_descriptions
 from bot.telegram.poller import keep_turn, poller_keeper, wait_for_turn_unless_stopped
+from bot.telegram.metrics import MeteredRequest, Metrics
 from bot.telegram.render import ASK_PREFIX, CARD_PREFIX, FEEDBACK_PREFIX
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.startup import StartupError, check_bot_api, failure_line
 from bot.telegram.state import CONTEXT_TYPES, BotApplication, Context, Handler
 from bot.telegram.storefaults import watch_database
-from bot.telegram.webhook import run_webhook
+from bot.telegram.webhook import ListenError, run_webhook
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,7 @@ def build_application(
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required for the Telegram bot")
     fatal = FatalStop()
+    metrics = Metrics()  # this application's own registry
     request = request or AiohttpRequest(connection_pool_size=CONCURRENT_UPDATES + 8)
     get_updates_request = get_updates_request or AiohttpRequest(
         connection_pool_size=1, read_timeout=40
@@ -110,8 +113,12 @@ def build_application(
         .base_file_url(file_url(settings.api_base_url))
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .request(GuardedRequest(request, fatal, settings.api_base_url))
-        .get_updates_request(GuardedRequest(get_updates_request, fatal, settings.api_base_url))
+        .request(GuardedRequest(MeteredRequest(request, metrics), fatal, settings.api_base_url))
+        .get_updates_request(
+            GuardedRequest(
+                MeteredRequest(get_updates_request, metrics), fatal, settings.api_base_url
+            )
+        )
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=overall_rate or TELEGRAM_OVERALL_RATE,
@@ -137,6 +144,9 @@ def build_application(
     state.broadcaster.language_of = state.chosen_language  # reports in the operator's
     state.fatal = fatal
     state.alerts = OperatorAlerts()
+    state.metrics = metrics
+    metrics.watch_lease(lambda: state.broadcaster.keeper.held)
+    state.broadcaster.sender.count = metrics.delivered
     register_handlers(application)
     watch_database(application)
     return application
@@ -147,6 +157,7 @@ def register_handlers(application: BotApplication) -> None:
     knowledge base at each message, so /reload can add topics), then messages, buttons,
     inline queries, membership."""
     add = application.add_handler
+    add(TypeHandler(Update, _count_update), group=-2)  # every update, dropped ones too
     add(TypeHandler(Update, flood.guard), group=-1)  # before all others: a fair share each
     for command in FIXED_COMMANDS:
         add(CommandHandler(command.name, FIXED_HANDLERS[command.name]))
@@ -175,11 +186,22 @@ def register_handlers(application: BotApplication) -> None:
     application.add_error_handler(handlers.error_handler)
 
 
+async def _count_update(update: Update, context: Context) -> None:
+    context.bot_data.metrics.update(update)
+
+
 async def _post_init(application: BotApplication) -> None:
-    """Start-up: the taught phrasings, the command menu (scoped), the broadcaster (which sends,
-    resumes interrupted broadcasts and posts the digest while it holds the sender lease), the
-    question-log flusher, the hourly purge of expired voter hashes."""
+    """Start-up: in polling mode the health port (HEALTH_PORT: first, so that a port taken
+    stops the bot before anything else started), the taught phrasings, the command menu
+    (scoped), the broadcaster (which sends, resumes interrupted broadcasts and posts the digest
+    while it holds the sender lease), the question-log flusher, the hourly purge of expired
+    voter hashes."""
     state = application.bot_data
+    settings = state.settings
+    if settings.health_port is not None and settings.webhook_url is None:
+        server = HealthServer(Health(state), settings.listen_address, settings.health_port)
+        await server.start()
+        state.health_server = server
     state.chat_languages = await state.store.chats.languages()
     if state.poller is not None:  # polling under the lease: renewed, and stopped once lost
         state.poller_task = asyncio.create_task(keep_turn(state.poller, state.fatal.trigger))
@@ -226,6 +248,8 @@ async def _post_stop(application: BotApplication) -> None:
     """Before the event loop goes: a broadcast records its send in flight (or names it
     unconfirmed) and hands the sender lease over; logs are flushed."""
     state = application.bot_data
+    if state.health_server is not None:
+        await state.health_server.stop()
     await state.broadcaster.stop()
     if state.poller_task is not None:
         state.poller_task.cancel()
@@ -260,7 +284,8 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
     try:
         if settings.webhook_url is not None:
             log.info("starting webhook for %s", settings.webhook_url)
-            status = run_webhook(application, settings)
+            routes = Health(application.bot_data).routes()
+            status = run_webhook(application, settings, routes=routes)
             if status:
                 return status
         else:
@@ -274,6 +299,8 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
     except StoreError as error:  # raised by a start-up hook
         fatal.trigger(str(error))
+    except ListenError as error:  # HEALTH_PORT taken
+        fatal.trigger(f"health: {error} (LISTEN_ADDRESS, HEALTH_PORT)")
     except TelegramError as error:
         fatal.trigger(failure_line(error, settings.api_base_url, settings.webhook_url))
     return fatal.exit_status

@@ -29,7 +29,7 @@ from bot.i18n import AND_MORE, ENGLISH, N_, Translator, gettext
 from bot.store import Store
 from bot.store.claims import SENDER_LEASE
 from bot.store.lease import Owner
-from bot.store.records import Announcement, ChatId, Claim, DeliveryReport
+from bot.store.records import Announcement, ChatId, Claim, DeliveryReport, DeliveryStatus
 from bot.telegram.leader import LeaseKeeper
 from bot.telegram.pacer import MESSAGES_PER_SECOND, Pacer
 from bot.telegram.privacy import chat_ref
@@ -151,6 +151,7 @@ class Broadcaster:
         (unconfirmed); a claim waiting to be retried surely did not (pending again)."""
         chats = await self.store.claims.settle_own(self.owner, may_have_arrived=on_wire)
         if on_wire:
+            self.sender.count(DeliveryStatus.UNCONFIRMED, len(chats))
             log.warning(
                 "shutdown: the send to %s was still in flight after %.0f s; recorded as "
                 "unconfirmed, never to be resent",
@@ -197,6 +198,7 @@ class Broadcaster:
         claims, number = self.store.claims, announcement.id
         unknown = await claims.settle_unknown(number, self.owner)
         if unknown:
+            self.sender.count(DeliveryStatus.UNCONFIRMED, len(unknown))
             log.warning(
                 "broadcast %d: %d send(s) left in flight by a stopped sender are unconfirmed "
                 "and will not be resent: %s",

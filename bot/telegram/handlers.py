@@ -94,6 +94,7 @@ async def send_answer(
     if chat is None:
         return
     context.bot_data.conversations.remember(conversation_of(update), answer)
+    context.bot_data.metrics.answered(answer, match_seconds)
     reply_to = None
     if message is not None and _is_group(update):
         reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True)
@@ -335,6 +336,7 @@ async def inline_query(update: Update, context: Context) -> None:
     language = sender_language(update) or ENGLISH
     if text:
         answer = engine.ask(text, default=language)
+        context.bot_data.metrics.answered(answer, time.perf_counter() - started)
         language = answer.language  # the cards below in the query's language
         if answer.outcome is Outcome.FACT:
             answers.append(answer)

@@ -59,6 +59,8 @@ class ChatSender:
         self.pacer = pacer
         self.may_go_on = may_go_on  # false once the lease is lost or shutdown began
         self.on_wire = False
+        # Each outcome recorded, counted (the application's metrics: deliveries by outcome).
+        self.count: Callable[[DeliveryStatus, int], None] = lambda status, number: None
 
     async def send(self, announcement_id: int, chat_id: ChatId, html_text: str) -> None:
         """Deliver one claimed delivery with bounded retries, recording the outcome."""
@@ -129,6 +131,7 @@ class ChatSender:
                     status=DeliveryStatus.SENT,
                     message_id=message.message_id,
                 )
+                self.count(DeliveryStatus.SENT, 1)
                 return
             await asyncio.sleep(BACKOFF_SECONDS * attempts)
 
@@ -155,3 +158,4 @@ class ChatSender:
         await self.store.claims.record(
             announcement_id, chat_id, self.owner, status=status, error=error
         )
+        self.count(status, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -26,6 +26,16 @@ from bot.telegram.alerts import OperatorAlerts
 from bot.telegram.broadcast import Broadcaster
 from bot.telegram.fatal import FatalStop
 from bot.telegram.leader import LeaseKeeper
+from bot.telegram.metrics import Metrics
+
+
+class Listener(Protocol):
+    """A server the bot starts and stops with itself (polling mode's HEALTH_PORT)."""
+
+    @property
+    def port(self) -> int: ...
+
+    async def stop(self) -> None: ...
 
 
 class BotState:
@@ -42,6 +52,8 @@ class BotState:
     broadcaster: Broadcaster
     fatal: FatalStop  # stops the process on a fault it cannot serve through
     alerts: OperatorAlerts  # rate-limited private messages to the operators
+    metrics: Metrics  # this application's Prometheus registry (bot/telegram/metrics.py)
+    health_server: Listener | None = None  # /healthz, /readyz, /metrics when polling
 
     def __init__(self) -> None:
         self.pending_logs: list[AskedQuestion] = []

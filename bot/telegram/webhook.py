@@ -266,13 +266,20 @@ def ledger_for(application: AnyApplication, settings: Settings) -> UpdateLedger:
     return RecentUpdates()
 
 
-def run_webhook(application: AnyApplication, settings: Settings) -> int:
+def run_webhook(
+    application: AnyApplication, settings: Settings, *, routes: Iterable[web.RouteDef] = ()
+) -> int:
     """Serve until SIGINT or SIGTERM, with the application's hooks in the order PTB's
     run_webhook runs them; like it, `application.stop_running()` stops serving. Exit status:
-    0, or 1 when the server cannot listen (one line says why)."""
+    0, or 1 when the server cannot listen (one line says why). `routes` are served beside the
+    webhook path (/healthz, /readyz, /metrics)."""
     config = WebhookConfig.from_settings(settings)
     server = WebhookServer(
-        config, application.bot, application.update_queue, ledger=ledger_for(application, settings)
+        config,
+        application.bot,
+        application.update_queue,
+        ledger=ledger_for(application, settings),
+        routes=routes,
     )
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

@@ -22,6 +22,7 @@ SECTIONS = (
     "fairness",
     "webhook",
     "replicas",
+    "metrics",
     "fuzz",
 )
 

@@ -212,6 +212,8 @@ async def test_a_send_hanging_past_shutdown_is_unconfirmed_and_never_resent(
     process = Process(api, engine, settings)
     try:
         await process.start()
+        assert process.application is not None
+        metrics = process.application.bot_data.metrics
         api.fail_next("sendMessage", "timeout", chat_id=slow, delay=1.0)  # then delivered
         _, confirmation = await announce(api, "exercises")
         number = announcement_id(confirmation)
@@ -221,6 +223,11 @@ async def test_a_send_hanging_past_shutdown_is_unconfirmed_and_never_resent(
             await api.wait_changed(2.0)
     finally:
         await process.stop()  # waits 0.3 s for the hung send, then records it
+    counted = {  # this process's count: the two it sent, the one it may have sent
+        outcome: metrics.registry.get_sample_value("milcoop_deliveries_total", {"outcome": outcome})
+        for outcome in ("sent", "unconfirmed")
+    }
+    assert counted == {"sent": 2, "unconfirmed": 1}
     with Store(settings.database_path) as db:
         rows = {d.chat_id: d for d in await db.broadcasts.deliveries(number)}
         assert rows[slow].status == "unconfirmed"

@@ -415,7 +415,8 @@ async def test_run_listens_on_loopback_by_default_and_stops_cleanly_on_sigterm(
     tmp_path: Path,
 ) -> None:
     """No LISTEN_ADDRESS: 127.0.0.1 only (PTB's server bound every interface). An update is
-    answered; SIGTERM stops it with status 0, after post_stop flushed the question log."""
+    answered; /healthz, /readyz and /metrics answer on the same port; SIGTERM stops it with
+    status 0, after post_stop flushed the question log."""
     port = free_port()
     async with FakeBotAPI() as api:
         process = await bot_process(api, tmp_path / "bot.sqlite3", port)
@@ -425,6 +426,11 @@ async def test_run_listens_on_loopback_by_default_and_stops_cleanly_on_sigterm(
             posted = update(40, "Is Japan a partner?", chat_id=7040)
             await Webhook(api, port, "/telegram/hook").post(posted, {HEADER: SECRET})
             await api.wait_for("sendMessage", timeout=10)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                assert (await client.get("/healthz")).status_code == 200
+                assert (await client.get("/readyz")).text == "ready\n"
+                scraped = (await client.get("/metrics")).text
+            assert 'milcoop_answers_total{intent="partner_check",outcome="matched"} 1.0' in scraped
         finally:
             process.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(process.communicate(), 60)

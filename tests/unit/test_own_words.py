@@ -84,6 +84,9 @@ NOT_SHOWN = {
     ("poller.py", "LOST"),
     ("poller.py", "OVERDUE"),
     ("request.py", "NOT_SENT"),
+    # /readyz's reasons, read by probes and operators' tools, never by a chat
+    ("health.py", "NO_KNOWLEDGE"),
+    ("health.py", "STORE_DOWN"),
 }
 
 

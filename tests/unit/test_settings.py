@@ -59,6 +59,7 @@ def test_every_variable_parsed() -> None:
             "WEBHOOK_SECRET": "s3cr3t_-X",
             "PORT": "8080",
             "LOG_LEVEL": "debug",
+            "HEALTH_PORT": "9100",
         }
     )
     assert settings.token == TOKEN
@@ -71,6 +72,8 @@ def test_every_variable_parsed() -> None:
     assert settings.webhook_secret == "s3cr3t_-X"
     assert settings.port == 8080
     assert settings.log_level == "DEBUG"
+    assert settings.health_port == 9100
+    assert load().health_port is None  # unset: polling serves no health endpoints
 
 
 def test_settings_are_frozen() -> None:
@@ -152,6 +155,9 @@ def test_is_admin() -> None:
         ("PORT", "65536"),
         ("PORT", "http"),
         ("PORT", "-1"),
+        ("HEALTH_PORT", "0"),
+        ("HEALTH_PORT", "65536"),
+        ("HEALTH_PORT", "metrics"),
         ("LOG_LEVEL", "LOUD"),
     ],
 )
