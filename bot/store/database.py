@@ -18,10 +18,10 @@ import asyncio
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.store.interface import Connection
 from bot.store.problems import (
@@ -201,6 +201,10 @@ class SqliteDatabase:
         """Run a write in the worker thread, as one transaction; StoreWriteError when it did
         not happen, StoreLostError when the file is no longer the one opened."""
         return await self._run(lambda: self._write(work))
+
+    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """One statement as its own transaction: how many rows it changed."""
+        return await self.write(lambda conn: conn.execute(sql, parameters).rowcount)
 
     async def check_file(self) -> None:
         """StoreLostError when the file was deleted or replaced since it was opened."""

@@ -15,7 +15,7 @@ work function may therefore run more than once: it must not have effects outside
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -33,9 +33,12 @@ class Cursor(Protocol):
 
 
 class Connection(Protocol):
-    """What a work function may call: one statement at a time, `?` placeholders."""
+    """What a work function may call: one statement at a time, `?` placeholders; or one
+    statement for each set of parameters (PostgreSQL sends them all in one round trip)."""
 
     def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
 
 
 Work = Callable[[Connection], T]
@@ -59,6 +62,12 @@ class StoreDatabase(Protocol):
     async def write(self, work: Work[T]) -> T:
         """Run `work` as one transaction, off the event loop; StoreWriteError when it did not
         happen, StoreLostError when the data it would reach is gone."""
+        ...
+
+    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """One statement that is a transaction by itself (an insert that does nothing on a
+        conflict): how many rows it changed. On PostgreSQL it costs one round trip, not the
+        three of a transaction, which matters for what is written once per update."""
         ...
 
     async def check_file(self) -> None:

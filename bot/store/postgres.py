@@ -22,7 +22,7 @@ import functools
 import random
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -107,6 +107,12 @@ class _Adapter:
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
         cursor = self._conn.cursor(row_factory=_rows)
         cursor.execute(translate(sql), tuple(parameters))
+        return cursor
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
+        """psycopg pipelines the statements: one round trip for the lot."""
+        cursor = self._conn.cursor(row_factory=_rows)
+        cursor.executemany(translate(sql), [tuple(p) for p in parameters])
         return cursor
 
 
@@ -278,6 +284,19 @@ class PostgresDatabase:
         """Run a write in one of the pool's threads, as one serializable transaction
         (run again when it lost a conflict); StoreWriteError when it did not happen."""
         return await self._run(lambda: self._write(work))
+
+    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+        """One statement in autocommit: its own transaction, in one round trip."""
+        return await self._run(lambda: self._write_one(sql, parameters))
+
+    def _write_one(self, sql: str, parameters: Sequence[Any]) -> int:
+        if self.read_only:
+            raise StoreError(f"{self._name}: opened read-only, cannot write")
+        try:
+            with self._pool.connection() as conn:
+                return _Adapter(conn).execute(sql, parameters).rowcount
+        except (psycopg.OperationalError, PoolTimeout) as error:
+            raise self._write_error(error) from None
 
     async def check_file(self) -> None:
         """Nothing to check: a server's database cannot be swapped under an open connection."""

@@ -55,34 +55,42 @@ class Questions:
         batch = [replace(q, text=stored_text(q.text)) for q in questions]
         now = self._db.clock()
 
+        rows = [
+            (
+                now,
+                question.text,
+                question.fact_id,
+                int(question.matched),
+                float(question.confidence),
+                question.chat_type,
+            )
+            for question in batch
+        ]
+        missed = [
+            (key, as_asked(question.text), now, now)
+            for question in batch
+            if not question.matched and (key := normalise_question(question.text))
+        ]
+
         def work(conn: Connection) -> None:
-            for question in batch:
-                conn.execute(
-                    """
-                    INSERT INTO questions (asked_at, text, fact_id, matched, confidence, chat_type)
-                    VALUES (?, ?, ?, ?, ?, ?)
+            conn.executemany(
+                """
+                INSERT INTO questions (asked_at, text, fact_id, matched, confidence, chat_type)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                rows,
+            )
+            if missed:
+                conn.executemany(
+                    f"""
+                    INSERT INTO unanswered (normalised, text, count, first_seen, last_seen)
+                    VALUES (?, ?, 1, ?, ?)
+                    ON CONFLICT (normalised) DO UPDATE SET text = excluded.text,
+                        count = unanswered.count + 1, last_seen = excluded.last_seen,
+                        {_REOPEN}
                     """,
-                    (
-                        now,
-                        question.text,
-                        question.fact_id,
-                        int(question.matched),
-                        float(question.confidence),
-                        question.chat_type,
-                    ),
+                    missed,
                 )
-                key = normalise_question(question.text)
-                if not question.matched and key:
-                    conn.execute(
-                        f"""
-                        INSERT INTO unanswered (normalised, text, count, first_seen, last_seen)
-                        VALUES (?, ?, 1, ?, ?)
-                        ON CONFLICT (normalised) DO UPDATE SET text = excluded.text,
-                            count = unanswered.count + 1, last_seen = excluded.last_seen,
-                            {_REOPEN}
-                        """,
-                        (key, as_asked(question.text), now, now),
-                    )
 
         await self._db.write(work)
 

@@ -16,19 +16,12 @@ class SeenUpdates:
     async def claim(self, update_id: int) -> bool:
         """True for the first process to claim this id: one insert that does nothing on a
         conflict, so of several at once exactly one wins."""
-        now = self._db.clock()
-
-        def work(conn: Connection) -> bool:
-            cursor = conn.execute(
-                """
-                INSERT INTO seen_updates (update_id, seen_at) VALUES (?, ?)
-                ON CONFLICT (update_id) DO NOTHING
-                """,
-                (update_id, now),
-            )
-            return cursor.rowcount == 1
-
-        return await self._db.write(work)
+        changed = await self._db.write_one(
+            "INSERT INTO seen_updates (update_id, seen_at) VALUES (?, ?)"
+            " ON CONFLICT (update_id) DO NOTHING",
+            (update_id, self._db.clock()),
+        )
+        return changed == 1
 
     async def purge(self) -> int:
         """Forget the ids older than KEEP_SECONDS; how many."""

@@ -47,8 +47,8 @@ from bot.telegram.fatal import FatalStop
 from bot.telegram.health import Health, HealthServer
 from bot.telegram.logs import configure_logging
 from bot.telegram.menu import set_commands, set_descriptions
-from bot.telegram.poller import keep_turn, poller_keeper, wait_for_turn_unless_stopped
 from bot.telegram.metrics import MeteredRequest, Metrics
+from bot.telegram.poller import keep_turn, poller_keeper, wait_for_turn_unless_stopped
 from bot.telegram.render import ASK_PREFIX, CARD_PREFIX, FEEDBACK_PREFIX
 from bot.telegram.request import AiohttpRequest
 from bot.telegram.startup import StartupError, check_bot_api, failure_line
