@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -35,16 +36,23 @@ def test_teach_taught_export_and_clear_exported(tmp_path: Path) -> None:
     assert run_bot("teach", "--intent", "trilateral_2017", RUSSIAN, env=env).returncode == 0
     # `ask` and `chat` answer as the bot does, taught phrasings included; `evaluate` scores
     # the YAML alone.
-    asked = run_bot("ask", "--json", GRANDPA, env=env)
+    # These change nothing: run side by side, as several operators' scripts might.
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        asked, plain, again, nato, wrong = pool.map(
+            lambda args: run_bot(*args[1:], env=args[0]),
+            [
+                (env, "ask", "--json", GRANDPA),
+                ({**env, "DATABASE_PATH": str(tmp_path / "x")}, "ask", "--json", GRANDPA),
+                (env, "teach", "--intent", "quote", GRANDPA),
+                (env, "teach", "--intent", "partner_group", "Which partners are in NATO?"),
+                (env, "teach", "--intent", "exercises_2016", "Which countries are partners?"),
+            ],
+        )
     assert '"intent": "quote"' in asked.stdout and '"matched": true' in asked.stdout
-    plain = run_bot("ask", "--json", GRANDPA, env={**env, "DATABASE_PATH": str(tmp_path / "x")})
     assert '"matched": false' in plain.stdout
-    again = run_bot("teach", "--intent", "quote", GRANDPA, env=env)
     assert again.returncode == 1
     assert again.stderr == "refused: the bot already answers it with “quote”: nothing to teach\n"
-    nato = run_bot("teach", "--intent", "partner_group", "Which partners are in NATO?", env=env)
     assert nato.returncode == 1 and "it names “nato”" in nato.stderr
-    wrong = run_bot("teach", "--intent", "exercises_2016", "Which countries are partners?", env=env)
     assert wrong.returncode == 1 and "answers it with “partners”" in wrong.stderr
 
     listed = run_bot("taught", env=env)
