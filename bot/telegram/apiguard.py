@@ -17,29 +17,20 @@ from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
 from bot.telegram.fatal import FatalStop
+from bot.telegram.request import WrappedRequest
 from bot.telegram.startup import display_url
 
 NO_UPDATES = (HTTPStatus.OK.value, b'{"ok":true,"result":[]}')
 IDLE_SECONDS = 0.2  # between the local "no updates" answers while the application stops
 
 
-class GuardedRequest(BaseRequest):
+class GuardedRequest(WrappedRequest):
     """Delegates every request to `inner`; stops the bot on the answers above."""
 
     def __init__(self, inner: BaseRequest, fatal: FatalStop, base_url: str) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._fatal = fatal
         self._base_url = display_url(base_url)
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self._inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self._inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self._inner.shutdown()
 
     async def do_request(
         self,

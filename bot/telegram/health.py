@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from http import HTTPStatus
 
 from aiohttp import hdrs, web
@@ -20,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.store.claims import SENDER_LEASE
 from bot.telegram.state import BotState
-from bot.telegram.webhook import LINGER_SECONDS, SHUTDOWN_SECONDS, ListenError
+from bot.telegram.webhook import listen
 
 log = logging.getLogger(__name__)
 
@@ -119,21 +118,7 @@ class HealthServer:
 
     async def start(self) -> None:
         """Listen; ListenError (one line: where and why) when that is impossible."""
-        runner = web.AppRunner(
-            self.app,
-            access_log=None,
-            lingering_time=LINGER_SECONDS,
-            shutdown_timeout=SHUTDOWN_SECONDS,
-        )
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.listen, self.requested_port).start()
-        except OSError as error:
-            await runner.cleanup()
-            reason = os.strerror(error.errno) if error.errno else str(error)
-            where = f"{self.listen} port {self.requested_port}"
-            raise ListenError(f"cannot listen on {where}: {reason}") from None
-        self._runner = runner
+        self._runner = await listen(self.app, self.listen, self.requested_port)
         log.info("health: /healthz, /readyz, /metrics on %s port %d", self.listen, self.port)
 
     async def stop(self) -> None:

@@ -35,6 +35,7 @@ from bot.kb.version import knowledge_version
 from bot.quiet import quietly
 from bot.store.records import DeliveryStatus
 from bot.summary import SUMMARY_ID
+from bot.telegram.request import WrappedRequest
 
 OTHER = "other"
 NONE = "none"
@@ -189,22 +190,12 @@ class Metrics:
         self._versioned = weakref.ref(kb)
 
 
-class MeteredRequest(BaseRequest):
+class MeteredRequest(WrappedRequest):
     """Counts each Bot API request once, by method and by the error class PTB will raise."""
 
     def __init__(self, inner: BaseRequest, metrics: Metrics) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._metrics = metrics
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self._inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self._inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self._inner.shutdown()
 
     async def do_request(
         self,

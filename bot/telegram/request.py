@@ -104,3 +104,21 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
         filename, content, mimetype = part
         form.add_field(name, content, filename=filename, content_type=mimetype)
     return form
+
+
+class WrappedRequest(BaseRequest):
+    """A request class around another (to guard it, to count it): what it does not change,
+    the timeouts and the connection pool's life, it leaves to the one inside."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self._inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self._inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self._inner.shutdown()

@@ -93,6 +93,23 @@ class ListenError(OSError):
     """The server cannot listen where it was told to; the message says where and why."""
 
 
+async def listen(app: web.Application, address: str, port: int) -> web.AppRunner:
+    """Serve `app` on `address` and `port` (0: any free one): requests in flight get
+    SHUTDOWN_SECONDS at the stop, a refused body's rest LINGER_SECONDS; ListenError, one line
+    saying where and why, when that address and port cannot be had."""
+    runner = web.AppRunner(
+        app, access_log=None, lingering_time=LINGER_SECONDS, shutdown_timeout=SHUTDOWN_SECONDS
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, address, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise ListenError(f"cannot listen on {address} port {port}: {reason}") from None
+    return runner
+
+
 class _RefusedError(Exception):
     """A request answered with `status` before (or while) its body was read."""
 
@@ -142,21 +159,7 @@ class WebhookServer:
 
     async def start(self) -> None:
         """Listen on the configured address and port; OSError when that is impossible."""
-        runner = web.AppRunner(
-            self.app,
-            access_log=None,
-            lingering_time=LINGER_SECONDS,
-            shutdown_timeout=SHUTDOWN_SECONDS,
-        )
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.config.listen, self.config.port).start()
-        except OSError as error:
-            await runner.cleanup()
-            where = f"{self.config.listen} port {self.config.port}"
-            reason = os.strerror(error.errno) if error.errno else str(error)
-            raise ListenError(f"cannot listen on {where}: {reason}") from None
-        self._runner = runner
+        self._runner = await listen(self.app, self.config.listen, self.config.port)
 
     async def stop(self) -> None:
         """Stop listening and let requests in flight finish."""
