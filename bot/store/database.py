@@ -202,9 +202,9 @@ class SqliteDatabase:
         not happen, StoreLostError when the file is no longer the one opened."""
         return await self._run(lambda: self._write(work))
 
-    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> int:
-        """One statement as its own transaction: how many rows it changed."""
-        return await self.write(lambda conn: conn.execute(sql, parameters).rowcount)
+    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+        """One statement as its own transaction: the rows it returns."""
+        return await self.write(lambda conn: conn.execute(sql, parameters).fetchall())
 
     async def check_file(self) -> None:
         """StoreLostError when the file was deleted or replaced since it was opened."""

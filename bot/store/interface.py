@@ -64,10 +64,10 @@ class StoreDatabase(Protocol):
         happen, StoreLostError when the data it would reach is gone."""
         ...
 
-    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         """One statement that is a transaction by itself (an insert that does nothing on a
-        conflict): how many rows it changed. On PostgreSQL it costs one round trip, not the
-        three of a transaction, which matters for what is written once per update."""
+        conflict): the rows it returns (RETURNING). On PostgreSQL it costs one round trip, not
+        the three of a transaction, which matters for what is written once per update."""
         ...
 
     async def check_file(self) -> None:

@@ -285,16 +285,16 @@ class PostgresDatabase:
         (run again when it lost a conflict); StoreWriteError when it did not happen."""
         return await self._run(lambda: self._write(work))
 
-    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> int:
+    async def write_one(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
         """One statement in autocommit: its own transaction, in one round trip."""
         return await self._run(lambda: self._write_one(sql, parameters))
 
-    def _write_one(self, sql: str, parameters: Sequence[Any]) -> int:
+    def _write_one(self, sql: str, parameters: Sequence[Any]) -> list[Any]:
         if self.read_only:
             raise StoreError(f"{self._name}: opened read-only, cannot write")
         try:
             with self._pool.connection() as conn:
-                return _Adapter(conn).execute(sql, parameters).rowcount
+                return _Adapter(conn).execute(sql, parameters).fetchall()
         except (psycopg.OperationalError, PoolTimeout) as error:
             raise self._write_error(error) from None
 

@@ -3,10 +3,13 @@ however many replicas Telegram's redeliveries reach (bot/telegram/redelivery.py)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.store.interface import Connection, StoreDatabase
 
 # Telegram redelivers an unconfirmed update for at most a day; ids restart only after a week.
 KEEP_SECONDS = 24 * 3600.0
+MAX_BATCH = 500  # ids in one statement: well within SQLite's and PostgreSQL's parameter limits
 
 
 class SeenUpdates:
@@ -14,14 +17,24 @@ class SeenUpdates:
         self._db = database
 
     async def claim(self, update_id: int) -> bool:
-        """True for the first process to claim this id: one insert that does nothing on a
-        conflict, so of several at once exactly one wins."""
-        changed = await self._db.write_one(
-            "INSERT INTO seen_updates (update_id, seen_at) VALUES (?, ?)"
-            " ON CONFLICT (update_id) DO NOTHING",
-            (update_id, self._db.clock()),
-        )
-        return changed == 1
+        """True for the first process to claim this id: of several at once exactly one wins."""
+        return update_id in await self.claim_many([update_id])
+
+    async def claim_many(self, update_ids: Sequence[int]) -> set[int]:
+        """The ids this process is the first to claim, in one statement for the lot: an insert
+        that does nothing on a conflict and returns what it inserted."""
+        found: set[int] = set()
+        for start in range(0, len(update_ids), MAX_BATCH):
+            batch = update_ids[start : start + MAX_BATCH]
+            now = self._db.clock()
+            rows = await self._db.write_one(
+                "INSERT INTO seen_updates (update_id, seen_at) VALUES "
+                + ", ".join("(?, ?)" for _ in batch)
+                + " ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+                [value for update_id in batch for value in (update_id, now)],
+            )
+            found.update(int(row[0]) for row in rows)
+        return found
 
     async def purge(self) -> int:
         """Forget the ids older than KEEP_SECONDS; how many."""

@@ -8,6 +8,7 @@ does nothing on conflict, kept a day), with the memory in front of it for their 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections import OrderedDict
@@ -56,20 +57,43 @@ class RecentUpdates:
 
 class SharedUpdates:
     """Claims in the store, shared by every replica. An id this process saw already is refused
-    without asking the store. When the store cannot be reached the update is handled anyway:
+    without asking the store. Claims that arrive while one is on its way to the store wait and
+    go together in the next statement: under load one round trip serves many updates, alone an
+    update waits for no one. When the store cannot be reached the update is handled anyway:
     answering a question twice is better than not answering it."""
 
     def __init__(self, seen: SeenUpdates, capacity: int = RECENT_UPDATES) -> None:
         self._seen = seen
         self._mine = RecentUpdates(capacity)
+        self._waiting: dict[int, asyncio.Future[bool]] = {}
+        self._sending: asyncio.Task[None] | None = None
+        self.statements = 0  # sent to the store: fewer than the claims under load
 
     async def claim(self, update_id: int) -> bool:
         if not await self._mine.claim(update_id):
             return False
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting[update_id] = answer
+        if self._sending is None:
+            self._sending = asyncio.create_task(self._send())
+        return await answer
+
+    async def _send(self) -> None:
         try:
-            return await self._seen.claim(update_id)
-        except (StoreError, sqlite3.Error) as error:
-            log.warning(
-                "update %d handled unchecked: the store did not answer: %s", update_id, error
-            )
-            return True
+            while self._waiting:
+                batch, self._waiting = self._waiting, {}
+                self.statements += 1
+                try:
+                    won = await self._seen.claim_many(list(batch))
+                except (StoreError, sqlite3.Error) as error:
+                    log.warning(
+                        "%d update(s) handled unchecked: the store did not answer: %s",
+                        len(batch),
+                        error,
+                    )
+                    won = set(batch)
+                for update_id, answer in batch.items():
+                    if not answer.done():
+                        answer.set_result(update_id in won)
+        finally:
+            self._sending = None

@@ -48,3 +48,15 @@ async def test_the_shared_ledger_refuses_repeats_and_answers_when_the_store_cann
     broken.close()
     assert await ledger.claim(9)  # handled rather than lost
     assert not await ledger.claim(9)  # still once by this process
+
+
+async def test_claims_arriving_together_go_to_the_store_together(backend: Backend) -> None:
+    """Under load one statement serves many updates; each still gets its own answer."""
+    with backend.open() as one, backend.open() as other:
+        assert await one.seen_updates.claim_many([500, 501]) == {500, 501}
+        ledger = SharedUpdates(other.seen_updates)
+        ids = list(range(495, 700))
+        won = await asyncio.gather(*(ledger.claim(update_id) for update_id in ids))
+        assert dict(zip(ids, won, strict=True)) == {i: i not in (500, 501) for i in ids}
+        assert ledger.statements <= 3  # the first alone, then the rest together
+        assert await ledger.claim(800) and ledger.statements <= 4  # alone: at once
