@@ -79,6 +79,7 @@ class SharedUpdates:
         return await answer
 
     async def _send(self) -> None:
+        batch: dict[int, asyncio.Future[bool]] = {}
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting, {}
@@ -95,5 +96,15 @@ class SharedUpdates:
                 for update_id, answer in batch.items():
                     if not answer.done():
                         answer.set_result(update_id in won)
+        except BaseException as error:  # a bug, or cancelled: no claim may wait for ever
+            for answer in (*batch.values(), *self._waiting.values()):
+                if answer.done():
+                    continue
+                if isinstance(error, asyncio.CancelledError):
+                    answer.cancel()
+                else:
+                    answer.set_exception(error)
+            self._waiting = {}
+            raise
         finally:
             self._sending = None

@@ -60,3 +60,17 @@ async def test_claims_arriving_together_go_to_the_store_together(backend: Backen
         assert dict(zip(ids, won, strict=True)) == {i: i not in (500, 501) for i in ids}
         assert ledger.statements <= 3  # the first alone, then the rest together
         assert await ledger.claim(800) and ledger.statements <= 4  # alone: at once
+
+
+async def test_a_claim_never_waits_for_ever_when_the_store_call_breaks(backend: Backend) -> None:
+    with backend.open() as store:
+        ledger = SharedUpdates(store.seen_updates)
+
+        async def broken(update_ids: object) -> set[int]:
+            raise RuntimeError("a bug")
+
+        store.seen_updates.claim_many = broken  # type: ignore[method-assign]
+        results = await asyncio.wait_for(
+            asyncio.gather(*(ledger.claim(n) for n in (1, 2, 3)), return_exceptions=True), 5
+        )
+        assert [type(r) for r in results] == [RuntimeError] * 3
