@@ -1,8 +1,9 @@
 """Three replicas in webhook mode on one PostgreSQL database, real processes, with a balancer
 delivering Telegram's updates round-robin (issue 13, section 6): every question answered once
 even when an update is delivered twice to different replicas, a /reload taken by one replica
-seen by all, the digest posted once a day, and a broadcast whose sender is SIGKILLed midway
-finished by another replica with every chat reached at most once."""
+seen by all, the digest posted once a day, an announcement drafted on one replica and sent
+from another, and a broadcast whose sender is SIGKILLed midway finished by another replica
+with every chat reached at most once."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bot.store import open_store
 from bot.store.claims import SENDER_LEASE
 from bot.telegram.state import DIGEST_HEADING
 from tests.chaos.process import KillingBotAPI, sending_announcement
+from tests.e2e.test_operator import announcement_id, buttons
 from tests.support.harness import ADMIN_ID
 from tests.support.replicas import Balancer, Replica, text_update
 from tests.support.wire import JSON
@@ -94,7 +96,8 @@ async def test_three_replicas_on_postgresql(
         async with Balancer(replicas) as balancer:
             await _every_question_once(api, balancer)
             await _a_reload_reaches_every_replica(api, balancer, knowledge_copy)
-        await _the_digest_once(api, postgres_url)
+            await _the_digest_once(api, postgres_url)
+            await _announced_on_one_replica_sent_from_another(api, balancer)
         await _a_broadcast_outlives_its_sender(api, postgres_url, replicas)
     finally:
         codes = await asyncio.gather(*(replica.stop() for replica in replicas))
@@ -159,6 +162,42 @@ async def _the_digest_once(api: KillingBotAPI, database: str) -> None:
     )
     await asyncio.sleep(2.5)  # a heartbeat of every replica: none posts the day again
     assert replies_to(api, DIGEST_CHATS, DIGEST_HEADING) == Counter(dict.fromkeys(DIGEST_CHATS, 1))
+
+
+async def _announced_on_one_replica_sent_from_another(
+    api: KillingBotAPI, balancer: Balancer
+) -> None:
+    """The draft is in the database: /announce on one replica, Send pressed on another, the
+    sending done by the lease holder, whichever that is."""
+    asked = dict(api.send_text("/announce exercises", chat_id=ADMIN_ID, user_id=ADMIN_ID))
+    asked["update_id"] = 9001  # the fake's own numbering would meet the ids claimed above
+    before = len(api.calls)
+    assert await balancer.deliver(asked, to=0) == 200
+    _, confirmation = await api.wait_for(
+        "sendMessage", lambda c: c.params.get("chat_id") == ADMIN_ID, after=before, count=2
+    )
+    number = announcement_id(confirmation)
+    send = next(data for text, data in buttons(confirmation).items() if "Send" in text)
+    pressed = dict(api.press_button(confirmation.response["result"], send, user_id=ADMIN_ID))
+    pressed["update_id"] = 9002
+    before = len(api.calls)
+    assert await balancer.deliver(pressed, to=1) == 200
+    [report] = await api.wait_for(
+        "sendMessage",
+        lambda c: (
+            c.params.get("chat_id") == ADMIN_ID
+            and f"Announcement #{number} finished" in c.params["text"]
+        ),
+        after=before,
+        timeout=30,
+    )
+    assert "Delivered: 5\n" in str(report.response["result"]["text"])
+    sent = Counter(
+        c.params["chat_id"]
+        for c in api.calls[before:]
+        if c.method == "sendMessage" and c.ok and c.params.get("chat_id") in DIGEST_CHATS
+    )
+    assert sent == Counter(dict.fromkeys(DIGEST_CHATS, 1))
 
 
 async def _a_broadcast_outlives_its_sender(
