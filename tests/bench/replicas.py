@@ -24,7 +24,6 @@ import signal
 import statistics
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import psutil
@@ -35,7 +34,7 @@ from bot.store import open_store
 from bot.store.claims import SENDER_LEASE
 from tests.bench.core import DATA, mark, percentile
 from tests.bench.e2e import ReplyWatcher
-from tests.chaos.process import KillingBotAPI, sending_announcement
+from tests.chaos.process import KillingBotAPI, accepted, sending_announcement
 from tests.conftest import ROOT
 from tests.support.harness import ADMIN_ID
 from tests.support.postgres import PostgresServer
@@ -162,11 +161,7 @@ async def broadcast_and_takeover(server: PostgresServer) -> dict[str, float]:
                 timeout=BROADCAST_CHATS / TELEGRAM_RATE * 3,
             )
             found["broadcast"] = time.monotonic() - started
-            sent = Counter(
-                c.params["chat_id"]
-                for c in api.calls
-                if c.method == "sendMessage" and c.ok and c.params.get("chat_id") in chats
-            )
+            sent = accepted(api, chats)
             found["reached"] = len(sent)
             found["duplicates"] = sum(n - 1 for n in sent.values())
             found["killed"] = await takeover(url, replicas, signal.SIGKILL)

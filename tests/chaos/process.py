@@ -10,7 +10,8 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,18 @@ def delivery_statuses(database: Path, number: int) -> dict[ChatId, str]:
     finally:
         connection.close()
     return {chat: status for chat, status in rows}
+
+
+def accepted(
+    api: FakeBotAPI, chats: Collection[ChatId], prefix: str = "", *, after: int = 0
+) -> Counter[ChatId]:
+    """Messages Telegram accepted per chat of `chats` (since call `after`) whose HTML starts
+    with `prefix`: what a chat actually received, to count copies."""
+    return Counter(
+        call.params["chat_id"]
+        for call in api.calls[after:]
+        if call.method == "sendMessage"
+        and call.ok
+        and call.params.get("chat_id") in chats
+        and str(call.params.get("text", "")).startswith(prefix)
+    )

@@ -29,10 +29,12 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from bot.store import Store  # noqa: E402
+from bot.store.records import ChatId  # noqa: E402
 from bot.telegram.state import DIGEST_HEADING as HEADING  # noqa: E402
 from tests.chaos.process import (  # noqa: E402
     BotProcess,
     KillingBotAPI,
+    accepted,
     delivery_statuses,
     sending_announcement,
 )
@@ -62,16 +64,9 @@ async def subscribe(database: Path) -> None:
             await store.chats.set_subscribed(chat, True, chat_type="supergroup")
 
 
-def copies(api: KillingBotAPI, prefix: str) -> Counter[int]:
+def copies(api: KillingBotAPI, prefix: str) -> Counter[ChatId]:
     """Messages Telegram accepted per target whose HTML starts with `prefix`."""
-    return Counter(
-        call.params["chat_id"]
-        for call in api.calls
-        if call.method == "sendMessage"
-        and call.ok
-        and call.params.get("chat_id") in CHATS
-        and str(call.params.get("text", "")).startswith(prefix)
-    )
+    return accepted(api, CHATS, prefix)
 
 
 def reports(api: KillingBotAPI) -> list[str]:

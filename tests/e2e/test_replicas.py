@@ -20,7 +20,7 @@ import pytest
 from bot.store import open_store
 from bot.store.claims import SENDER_LEASE
 from bot.telegram.state import DIGEST_HEADING
-from tests.chaos.process import KillingBotAPI, sending_announcement
+from tests.chaos.process import KillingBotAPI, accepted, sending_announcement
 from tests.e2e.test_operator import announcement_id, buttons
 from tests.support.harness import ADMIN_ID
 from tests.support.replicas import Balancer, Replica, text_update
@@ -60,17 +60,6 @@ def add_phrasing(folder: Path, question: str) -> None:
     text = facts.read_text(encoding="utf-8")
     anchor = "    - What is the quote at the start of the document?\n"
     facts.write_text(text.replace(anchor, anchor + f"    - {question}\n", 1), encoding="utf-8")
-
-
-def replies_to(api: KillingBotAPI, chats: list[int], text: str = "") -> Counter[int]:
-    return Counter(
-        call.params["chat_id"]
-        for call in api.calls
-        if call.method == "sendMessage"
-        and call.ok
-        and call.params.get("chat_id") in chats
-        and str(call.params["text"]).startswith(text)
-    )
 
 
 async def test_three_replicas_on_postgresql(
@@ -121,7 +110,7 @@ async def _every_question_once(api: KillingBotAPI, balancer: Balancer) -> None:
         "sendMessage", lambda c: c.params.get("chat_id") in USERS, count=ASKED, timeout=120
     )
     await asyncio.sleep(0.5)  # room for a second answer to show up
-    assert replies_to(api, USERS) == Counter(dict.fromkeys(USERS, ASKED // len(USERS)))
+    assert accepted(api, USERS) == Counter(dict.fromkeys(USERS, ASKED // len(USERS)))
 
 
 async def _a_reload_reaches_every_replica(
@@ -161,7 +150,7 @@ async def _the_digest_once(api: KillingBotAPI, database: str) -> None:
         timeout=60,
     )
     await asyncio.sleep(2.5)  # a heartbeat of every replica: none posts the day again
-    assert replies_to(api, DIGEST_CHATS, DIGEST_HEADING) == Counter(dict.fromkeys(DIGEST_CHATS, 1))
+    assert accepted(api, DIGEST_CHATS, DIGEST_HEADING) == Counter(dict.fromkeys(DIGEST_CHATS, 1))
 
 
 async def _announced_on_one_replica_sent_from_another(
@@ -192,12 +181,7 @@ async def _announced_on_one_replica_sent_from_another(
         timeout=30,
     )
     assert "Delivered: 5\n" in str(report.response["result"]["text"])
-    sent = Counter(
-        c.params["chat_id"]
-        for c in api.calls[before:]
-        if c.method == "sendMessage" and c.ok and c.params.get("chat_id") in DIGEST_CHATS
-    )
-    assert sent == Counter(dict.fromkeys(DIGEST_CHATS, 1))
+    assert accepted(api, DIGEST_CHATS, after=before) == Counter(dict.fromkeys(DIGEST_CHATS, 1))
 
 
 async def _a_broadcast_outlives_its_sender(
@@ -226,7 +210,7 @@ async def _a_broadcast_outlives_its_sender(
     )
     api.after_send = None
     await killed.reaped()
-    received = replies_to(api, TARGETS, HTML)
+    received = accepted(api, TARGETS, HTML)
     assert set(received.values()) == {1} and set(received) == set(TARGETS)  # once, every one
     text = str(report.response["result"]["text"])
     assert "Unconfirmed (may or may not have arrived): 1\n" in text and str(KILL_AT) in text
