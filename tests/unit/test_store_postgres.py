@@ -16,6 +16,7 @@ import pytest
 
 from bot.store import Store, StoreError, StoreOpenError, StoreReadError, StoreWriteError
 from bot.store.claims import SENDER_LEASE
+from bot.store.interface import Connection
 from bot.store.lease import Owner
 from bot.store.postgres import PgRow, PostgresDatabase, describe_url, scrub, translate
 from bot.store.records import AnnouncementOrigin, Claim
@@ -290,6 +291,40 @@ async def test_a_server_that_stops_answering_fails_reads_and_writes_in_one_line(
             store.close()
             admin.execute(f"DROP OWNED BY {role}")
             admin.execute(f"DROP ROLE {role}")
+
+
+async def test_a_connection_the_server_ended_is_replaced_before_it_is_used(
+    postgres_server: str, postgres_url: str
+) -> None:
+    """The server ends the store's idle connections (a restart, an administrator): the next
+    calls still work, on new connections, without a failed call first. Both kinds: the pool's,
+    and the async one that claims update ids."""
+
+    def backend(conn: Connection) -> int:
+        return int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+
+    async def backends(store: Store) -> set[int]:
+        claimer = await store.database.write_one("SELECT pg_backend_pid()")
+        return {await store.database.read(backend), int(claimer[0][0])}
+
+    with (
+        open_pg(postgres_url, pool_size=1) as store,
+        psycopg.connect(postgres_server, autocommit=True) as admin,
+    ):
+        assert await store.seen_updates.claim(1)
+        before = await backends(store)
+        assert len(before) == 2
+        for pid in before:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        while admin.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", (list(before),)
+        ).fetchone():
+            await asyncio.sleep(0.01)
+        await store.digest.set_time("09:00")
+        assert await store.digest.time() == "09:00"
+        assert await store.seen_updates.claim(2)
+        assert not await store.seen_updates.claim(1)
+        assert not (await backends(store)) & before
 
 
 def test_the_password_never_shows() -> None:
