@@ -291,7 +291,10 @@ def run_bot(settings: Settings, engine: QAEngine) -> int:
         else:
             state = application.bot_data
             state.poller = poller_keeper(state.store.leases, state.broadcaster.keeper.owner)
-            if not wait_for_turn_unless_stopped(state.poller):
+            health = None
+            if settings.health_port is not None:
+                health = HealthServer(Health(state), settings.listen_address, settings.health_port)
+            if not wait_for_turn_unless_stopped(state.poller, health):
                 log.info("stopped while waiting for the turn to poll")
                 state.store.close()
                 return 0

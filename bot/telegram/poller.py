@@ -8,6 +8,8 @@ after the holder stops (it hands the lease over at shutdown) or dies (its lease 
 over. A holder that finds its lease taken, or cannot renew it until it would expire, stops
 polling at once and exits with status 1: the supervisor's restart waits for its turn again.
 Webhook mode needs none of this: Telegram posts each update to one URL, whatever serves it.
+A process waiting for its turn still answers /healthz, /readyz and /metrics on HEALTH_PORT: it
+is alive and ready to take over, and a supervisor that probed a silent port would restart it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ import signal
 import sqlite3
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.store import StoreError
 from bot.store.lease import Leases, Owner
 from bot.telegram.leader import LeaseKeeper
+
+if TYPE_CHECKING:
+    from bot.telegram.health import HealthServer
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +53,10 @@ async def wait_for_turn(keeper: LeaseKeeper) -> None:
         await asyncio.sleep(keeper.heartbeat)
 
 
-def wait_for_turn_unless_stopped(keeper: LeaseKeeper) -> bool:
+def wait_for_turn_unless_stopped(keeper: LeaseKeeper, health: HealthServer | None = None) -> bool:
     """`wait_for_turn` in its own event loop, before the application's: True once this
-    process holds the lease, False when SIGTERM or SIGINT stopped the wait (a clean stop)."""
+    process holds the lease, False when SIGTERM or SIGINT stopped the wait (a clean stop).
+    `health` listens while it waits, if it has to (ListenError when it cannot)."""
 
     async def waiting() -> bool:
         loop = asyncio.get_running_loop()
@@ -58,7 +65,16 @@ def wait_for_turn_unless_stopped(keeper: LeaseKeeper) -> bool:
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(number, task.cancel)
         try:
-            await wait_for_turn(keeper)
+            if await keeper.beat():
+                return True
+            if health is not None:
+                await health.start()
+            try:
+                await asyncio.sleep(keeper.heartbeat)
+                await wait_for_turn(keeper)
+            finally:
+                if health is not None:  # the application's loop listens again on the port
+                    await health.stop()
         except asyncio.CancelledError:
             return False
         finally:

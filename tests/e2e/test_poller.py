@@ -9,6 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from bot.store import Store, StoreWriteError
 from bot.store.lease import Owner
 from bot.telegram.leader import LeaseKeeper
@@ -22,11 +24,14 @@ from bot.telegram.poller import (
 )
 from tests.conftest import ROOT
 from tests.support.fakeapi import FakeBotAPI
+from tests.support.replicas import free_port
 
 USER = 7050001
 
 
-async def polling_process(api: FakeBotAPI, database: Path) -> asyncio.subprocess.Process:
+async def polling_process(
+    api: FakeBotAPI, database: Path, **variables: str
+) -> asyncio.subprocess.Process:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     for name in ("DATABASE_PATH", "DATABASE_URL", "LOG_LEVEL"):
         keep.pop(name, None)
@@ -35,7 +40,7 @@ async def polling_process(api: FakeBotAPI, database: Path) -> asyncio.subprocess
         "TELEGRAM_API_BASE_URL": api.base_url,
         "DATABASE_PATH": str(database),
         "PYTHONPATH": str(ROOT),
-    }
+    } | variables
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=ROOT, env=keep, stderr=asyncio.subprocess.PIPE
     )
@@ -61,20 +66,39 @@ async def asked(api: FakeBotAPI, question: str) -> str:
     return str(reply.params["text"])
 
 
+async def probed(port: int) -> dict[str, tuple[int, str]]:
+    """Status and body of /healthz, /readyz and /metrics on the health port."""
+    found = {}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        for path in ("/healthz", "/readyz", "/metrics"):
+            async with session.get(f"http://127.0.0.1:{port}{path}") as answer:
+                found[path] = (answer.status, await answer.text())
+    return found
+
+
 async def test_two_polling_processes_take_turns(tmp_path: Path) -> None:
-    """The second waits with one line while the first polls; the first's SIGTERM hands the
-    lease over and the second polls at once, answering what comes next."""
+    """The second waits with one line while the first polls, and answers its health probes
+    meanwhile (alive, ready to take over, not the sender); the first's SIGTERM hands the lease
+    over and the second polls at once, answering what comes next, its probes still served."""
     database = tmp_path / "bot.sqlite3"
     first_log: list[str] = []
     second_log: list[str] = []
+    port = free_port()
     async with FakeBotAPI() as api:
         first = await polling_process(api, database)
         second = None
         try:
             await said(first, "starting long polling", first_log)
-            second = await polling_process(api, database)
+            second = await polling_process(api, database, HEALTH_PORT=str(port))
             waiting = await said(second, "polls Telegram for updates", second_log)
             assert "another instance" in waiting and "this one takes over if it stops" in waiting
+            await said(
+                second, f"health: /healthz, /readyz, /metrics on 127.0.0.1 port {port}", second_log
+            )
+            probes = await probed(port)
+            assert probes["/healthz"] == (200, "ok\n") and probes["/readyz"] == (200, "ready\n")
+            assert probes["/metrics"][0] == 200
+            assert "milcoop_sender_lease_held 0.0" in probes["/metrics"][1]
             assert "Japan" in await asked(api, "Is Japan a partner?")
             first.send_signal(signal.SIGTERM)
             _, rest = await asyncio.wait_for(first.communicate(), 60)
@@ -84,6 +108,8 @@ async def test_two_polling_processes_take_turns(tmp_path: Path) -> None:
             assert "taking over from" in taking and "handed the lease over" in taking
             await said(second, "starting long polling", second_log)
             assert "Heydar Aliyev" in await asked(api, "quote of the army pillar")
+            probes = await probed(port)
+            assert probes["/healthz"] == (200, "ok\n") and probes["/readyz"] == (200, "ready\n")
         finally:
             for process in (first, second):
                 if process is not None and process.returncode is None:
