@@ -19,7 +19,7 @@ from bot.analysis import Analyser, Analysis
 from bot.entities import Mention
 from bot.frames import DocumentFrame
 from bot.index import PhrasingIndex
-from bot.kb.model import Category, Fact, KnowledgeBase
+from bot.kb.model import ASKING_KINDS, Category, Fact, KnowledgeBase
 from bot.language import ENGLISH
 from bot.relations import Relations
 from bot.text import plain_text
@@ -32,12 +32,12 @@ from bot.weights import UNKNOWN_WEIGHT_FACTOR, term_weights, weigher
 UNKNOWN_NAME_FACTOR = 2.5
 ANSWER_FACTOR = 0.85
 TAUGHT_FACTOR = 0.8  # a taught phrasing answers its own message; near ones, less surely
-# The kinds of question a per-name fact is asked, read from its phrasings and its gaps'
-# triggers: a question of a kind it is never asked ("How many soldiers does Turkey have?" of
+# The kinds of question a per-name fact is asked (ASKING_KINDS, in every language by the
+# lexicons' `asking_kinds`), read from its phrasings and its gaps' triggers: a question of a
+# kind it is never asked ("How many soldiers does Turkey have?", "Сколько солдат у Турции?" of
 # "Is Turkey a partner?") is not about it. Only per-name facts: their phrasings are templates
 # that spell out every way they are asked, while a topic's phrasings may fold "who" into a
 # phrase ("who said" reads as "author").
-ASKING_KINDS = ("how many", "when", "where", "who", "why")
 
 
 @dataclass(frozen=True)
@@ -118,19 +118,15 @@ class Matcher:
                 self._add_phrasing(index, frozenset(answer.terms), ANSWER_FACTOR)
         self._scope = [self._scope_of(fact) for fact in self._facts]
         self._ties = TieRules(kb, self._facts, analysed, self.analyser.weak_terms)
-        self._kinds = frozenset(
-            term
-            for phrase in ASKING_KINDS
-            for term in self.analyser.analyse(phrase, correct=False).terms
-        )
+        self._kinds = self._kind_terms(kb)
         self._kind_limits = {
-            index: self._kinds
-            & {
-                term
-                for text in (*fact.questions, *(t for gap in fact.gaps for t in gap.triggers))
-                for term in self.analyser.analyse(text, correct=False).terms
-            }
-            for index, fact in enumerate(self._facts)
+            index: self._kinds_in(
+                [
+                    *per_fact,
+                    *(read(t, correct=False) for gap in fact.gaps for t in gap.triggers),
+                ]
+            )
+            for index, (fact, per_fact) in enumerate(zip(self._facts, readings, strict=True))
             if fact.slot
         }
         self._question_words = kb.lexicon.question_words
@@ -172,6 +168,23 @@ class Matcher:
         self._vetoes = Vetoes(self._facts, readings, self.analyser.weak_terms)
         self._frame = DocumentFrame(kb.lexicon, self.analyser)
         self._frame.learn(self._facts, readings, lambda word: self.match(word).fact_id)
+
+    def _kind_terms(self, kb: KnowledgeBase) -> dict[str, str]:
+        """Each term that asks a kind of question, and the kind: the English words, and each
+        lexicon's, read in its own language."""
+        kinds = {term: kind for kind in ASKING_KINDS for term in self._terms_of(kind, ENGLISH)}
+        for language, words in kb.lexicon.asking_kinds.items():
+            for kind, spelled in words.items():
+                kinds |= {term: kind for word in spelled for term in self._terms_of(word, language)}
+        return kinds
+
+    def _terms_of(self, text: str, language: str) -> tuple[str, ...]:
+        return self.analyser.analyse(text, correct=False, language=language).terms
+
+    def _kinds_in(self, readings: Iterable[Analysis]) -> frozenset[str]:
+        """The kinds of question these readings ask."""
+        kinds = self._kinds
+        return frozenset(kinds[t] for reading in readings for t in reading.terms if t in kinds)
 
     @property
     def topic_terms(self) -> frozenset[str]:
@@ -283,7 +296,7 @@ class Matcher:
         )
         topical = not query.isdisjoint(self._topic_terms)
         admits = self._admits(mentions, topical)
-        asked = query & self._kinds
+        asked = frozenset(self._kinds[t] for t in query if t in self._kinds)
         if asked:  # "how many …", "when …": not of a per-name fact never asked so
             limits, admitted = self._kind_limits, admits
 

@@ -64,6 +64,9 @@ class Gap:
 
 T = TypeVar("T")
 TRANSLATED = LANGUAGES[1:]  # the languages the knowledge base is translated into
+# The kinds of question a lexicon's `asking_kinds` names words for ("сколько": how many).
+ASKING_KINDS = ("how many", "when", "where", "who", "why")
+_MAPPINGS = ("synonyms", "own_words", "asking_kinds")  # the lexicon's fields that are no sets
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ class Lexicon:
     # "say that", "скажи, что", "yaz ki": a claim put in the bot's mouth (bot/dictation.py)
     dictation_phrases: frozenset[str] = frozenset()
     frame_words: frozenset[str] = frozenset()  # "the document" framing a question (bot/frames.py)
+    # Language → kind of question (ASKING_KINDS) → the words that ask it: "сколько", "neçə"
+    # ask "how many" as the English words do (bot/matcher.py).
+    asking_kinds: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     # The words a language's own file adds to the English lexicon (language → words, each
     # word of its phrases): the language detector counts them for that language, not English.
     own_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -191,8 +197,10 @@ class Lexicon:
         """Every word of every phrase of the lexicon, synonyms' both sides included."""
         phrases = {*self.synonyms, *self.synonyms.values()}
         for name in self.__dataclass_fields__:
-            if name not in ("synonyms", "own_words"):
+            if name not in _MAPPINGS:
                 phrases |= getattr(self, name)
+        for kinds in self.asking_kinds.values():
+            phrases = phrases.union(*kinds.values())
         return frozenset(word for phrase in phrases for word in phrase.split())
 
     def merged(self, other: Lexicon, language: str | None = None) -> Lexicon:
@@ -202,12 +210,17 @@ class Lexicon:
         sets = {
             name: getattr(self, name) | getattr(other, name)
             for name in self.__dataclass_fields__
-            if name not in ("synonyms", "own_words")
+            if name not in _MAPPINGS
         }
         own = {**self.own_words}
         if language is not None:
             own[language] = own.get(language, frozenset()) | (other.words() - self.words())
-        return Lexicon(synonyms={**self.synonyms, **other.synonyms}, own_words=own, **sets)
+        return Lexicon(
+            synonyms={**self.synonyms, **other.synonyms},
+            own_words=own,
+            asking_kinds={**self.asking_kinds, **other.asking_kinds},
+            **sets,
+        )
 
 
 @dataclass(frozen=True)

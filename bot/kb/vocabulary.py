@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.kb.model import TRANSLATED, Country, Exercise, Lexicon
+from bot.i18n import ENGLISH
+from bot.kb.model import ASKING_KINDS, TRANSLATED, Country, Exercise, Lexicon
 from bot.kb.name_check import check_names
 from bot.kb.reader import ProblemLog
 from bot.kb.yaml_lines import LineDict, line_of
@@ -200,12 +201,12 @@ def read_lexicons(log: ProblemLog, path: Path, translations: Path) -> Lexicon:
     """The English lexicon with each other language's words (`translations`/<language>.lexicon
     .yaml, each optional: a folder without one reads that language by its phrasings alone). A
     word both files read differently is a problem: one word, one reading."""
-    lexicon = read_lexicon(log, path)
+    lexicon = read_lexicon(log, path, ENGLISH)
     for language in TRANSLATED:
         own = translations / f"{language}{LEXICON_SUFFIX}"
         if not own.is_file():
             continue
-        extra = read_lexicon(log, own)
+        extra = read_lexicon(log, own, language)
         name = log.display(own)
         for variant, canonical in extra.synonyms.items():
             if lexicon.synonyms.get(variant, canonical) != canonical:
@@ -215,8 +216,9 @@ def read_lexicons(log: ProblemLog, path: Path, translations: Path) -> Lexicon:
     return lexicon
 
 
-def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
-    """Synonyms, stopwords and weak words, normalised as questions will be."""
+def read_lexicon(log: ProblemLog, path: Path, language: str = ENGLISH) -> Lexicon:
+    """Synonyms, stopwords and weak words, normalised as questions will be; the words of
+    `language` (the file's) that ask each kind of question."""
     empty = Lexicon(synonyms={}, stopwords=frozenset(), weak_words=frozenset())
     name = log.display(path)
     if not path.exists():
@@ -252,7 +254,22 @@ def read_lexicon(log: ProblemLog, path: Path) -> Lexicon:
         summary_phrases=_word_set(log, name, data, "summary_phrases"),
         dictation_phrases=_word_set(log, name, data, "dictation_phrases"),
         frame_words=_word_set(log, name, data, "frame_words"),
+        asking_kinds={language: _asking_kinds(log, name, data)},
     )
+
+
+def _asking_kinds(log: ProblemLog, name: str, data: LineDict) -> dict[str, frozenset[str]]:
+    kinds = data.get("asking_kinds")
+    if kinds is None:
+        return {}
+    if not isinstance(kinds, LineDict):
+        log.add(name, line_of(data, "asking_kinds"), "asking_kinds must be a mapping")
+        return {}
+    for kind in kinds:
+        if kind not in ASKING_KINDS:
+            known = ", ".join(ASKING_KINDS)
+            log.add(name, line_of(kinds, kind), f"asking_kinds: '{kind}' is none of {known}")
+    return {kind: _word_set(log, name, kinds, kind) for kind in ASKING_KINDS if kind in kinds}
 
 
 def _synonyms(log: ProblemLog, name: str, data: LineDict) -> dict[str, str]:

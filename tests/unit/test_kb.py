@@ -13,6 +13,7 @@ import yaml
 
 from bot.kb import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 from bot.kb.loader import NOT_FACT_FILES
+from bot.kb.model import ASKING_KINDS
 from bot.text import collapse_whitespace
 from tests.conftest import KNOWLEDGE, ROOT
 
@@ -267,3 +268,32 @@ def test_unquoted_yaml_booleans_in_the_lexicon_are_reported(knowledge_copy: Path
     )
     problems = [str(p) for p in check_knowledge(knowledge_copy)]
     assert any("lexicon.yaml" in p and "quote them" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("asking_kinds: [когда]", "asking_kinds must be a mapping"),
+        ("asking_kinds:\n  how much: [сколько]", "asking_kinds: 'how much' is none of how many"),
+        ("asking_kinds:\n  when: когда", "when must be a list"),
+    ],
+)
+def test_a_lexicons_asking_kinds_are_checked(
+    knowledge_copy: Path, entry: str, problem: str
+) -> None:
+    """Each kind one of the matcher's, each a list of words: a wrong one is named, not
+    skipped (a kind left out would let a per-name fact answer questions it is never asked)."""
+    lexicon = knowledge_copy / "i18n" / "ru.lexicon.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    start = text.index("asking_kinds:")
+    end = text.index("joiners:", start)
+    lexicon.write_text(text[:start] + entry + "\n" + text[end:], encoding="utf-8")
+    problems = [str(p) for p in check_knowledge(knowledge_copy)]
+    assert any("ru.lexicon.yaml" in p and problem in p for p in problems), problems
+
+
+def test_every_language_names_its_asking_kinds(kb: KnowledgeBase) -> None:
+    kinds = kb.lexicon.asking_kinds
+    assert set(kinds["en"]) == set()  # English asks with the matcher's own phrases
+    assert set(kinds["ru"]) == set(ASKING_KINDS)
+    assert set(kinds["az"]) == set(ASKING_KINDS) - {"how many"}  # "nece" is also "necə"

@@ -298,6 +298,11 @@ def test_a_fact_defined_by_a_name_needs_the_name_to_win_a_near_tie(
         "how many soldiers does the UK have",
         "How many military bases does Russia have overseas?",
         "when did Spain become a partner?",
+        # the same kinds asked in Russian and Azerbaijani (the lexicons' asking_kinds)
+        "Сколько военных в армии Турции?",
+        "Когда Испания стала партнёром?",
+        "İspaniya nə vaxt tərəfdaş olub?",
+        "Ispaniya ne vaxt terefdas olub",
     ],
 )
 def test_a_per_name_fact_is_not_asked_a_kind_of_question_it_never_is(
@@ -309,7 +314,15 @@ def test_a_per_name_fact_is_not_asked_a_kind_of_question_it_never_is(
 
 @pytest.mark.parametrize(
     ("question", "fact_id"),
-    [("Is Spain a partner?", "partner_check"), ("where was Ishig held?", "exercise_info")],
+    [
+        ("Is Spain a partner?", "partner_check"),
+        ("where was Ishig held?", "exercise_info"),
+        ("Испания партнёр?", "partner_check"),
+        ("İspaniya tərəfdaşdır?", "partner_check"),
+        ("где проходили учения Ishig?", "exercise_info"),
+        ("Ishig təlimi harada keçirilib?", "exercise_info"),
+        ("когда прошли учения Ishig?", "exercise_info"),
+    ],
 )
 def test_a_per_name_fact_still_answers_the_kinds_it_is_asked(
     engine: QAEngine, question: str, fact_id: str
