@@ -74,6 +74,10 @@ class Fallbacks:
         # the clause the matcher has just read: the analyser still holds it.
         found = self.matcher.analyser.mentions(read.rstrip("?!."))
         mentions = [m for m in found if m.category in _NAMED]
+        groups = self.cards.groups
+        if groups is not None and any(m.category is Category.COUNTRY for m in mentions):
+            within = groups.names_within(read)  # "America" in "Latin America"
+            mentions = [m for m in mentions if m.key not in within]
         name = self.localiser.name
         recognised = _unique(
             [name(m.entity.key, language) for m in mentions] + self._topic_words(read)

@@ -190,6 +190,23 @@ class PartnerGroups:
             return None
         return GroupQuestion(groups, named, unclassified)
 
+    def names_within(self, text: str) -> frozenset[str]:
+        """The countries read only inside a group's words ("America" in "Latin America",
+        "Латинской Америки", "Latın Amerikasından"): no country the clause asks about. They
+        are the names the analyser no longer finds once the group's words are left out."""
+        words = normalise(text[:MAX_CHARS]).split()
+        if not self._phrases or not words:
+            return frozenset()
+        keys = group_key(" ".join(words))
+        azerbaijani = bool(self._azerbaijani) and self._reads_azerbaijani(text)
+        spans = self._named_groups(text, words, keys, azerbaijani=azerbaijani)[0]
+        if not spans:
+            return frozenset()
+        covered = {index for start, end, _ in spans for index in range(start, end)}
+        rest = " ".join(word for index, word in enumerate(words) if index not in covered)
+        mentions = self.matcher.analyser.mentions
+        return frozenset({m.key for m in mentions(text)} - {m.key for m in mentions(rest)})
+
     def _names_a_group(self, text: str) -> bool:
         words = normalise(text[:MAX_CHARS]).split()
         keys = group_key(" ".join(words))

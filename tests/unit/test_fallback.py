@@ -65,3 +65,30 @@ def test_a_plural_is_no_typo_target(engine: QAEngine) -> None:
     assert [m.key for m in engine.matcher.analyser.analyse("the Americans").mentions] == [
         "United States"
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("any partners from Latin America?", "en"),
+        ("any Latin American partners?", "en"),
+        ("есть партнёры из Латинской Америки?", "ru"),
+        ("Latın Amerikasından tərəfdaş varmı?", "az"),
+    ],
+)
+def test_a_country_read_inside_a_groups_name_is_not_recognised(
+    engine: QAEngine, question: str, language: str
+) -> None:
+    """ "Latin America" is no group the table classifies, so the reply is the fallback; the
+    "America" in it is not the USA, which it must neither say it saw nor quote."""
+    answer = engine.ask(question)
+    assert not answer.matched and answer.language == language
+    for name in ("United States", "USA", "США", "ABŞ"):
+        assert name not in answer.text, answer.text
+    assert "<blockquote>" not in answer.body
+
+
+def test_a_country_named_beside_a_group_is_still_recognised(engine: QAEngine) -> None:
+    answer = engine.ask("any partners in South America besides the USA?")
+    assert not answer.matched
+    assert "United States" in answer.text and "<blockquote>" in answer.body
