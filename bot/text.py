@@ -76,8 +76,13 @@ _FIGURE_THEN_LETTER = re.compile(r"(?<=\d)(?=[а-я])")
 # Latin, Cyrillic and Azerbaijani capitals ("МВД", "Pentagon", "Şuşa").
 _UPPER = "A-ZА-ЯЁƏÇĞİÖŞÜ"
 _LOWER = "a-zа-яёəçğıöşü"
-# An acronym anywhere ("NATO exercises?", "XİN"); a capitalised word after the first.
-_NAME = re.compile(rf"\b[{_UPPER}]{{2,}}\b|(?<![.!?]\s)(?<!^)(?<![.!?])\b[{_UPPER}][{_LOWER}]+\b")
+# An acronym anywhere ("NATO exercises?", "XİN"); a capitalised word after the first; and the
+# first, when a capitalised word follows it: the name goes on ("Səhiyyə Nazirliyi …", "Health
+# Ministry …"), which a sentence's capital alone does not say.
+_NAME = re.compile(
+    rf"\b[{_UPPER}]{{2,}}\b|(?<![.!?]\s)(?<!^)(?<![.!?])\b[{_UPPER}][{_LOWER}]+\b"
+    rf"|\b[{_UPPER}][{_LOWER}]+\b(?=\s+[{_UPPER}][{_LOWER}]+\b)"
+)
 
 
 def written_names(raw: str) -> list[str]:

@@ -338,6 +338,11 @@ def test_a_per_name_fact_still_answers_the_kinds_it_is_asked(
         "Сколько соглашений Азербайджан подписал с НАТО?",
         "Какие мероприятия провёл МИД в 2016 году?",
         "Daxili İşlər Nazirliyi hansı ölkələrlə əməkdaşlıq edir?",
+        # a name opening the sentence: its first word's capital is the name's, since the
+        # next word is capitalised too (the Ministry of Health, of Education)
+        "Səhiyyə Nazirliyi hansı ölkələrlə əməkdaşlıq edir?",
+        "Təhsil Nazirliyi neçə ingilis dili kursu təşkil edib?",
+        "Health Ministry partners?",
     ],
 )
 def test_a_name_no_fact_knows_is_what_the_question_is_about(
@@ -345,6 +350,20 @@ def test_a_name_no_fact_knows_is_what_the_question_is_about(
 ) -> None:
     # The rest of each matches a fact well; the unknown name makes it another question.
     assert engine.ask(question).fact_id is None
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("Müdafiə Nazirliyi hansı ölkələrlə əməkdaşlıq edir?", "partners"),
+        ("Türkiyə Azərbaycanın tərəfdaşıdır?", "partner_check"),
+        ("Joint Exercises in 2017?", "exercises_2017"),
+    ],
+)
+def test_a_sentence_opening_with_known_capitalised_words_still_answers(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.ask(question).fact_id == fact_id
 
 
 def test_a_known_name_still_answers(engine: QAEngine) -> None:
