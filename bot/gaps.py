@@ -7,11 +7,13 @@ knowledge base): a note, and trigger phrasings read as the matcher reads questio
 question asks for a gap when it holds every term of one trigger, whatever its wording. An
 Azerbaijani trigger is read as written instead: its suffixes are what it asks ("neçəsi", how many
 of them, is no "neçə"; "keçirildimi", was it held, no "keçiriləcək"), so a question fires it
-when it holds each of its words, or a word inflected from it ("neçəsinin").
+when it holds each of its words, or a word inflected from it ("neçəsinin"); a plural noun of a
+trigger may also be singular, as after a numeral ("hansı 7 ölkə" for "hansı ölkələr").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -33,6 +35,9 @@ class _Rule:
     unless: tuple[frozenset[str], ...]
     translated: tuple[frozenset[str], ...] = ()  # the triggers of the fact's translations
     written: tuple[frozenset[str], ...] = ()  # its Azerbaijani triggers' words, as written
+    # The same with each plural noun singular: after a numeral Azerbaijani says "hansı 7 ölkə"
+    # where the trigger says "hansı ölkələr" (ASCII-folded: "ler", "lar" and what follows).
+    singular: tuple[frozenset[str], ...] = ()
 
     def fires(self, read: _Read) -> bool:
         """The question holds every term of a trigger (every word of an Azerbaijani one), and
@@ -42,9 +47,11 @@ class _Rule:
             _holds_one(self.triggers, terms)
             or _holds_one(self.translated, terms)
             or _holds_one(self.written, words)
+            or _holds_one(self.singular, words)
         ) and not _holds_one(self.unless, terms)
 
 
+_PLURAL = re.compile(r"(?<=\w{3})l[ae]r\w*$")  # "olkelerle" is "olke" and its plural case
 _Read = tuple[frozenset[str], frozenset[str]]  # a question's terms, and its words as written
 
 
@@ -74,8 +81,13 @@ class GapNotes:
             for trigger, language in triggers
             if language == AZERBAIJANI
         )
+        singular = tuple(
+            frozenset(_PLURAL.sub("", word) for word in words)
+            for words in written
+            if any(_PLURAL.search(word) for word in words)
+        )
         read = self._read
-        return _Rule(gap, read(gap.triggers), read(gap.unless), translated, written)
+        return _Rule(gap, read(gap.triggers), read(gap.unless), translated, written, singular)
 
     def _read(self, phrasings: Iterable[str]) -> tuple[frozenset[str], ...]:
         """Phrasings read as knowledge-base phrasings are: no typo correction."""

@@ -383,3 +383,25 @@ def test_who_heads_the_armed_forces_is_no_name_in_any_language(
 ) -> None:
     answer = engine.ask(question)
     assert answer.fact_id == "trilateral_meetings" and len(answer.gaps) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id", "noted"),
+    [
+        # after a numeral Azerbaijani puts its noun in the singular: "hansı 7 ölkə", where the
+        # trigger says "hansı ölkələr"
+        ("2016-cı ildə hansı 7 ölkə ilə saziş imzalanıb?", "agreements_2016", True),
+        ("muzakire olunan 11 olke hansilardir", "agreements_pending", True),
+        ("2017 telimleri hansi tarixde baslayacaq", "exercises_2017", True),
+        # the same words without the question the gap is about: no note
+        ("2016-cı ildə neçə ölkə ilə saziş imzalanıb?", "agreements_2016", False),
+        ("Müzakirə olunan neçə saziş var?", "agreements_pending", False),
+        ("2017-ci ildə hansı təlimlər keçiriləcək?", "exercises_2017", False),
+    ],
+)
+def test_an_azerbaijani_trigger_in_the_plural_fires_on_the_singular(
+    engine: QAEngine, question: str, fact_id: str, noted: bool
+) -> None:
+    answer = engine.ask(question)
+    assert answer.fact_id == fact_id and answer.language == "az"
+    assert bool(answer.gaps) is noted, answer.gaps
