@@ -491,3 +491,20 @@ def test_is_mentioned_asks_what_is_mentioned_in_every_language(
 def test_chat_goodbyes_are_goodbyes(engine: QAEngine, message: str) -> None:
     answer = engine.ask(message)
     assert answer.fact_id == "goodbye" and not answer.sources
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        # "bütün" (all) weighed as a word of the partners' phrasings ("bütün tərəfdaşları
+        # sadala"): "list all the exercises" was answered with the partners
+        ("bütün təlimləri sadala", "exercises_2016"),
+        ("bütün tərəfdaşları sadala", "partners"),
+        # "adı çəkilən" (mentioned), as "mentioned" in English: where, not what
+        ("Sənəddə adı çəkilən bütün təlimləri sadala", "exercises_2016"),
+    ],
+)
+def test_azerbaijani_all_and_mentioned_frame_the_question(
+    engine: QAEngine, question: str, fact_id: str
+) -> None:
+    assert engine.ask(question).fact_id == fact_id
