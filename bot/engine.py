@@ -51,6 +51,7 @@ class QAEngine:
             lexicon.embedding_verbs,
             lexicon.anaphora | lexicon.subject_pronouns,
             lexicon.conjunctions,
+            lexicon.first_person,
         )
         self.reader = Reader(kb, self.matcher, self.cards, self.splitter.asks)
         # What the document does not say (gap notes), and "everything about <name>" summaries.

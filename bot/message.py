@@ -126,6 +126,7 @@ class Splitter:
         embedding_verbs: Collection[str] = (),
         pronouns: Collection[str] = (),
         conjunctions: Collection[str] = (),
+        first_person: Collection[str] = (),
     ) -> None:
         self.question_words = frozenset(word.lower() for word in question_words)
         self.ask_phrases = tuple(sorted({p.lower() for p in ask_phrases}, key=len, reverse=True))
@@ -156,6 +157,9 @@ class Splitter:
             if embedding and opening
             else None
         )
+        # "which events were held, I am writing an essay": the asker speaks after the question.
+        speaker = _alternatives(word.lower() for word in first_person)
+        self._speaks = re.compile(rf"(?i),\s*(?=(?:{speaker})\s)") if speaker else None
         # An ASCII clause holds an asking verb only if its lower case holds it: most hold none,
         # and are passed without the pattern (a non-ASCII one may match by case folding).
         verbs = {verb.lower() for verb in embedding_verbs}
@@ -166,6 +170,8 @@ class Splitter:
         for sentence, ended_by in _quotes_joined(_sentences(message), self._states):
             parts = self._questions_in(sentence, stated=bool(ended_by) and "?" not in ended_by)
             pieces = [piece for part in parts for piece in self._unembed(part)]
+            if "?" not in ended_by:
+                pieces = [piece for part in pieces for piece in self._said_after(*part)]
             for number, (part, asks) in enumerate(pieces):
                 part = part.strip(" ,;")  # no word changes: `asks` read the same words
                 if not _WORD.search(part):
@@ -218,6 +224,19 @@ class Splitter:
         if found is None or found.start() == 0:
             return [(part, False)]
         return [(part[: found.end()], None), (part[found.end() :], None)]
+
+    def _said_after(self, part: str, asks: bool | None) -> list[tuple[str, bool | None]]:
+        """A question, then what the asker says of himself after a comma ("…, я пишу реферат",
+        "…, I need it for a report"), as the two: the statement is read as what the message
+        says, as it would be in a sentence of its own. A part that does not ask stays whole
+        ("For a report I am drafting, I need an overview.")."""
+        found = self._speaks.search(part) if self._speaks is not None else None
+        if found is None:
+            return [(part, asks)]
+        head, tail = part[: found.start()], part[found.end() :]
+        if not (asks or self.asks(head)) or self.asks(tail):
+            return [(part, asks)]
+        return [(head, True), (tail, False)]
 
     def asks(self, clause: str) -> bool:
         """A question word or a request at the start (after "and", "so", "also" …, or after

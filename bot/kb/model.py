@@ -167,6 +167,9 @@ class Lexicon:
     followup_phrases: frozenset[str] = frozenset()  # "and", "what about" …: refers back
     anaphora: frozenset[str] = frozenset()  # "them", "it", "there" …: refers back
     subject_pronouns: frozenset[str] = frozenset()  # "you", "I": ", can you …" goes on
+    # "I", "we": after a comma they start a statement ("which events were held, I am writing
+    # an essay"), which is read as what the message says, not as part of the question.
+    first_person: frozenset[str] = frozenset()
     relative_markers: frozenset[str] = frozenset()  # "was exactly | what …": no question
     # How two other countries relate: "with", "of" before the second (bot/relations.py), or a
     # postposition after it ("ilə"); and the starts of the words that name Azerbaijan.

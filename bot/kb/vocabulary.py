@@ -241,6 +241,7 @@ def read_lexicon(log: ProblemLog, path: Path, language: str = ENGLISH) -> Lexico
         followup_phrases=_word_set(log, name, data, "followup_phrases"),
         anaphora=_word_set(log, name, data, "anaphora"),
         subject_pronouns=_word_set(log, name, data, "subject_pronouns"),
+        first_person=_word_set(log, name, data, "first_person"),
         conjunctions=_word_set(log, name, data, "conjunctions"),
         relative_markers=_word_set(log, name, data, "relative_markers"),
         relation_words=_word_set(log, name, data, "relation_words"),

@@ -505,3 +505,38 @@ def test_a_short_statement_after_a_question_says_what_it_meant(
 def test_a_courtesy_after_a_question_changes_nothing(engine: QAEngine) -> None:
     answer = engine.ask("how many countries signed agreements? thanks!")
     assert answer.fact_id == "agreements_signed" and not answer.parts
+
+
+@pytest.mark.parametrize(
+    ("message", "fact_id", "question"),
+    [
+        (
+            "what events took place in 2016, I am writing an essay",
+            "events_2016",
+            "what events took place in 2016",
+        ),
+        (
+            "Подскажите, какие мероприятия прошли за 2016 год, я пишу реферат",
+            "events_2016",
+            "какие мероприятия прошли за 2016 год",
+        ),
+        (
+            "назови страны с которыми есть двустороннее сотрудничество, мне для доклада надо",
+            "partners",
+            "назови страны с которыми есть двустороннее сотрудничество",
+        ),
+    ],
+)
+def test_what_the_asker_says_after_the_question_is_no_part_of_it(
+    engine: QAEngine, message: str, fact_id: str, question: str
+) -> None:
+    """ "…, I am writing an essay": a statement after a comma, read as it would be in a
+    sentence of its own; the question before it is scored alone."""
+    *asking, said = clauses(engine, message)
+    assert asking[-1] == (question, True) and not said[1]
+    assert engine.ask(message).fact_id == fact_id
+
+
+def test_a_statement_that_asks_nothing_before_the_speaker_stays_whole(engine: QAEngine) -> None:
+    message = "For a report I am drafting at the ministry, I need a short overview."
+    assert clauses(engine, message) == [(message.rstrip("."), False)]
