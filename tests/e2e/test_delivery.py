@@ -23,6 +23,7 @@ from bot.store.claims import SENDER_LEASE
 from bot.telegram import broadcast, conflict, leader
 from bot.telegram.app import build_application
 from bot.telegram.state import DIGEST_HEADING
+from tests.chaos.process import accepted
 from tests.e2e.test_operator import announce, announcement_id, press
 from tests.support.fakeapi import Call, FakeBotAPI
 from tests.support.harness import ADMIN_ID, AnyApplication, bot_settings, running_bot
@@ -70,14 +71,7 @@ class Process:
 
 def to_targets(api: FakeBotAPI, *, text: str, after: int = 0) -> Counter[int]:
     """Messages Telegram accepted per target chat whose HTML starts with `text`."""
-    return Counter(
-        call.params["chat_id"]
-        for call in api.calls[after:]
-        if call.method == "sendMessage"
-        and call.ok
-        and call.params.get("chat_id") in CHATS
-        and str(call.params["text"]).startswith(text)
-    )
+    return accepted(api, CHATS, text, after=after)
 
 
 async def sent_to(api: FakeBotAPI, *, text: str, count: int, after: int = 0) -> None:
